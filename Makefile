@@ -1,0 +1,28 @@
+# The two commands of the README. Each sets up its own environment in .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: brief test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+brief: $(STAMP)
+	$(BIN)/critmin minerals
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -q src tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_usgs_import.py
+
+clean:
+	rm -rf $(VENV)
