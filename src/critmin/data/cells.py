@@ -12,10 +12,25 @@ import re
 from dataclasses import dataclass
 
 #: The statuses a figure can have. ``modelled`` is reserved for values critmin computes.
-STATUSES = ("reported", "estimated", "withheld", "missing", "bound", "net_exporter", "modelled")
+STATUSES = (
+    "reported",
+    "estimated",
+    "withheld",
+    "missing",
+    "bound",
+    "net_exporter",
+    "included_elsewhere",  # "Included in World total.", "Included with ilmenite"
+    "qualitative",  # "Large", "Very small": a word, not a number
+    "modelled",
+)
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _RANGE = re.compile(r"^(?P<lo>[\d,.]+)\s*(–|-|—|to)\s*(?P<hi>[\d,.]+)$")
+_INCLUDED = re.compile(r"^included (in|with)\b", re.IGNORECASE)
+_QUALITATIVE = re.compile(
+    r"^(very small|small|large|very large|negligible|categorized as \W?\w+\W?)\.?$", re.IGNORECASE
+)
+_HALF_UNIT = re.compile(r"^less than (½|1/2|0\.5) unit\.?$", re.IGNORECASE)
 _MISSING = {"", "na", "n/a", "--", "—", "–", "-", "nan", "xx", ".."}
 
 
@@ -73,6 +88,15 @@ def parse_cell(text: object, *, estimated: bool = False) -> Cell:
     ('estimated', 150.0)
     >>> parse_cell("1230 ").value
     1230.0
+    >>> parse_cell("Included in World total.").status, parse_cell("Large").status
+    ('included_elsewhere', 'qualitative')
+    >>> parse_cell("Less than ½ unit.").high
+    0.5
+    >>> parse_cell("abc")
+    Traceback (most recent call last):
+    ...
+    critmin.data.cells.CellError: a number, W, NA, a bound or a range, got 'abc'
+
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return Cell(math.nan, "missing", text="")
@@ -85,6 +109,12 @@ def parse_cell(text: object, *, estimated: bool = False) -> Cell:
         return Cell(math.nan, "missing", text=raw)
     if s.upper() == "W":
         return Cell(math.nan, "withheld", text=raw)
+    if _INCLUDED.match(s):
+        return Cell(math.nan, "included_elsewhere", text=raw)
+    if _QUALITATIVE.match(s):
+        return Cell(math.nan, "qualitative", text=raw)
+    if _HALF_UNIT.match(s):
+        return Cell(math.nan, "bound", low=0.0, high=0.5, text=raw)
     if s.upper() == "E":
         # USGS: "E" in a net-import-reliance column means net exporter.
         return Cell(math.nan, "net_exporter", text=raw)

@@ -150,6 +150,10 @@ def resolve(name: str) -> Entity | None:
     ('other', 'world')
     >>> resolve("New Caledonia11").iso3
     'NCL'
+    >>> resolve("United States (includes Puerto Rico)").iso3
+    'USA'
+    >>> resolve("United States and Canada").kind
+    'region'
     >>> resolve("Atlantis") is None
     True
     """
@@ -169,6 +173,17 @@ def resolve(name: str) -> Entity | None:
         return Entity(text, "country", exact[low], footnote=footnote)
     if low.endswith("e") and low[:-1].rstrip() in exact:
         return Entity(text[:-1].rstrip(), "country", exact[low[:-1].rstrip()], True, footnote)
+    paren = re.match(r"^(.*\S)\s*\(([^()]*)\)$", text)
+    if paren:
+        # "United States (includes Puerto Rico)", "New Caledonia (overseas territory of France)"
+        inner = resolve(paren.group(1))
+        if inner is not None and inner.kind == "country":
+            return Entity(text, "country", inner.iso3, inner.estimated, footnote or paren.group(2))
+    if " and " in low:
+        parts = [resolve(p) for p in re.split(r"\s+and\s+|,\s*", text) if p.strip()]
+        if parts and all(p is not None and p.kind == "country" for p in parts):
+            # A joint figure such as "United States and Canada" is an aggregate, not a country.
+            return Entity(text, "region", None, footnote=footnote)
     iso3 = _regex_iso3(text)
     if iso3 is not None:
         return Entity(text, "country", iso3, footnote=footnote)

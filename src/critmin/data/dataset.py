@@ -1,2 +1,167 @@
-class Dataset: ...
-def load(): ...
+"""The embedded default dataset: loading it and picking the figures a question needs.
+
+The dataset is a folder of Parquet tables plus ``manifest.json`` (what was built from which
+raw files, with their SHA-256). :func:`load` reads the copy shipped inside the package, or
+a folder given by argument or by the ``CRITMIN_DATA`` environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from critmin.data.errors import DataError, Problem
+
+#: Tables of a built dataset, in the order the build writes them.
+TABLE_NAMES = (
+    "minerals",
+    "production",
+    "salient",
+    "import_reliance",
+    "critical_salient",
+    "end_uses",
+    "ai_uses",
+    "wgi",
+    "supply_outlook",
+    "demand_outlook",
+    "trade",
+    "hs_codes",
+    "restrictions",
+    "provenance",
+    "quality",
+)
+
+#: Preference among sources when several give the same mineral, stage and year: the
+#: USGS (newest edition first) is the reference for country production; the IEA covers the
+#: refining stage the USGS does not; World Mining Data fills what is left.
+SOURCE_PREFERENCE = ("USGS MCS", "IEA", "World Mining Data")
+
+
+def default_dir() -> Path:
+    """The dataset folder shipped with the package (or ``$CRITMIN_DATA`` when set)."""
+    env = os.environ.get("CRITMIN_DATA")
+    if env:
+        return Path(env)
+    return Path(str(resources.files("critmin.data") / "embedded"))
+
+
+@dataclass
+class Dataset:
+    """A built critmin dataset: tables loaded lazily from a folder of Parquet files.
+
+    Attributes are the tables of :data:`TABLE_NAMES` as pandas DataFrames, e.g.
+    ``ds.production`` or ``ds.wgi``; ``ds.manifest`` says what they were built from.
+    """
+
+    path: Path
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        """The build manifest: raw files with SHA-256, row counts, critmin version."""
+        p = self.path / "manifest.json"
+        if not p.exists():
+            raise DataError([Problem(str(p), None, None, "a built critmin dataset (manifest.json)")])
+        data: dict[str, Any] = json.loads(p.read_text("utf-8"))
+        return data
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table by name (a copy-free cached DataFrame)."""
+        if name not in TABLE_NAMES:
+            raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLE_NAMES)}")
+        if name not in self._cache:
+            p = self.path / f"{name}.parquet"
+            if not p.exists():
+                raise DataError([Problem(str(p), None, None, f"the {name} table of the dataset")])
+            self._cache[name] = pd.read_parquet(p)
+        return self._cache[name]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in TABLE_NAMES:
+            return self.table(name)
+        raise AttributeError(name)
+
+    def supply(
+        self,
+        mineral: str,
+        stage: str,
+        year: int | None = None,
+        *,
+        measure: str = "production",
+        source: str | None = None,
+    ) -> pd.DataFrame:
+        """Country rows (and aggregates) of one mineral, stage and year from one source.
+
+        Several sources may cover the same figures. Unless ``source`` names one (a prefix
+        such as ``"USGS MCS 2023"`` or ``"World Mining Data"``), the first of
+        :data:`SOURCE_PREFERENCE` that has a number for at least one country that year wins,
+        the newest edition first. ``year=None`` takes the latest year of that choice.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``production`` rows (countries, "other" and "world" aggregates), with the
+            chosen ``source``; empty when nothing covers the request.
+        """
+        prod = self.production
+        rows = prod[
+            (prod["mineral"] == mineral) & (prod["stage"] == stage) & (prod["measure"] == measure)
+        ]
+        if source:
+            rows = rows[rows["source"].str.startswith(source)]
+        numeric = rows[(rows["entity_kind"] == "country") & rows["value"].notna()]
+        if numeric.empty:
+            return rows.iloc[0:0]
+        if year is None:
+            year = int(numeric["year"].max())
+        cands = numeric[numeric["year"] == year]
+        if cands.empty:
+            return rows.iloc[0:0]
+        chosen = _preferred(cands)
+        out = rows[(rows["year"] == year) & (rows["source"] == chosen[0])]
+        if chosen[1] is not None:
+            out = out[out["product"] == chosen[1]]
+        return out.reset_index(drop=True)
+
+
+def _preferred(cands: pd.DataFrame) -> tuple[str, str | None]:
+    """(source, product) to use among candidate rows, by :data:`SOURCE_PREFERENCE`."""
+    for prefix in SOURCE_PREFERENCE:
+        hit = cands[cands["source"].str.startswith(prefix)]
+        if not hit.empty:
+            best = hit.sort_values(["edition", "source"], ascending=[False, True])
+            src = str(best["source"].iloc[0])
+            products = best.loc[best["source"] == src, "product"]
+            # Several products of one mineral and stage in one file (e.g. talc variants):
+            # take the one covering the most countries.
+            product = products.value_counts().index[0] if products.nunique() > 1 else None
+            return src, None if product is None else str(product)
+    row = cands.iloc[0]
+    return str(row["source"]), None
+
+
+def load(path: str | Path | None = None) -> Dataset:
+    """Load a built critmin dataset (by default the embedded one).
+
+    Examples
+    --------
+    >>> ds = load()
+    >>> sorted(ds.production.columns)[:4]
+    ['basis', 'country', 'edition', 'entity']
+    >>> china = ds.supply("gallium", "refine", 2023, source="USGS MCS 2024")
+    >>> float(china.loc[china.country == "CHN", "value"].iloc[0])
+    600000.0
+    """
+    p = Path(path) if path is not None else default_dir()
+    if not p.is_dir():
+        raise DataError([Problem(str(p), None, None, "a dataset folder built by `critmin data build`")])
+    ds = Dataset(p)
+    _ = ds.manifest  # fail early on a folder that is not a dataset
+    return ds

@@ -80,6 +80,7 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
+@lru_cache(maxsize=1024)
 def factor(src: str, dst: str) -> float:
     """Multiplier that converts a value in ``src`` units to ``dst`` units.
 
@@ -135,7 +136,7 @@ def basis_factor(src: str, dst: str) -> tuple[float, str]:
     Examples
     --------
     >>> f, why = basis_factor("Li2O", "Li"); round(f, 4), why
-    (0.4646, 'stoichiometric, IUPAC atomic weights')
+    (0.4645, 'stoichiometric, IUPAC atomic weights')
     """
     if src == dst:
         return 1.0, "same basis"

@@ -1,0 +1,201 @@
+"""``critmin``: the command line.
+
+Every command takes ``--format table|json|csv``. Errors in input data are printed with the
+file, row and field they concern, and the command exits with status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from critmin.cli.output import Format, render
+from critmin.data.errors import DataError
+
+app = typer.Typer(
+    help="critmin: the security of the critical-mineral supply chains AI hardware depends on.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Build, import, validate and list the data critmin runs on.",
+                       no_args_is_help=True)  # fmt: skip
+app.add_typer(data_app, name="data")
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+err = Console(stderr=True)
+
+
+def _fail(e: DataError) -> None:
+    err.print("[bold red]error:[/] the input is not valid:")
+    for p in e.problems[:200]:
+        err.print(f"  {p}", markup=False, highlight=False)
+    if len(e.problems) > 200:
+        err.print(f"  … and {len(e.problems) - 200} more problems")
+    raise typer.Exit(1)
+
+
+@app.command()
+def minerals(fmt: FormatOpt = Format.table) -> None:
+    """Overview of the AI-critical minerals: stages, AI uses, US status, import reliance, top producers."""
+    from critmin import load
+    from critmin.metrics.overview import overview
+
+    try:
+        df = overview(load())
+    except DataError as e:
+        _fail(e)
+        return
+    if fmt is Format.table:
+        view = df[
+            ["mineral", "stages", "unit", "us_production", "net_import_reliance",
+             "mine_top", "mine_top_share", "refine_top", "refine_top_share", "ai_uses"]
+        ].copy()  # fmt: skip
+        view["net_import_reliance"] = [
+            f"{t}% ({y})" if y is not None and t not in ("insufficient data", "net exporter")
+            else t for t, y in zip(df["net_import_reliance"], df["net_import_reliance_year"],
+                                   strict=True)
+        ]  # fmt: skip
+        render(
+            view,
+            fmt,
+            title="AI-critical minerals: where they come from and how exposed the US is",
+            caption="Top producer and share: latest year of the preferred source per stage "
+            "(USGS MCS, then IEA, then World Mining Data); US net import reliance: USGS MCS. "
+            "Run `critmin minerals --format json` for years and sources.",
+        )
+    else:
+        render(df, fmt)
+
+
+@app.command()
+def supply(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. lithium, rare_earths")],
+    stage: Annotated[str, typer.Option(help="mine or refine")] = "mine",
+    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source prefix, e.g. 'USGS MCS 2023', 'World Mining Data'")
+    ] = None,
+    measure: Annotated[str, typer.Option(help="production, capacity or reserves")] = "production",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Production by country of one mineral at one stage and year, with shares and sources."""
+    from critmin import load
+    from critmin.data.catalogue import MINERAL_IDS
+    from critmin.metrics.concentration import shares, world_total
+
+    if stage not in ("mine", "refine"):
+        err.print(f"[bold red]error:[/] --stage must be mine or refine, not {stage!r}")
+        raise typer.Exit(2)
+    ds = load()
+    known = set(ds.production["mineral"])
+    if mineral not in known:
+        err.print(f"[bold red]error:[/] unknown mineral {mineral!r}. AI-critical minerals: "
+                  + ", ".join(MINERAL_IDS))  # fmt: skip
+        raise typer.Exit(2)
+    rows = ds.supply(mineral, stage, year, measure=measure, source=source)
+    if rows.empty:
+        err.print(
+            f"insufficient data: no source gives {measure} of {mineral} at the {stage} stage"
+            + (f" for {year}" if year else "")
+            + (f" in {source}" if source else "")
+        )
+        raise typer.Exit(1)
+    out = shares(rows)
+    cols = ["country", "entity", "value", "unit", "share", "status", "low", "high", "year",
+            "mineral", "stage", "measure", "basis", "source", "prov"]  # fmt: skip
+    out = out[cols]
+    if fmt is Format.table:
+        w = world_total(rows)
+        render(
+            out[["country", "entity", "value", "unit", "share", "status", "source"]],
+            fmt,
+            title=f"{mineral} {stage} {measure} {int(rows['year'].iloc[0])} "
+            f"({rows['basis'].iloc[0]})",
+            caption=f"World total as reported: {w:,.6g} {rows['unit'].iloc[0]}. "
+            "Shares are of the sum of the listed countries and 'Other countries'.",
+        )
+    else:
+        render(out, fmt)
+
+
+@data_app.command("build")
+def data_build(
+    raw: Annotated[Path, typer.Option(help="raw-data folder")] = Path("../shared/data/raw"),
+    reference: Annotated[Path | None, typer.Option(help="folder with ai_bom.csv")] = None,
+    out: Annotated[Path | None, typer.Option(help="dataset folder (default: embedded)")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Build the dataset from the raw releases (atomic: all or nothing)."""
+    from critmin.data.build import build
+    from critmin.data.dataset import default_dir
+
+    ref = reference if reference is not None else raw.parent / "reference"
+    try:
+        report = build(raw, out or default_dir(), ref if ref.exists() else None)
+    except DataError as e:
+        _fail(e)
+        return
+    df = pd.DataFrame({"table": list(report.rows), "rows": list(report.rows.values())})
+    render(df, fmt, title=f"Built {report.out} in {report.seconds:.1f} s")
+    if report.quality and fmt is Format.table:
+        render(pd.DataFrame(report.quality), fmt, title="Data-quality notes")
+
+
+@data_app.command("import")
+def data_import(
+    path: Annotated[Path, typer.Argument(help="a raw file: USGS CSV, WGI or IEA xlsx, WMD/BACI db")],
+    out: Annotated[Path | None, typer.Option(help="write the tidy rows to .csv or .parquet")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import one raw file into tidy rows with provenance (e.g. next year's USGS release)."""
+    from critmin.data.importers import import_file
+
+    try:
+        tables = import_file(path)
+    except DataError as e:
+        _fail(e)
+        return
+    if out is not None:
+        from critmin.data.importers import write_table
+
+        name, df = next(iter(tables.items()))
+        write_table(df, out)
+        err.print(f"wrote {len(df)} rows of {name} to {out}")
+        return
+    for name, df in tables.items():
+        render(df.head(200) if fmt is Format.table else df, fmt, title=f"{name}: {len(df)} rows")
+
+
+@data_app.command("validate")
+def data_validate(
+    path: Annotated[Path, typer.Argument(help="a raw file or a release folder")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Check a raw file or folder without writing anything; exit 1 on any problem."""
+    from critmin.data.importers import validate_path
+
+    rows = validate_path(path)
+    df = pd.DataFrame(rows, columns=["file", "status", "rows", "problem"])
+    render(df, fmt, title=f"Validation of {path}")
+    if (df["status"] != "ok").any():
+        raise typer.Exit(1)
+
+
+@data_app.command("sources")
+def data_sources(fmt: FormatOpt = Format.table) -> None:
+    """The sources of the embedded dataset: publication, edition, rows, files, citation."""
+    from critmin import load
+    from critmin.data.sources import sources_table
+
+    render(sources_table(load()), fmt, title="Sources of the embedded dataset")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Entry point for ``python -m critmin``."""
+    app()
+    sys.exit(0)
