@@ -1,6 +1,6 @@
 import pytest
 
-from critmin.data.units import USGS_TOKENS, UNITS, basis_factor, factor
+from critmin.data.units import UNITS, USGS_TOKENS, basis_factor, factor
 
 
 def test_every_usgs_token_is_a_critmin_unit() -> None:

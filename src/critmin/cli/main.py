@@ -41,7 +41,7 @@ def _fail(e: DataError) -> None:
 
 @app.command()
 def minerals(fmt: FormatOpt = Format.table) -> None:
-    """Overview of the AI-critical minerals: stages, AI uses, US status, import reliance, top producers."""
+    """Overview of AI-critical minerals: stages, uses, US status, import reliance, top producers."""
     from critmin import load
     from critmin.metrics.overview import overview
 
@@ -51,25 +51,43 @@ def minerals(fmt: FormatOpt = Format.table) -> None:
         _fail(e)
         return
     if fmt is Format.table:
-        view = df[
-            ["mineral", "stages", "unit", "us_production", "net_import_reliance",
-             "mine_top", "mine_top_share", "refine_top", "refine_top_share", "ai_uses"]
-        ].copy()  # fmt: skip
-        view["net_import_reliance"] = [
-            f"{t}% ({y})" if y is not None and t not in ("insufficient data", "net exporter")
-            else t for t, y in zip(df["net_import_reliance"], df["net_import_reliance_year"],
-                                   strict=True)
-        ]  # fmt: skip
         render(
-            view,
+            _overview_view(df),
             fmt,
             title="AI-critical minerals: where they come from and how exposed the US is",
             caption="Top producer and share: latest year of the preferred source per stage "
-            "(USGS MCS, then IEA, then World Mining Data); US net import reliance: USGS MCS. "
-            "Run `critmin minerals --format json` for years and sources.",
+            "(USGS MCS, then IEA, then World Mining Data). US net import reliance: USGS MCS. "
+            "`critmin minerals --format json` gives years, sources and bases.",
         )
     else:
         render(df, fmt)
+
+
+def _top(iso3: object, share: object) -> str:
+    if not isinstance(iso3, str):
+        return "—"
+    return f"{iso3} {share:.0%}" if isinstance(share, float) and share == share else iso3
+
+
+def _overview_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The overview as a terminal reads it: short columns, shares folded into the producer."""
+    nir = [
+        t if pd.isna(y) or t in ("insufficient data", "net exporter", "withheld")
+        else f"{t}% ({int(y)})"
+        for t, y in zip(df["net_import_reliance"], df["net_import_reliance_year"], strict=True)
+    ]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "mineral": df["mineral"],
+            "US output": df["us_production"],
+            "US import reliance": nir,
+            "top miner": [_top(c, s) for c, s in zip(df["mine_top"], df["mine_top_share"],
+                                                     strict=True)],
+            "top refiner": [_top(c, s) for c, s in zip(df["refine_top"], df["refine_top_share"],
+                                                       strict=True)],
+            "AI hardware uses": df["ai_uses"].fillna("—").str.replace("; ", ", "),
+        }
+    )  # fmt: skip
 
 
 @app.command()
@@ -148,8 +166,12 @@ def data_build(
 
 @data_app.command("import")
 def data_import(
-    path: Annotated[Path, typer.Argument(help="a raw file: USGS CSV, WGI or IEA xlsx, WMD/BACI db")],
-    out: Annotated[Path | None, typer.Option(help="write the tidy rows to .csv or .parquet")] = None,
+    path: Annotated[
+        Path, typer.Argument(help="a raw file: USGS CSV, WGI or IEA xlsx, WMD/BACI db")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="write the tidy rows to .csv or .parquet")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import one raw file into tidy rows with provenance (e.g. next year's USGS release)."""

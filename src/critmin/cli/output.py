@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats every command accepts."""
 
     table = "table"
@@ -41,7 +41,7 @@ def _plain(v: Any) -> Any:
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (NaN and NA become None, numpy scalars become Python ones)."""
-    return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
 def _cell(v: Any, col: str) -> str:
@@ -72,9 +72,12 @@ def render(
         return
     console = console or Console()
     table = Table(title=title, caption=caption, caption_justify="left")
-    for col in df.columns:
+    for i, col in enumerate(df.columns):
         numeric = pd.api.types.is_numeric_dtype(df[col])
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        # The first column names the row: never fold it.
+        table.add_column(
+            str(col), justify="right" if numeric else "left", overflow="fold", no_wrap=i == 0
+        )
     for row in df.itertuples(index=False):
         table.add_row(*(_cell(v, c) for v, c in zip(row, df.columns, strict=True)))
     console.print(table)

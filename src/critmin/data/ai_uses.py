@@ -15,7 +15,9 @@ import pandas as pd
 from critmin.data.catalogue import MINERALS
 from critmin.data.errors import DataError, Problem
 
-_NOT_A_USE = re.compile(r"\((spec|count|share|cable count|cable length)\)|total mass|metals \(total\)")
+_NOT_A_USE = re.compile(
+    r"\((spec|count|share|cable count|cable length)\)|total mass|metals \(total\)"
+)
 
 
 def read_ai_uses(path: Path) -> pd.DataFrame:

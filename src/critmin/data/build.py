@@ -128,10 +128,13 @@ def _collect(
         tables.setdefault(name, []).append(got)
     else:
         for k, v in got.items():
-            tables.setdefault(k, []).append(v)
+            if len(v):  # an edition without a table gives an empty frame
+                tables.setdefault(k, []).append(v)
 
 
-def import_all(raw: Path, reference: Path | None) -> tuple[dict[str, pd.DataFrame], list[dict[str, str]]]:
+def import_all(
+    raw: Path, reference: Path | None
+) -> tuple[dict[str, pd.DataFrame], list[dict[str, str]]]:
     """Run every importer over the raw folder; all problems of all files are reported at once."""
     # Imported here, not at module top: each is a heavy importer used only by a build.
     from critmin.data.geopolrisk_db import import_geopolrisk
@@ -141,23 +144,36 @@ def import_all(raw: Path, reference: Path | None) -> tuple[dict[str, pd.DataFram
     from critmin.data.wgi import import_wgi
 
     if not raw.is_dir():
-        raise DataError([Problem(str(raw), None, None, "the raw-data folder (e.g. ../shared/data/raw)")])
+        raise DataError(
+            [Problem(str(raw), None, None, "the raw-data folder (e.g. ../shared/data/raw)")]
+        )
     parts: dict[str, list[pd.DataFrame]] = {}
     problems: list[Problem] = []
     quality: list[dict[str, str]] = []
     for folder in USGS_WORLD:
-        _collect(parts, problems, "production", lambda f=folder: import_world(raw / f, raw))
+
+        def world(f: str = folder) -> pd.DataFrame:
+            return import_world(raw / f, raw)
+
+        _collect(parts, problems, "production", world)
     for edition, folder in USGS_SALIENT.items():
 
         def salient(e: int = edition, f: str = folder) -> pd.DataFrame:
-            df, skipped = import_salient(raw / f, raw, e)
-            for s in skipped:
-                quality.append({"file": s, "issue": "salient file in world layout; not imported as salient"})
+            # The salient importer reads a release folder under root: it finds it by edition.
+            df = import_salient(raw, e)
+            for s in df.attrs.get("skipped", []):
+                quality.append({"file": str(s["file"]), "issue": str(s["reason"])})
+            for n in df.attrs.get("notes", []):
+                quality.append({"file": f, "issue": str(n)})
             return df
 
         _collect(parts, problems, "salient", salient)
-    for edition, folder in USGS_TRENDS.items():
-        _collect(parts, problems, "trends", lambda e=edition, f=folder: import_trends(raw / f, raw, e))
+    for edition in USGS_TRENDS:
+
+        def trends(e: int = edition) -> dict[str, pd.DataFrame]:
+            return import_trends(raw, e)
+
+        _collect(parts, problems, "trends", trends)
     _collect(parts, problems, "wgi", lambda: import_wgi(raw))
     _collect(parts, problems, "iea", lambda: import_iea(raw))
     _collect(parts, problems, "geopolrisk", lambda: import_geopolrisk(raw))
@@ -174,7 +190,9 @@ def import_all(raw: Path, reference: Path | None) -> tuple[dict[str, pd.DataFram
     return tables, quality
 
 
-def _finish(tables: dict[str, pd.DataFrame], quality: list[dict[str, str]]) -> dict[str, pd.DataFrame]:
+def _finish(
+    tables: dict[str, pd.DataFrame], quality: list[dict[str, str]]
+) -> dict[str, pd.DataFrame]:
     for name, df in tables.items():
         if name in TABLES:
             check(df, name)
@@ -186,7 +204,9 @@ def _finish(tables: dict[str, pd.DataFrame], quality: list[dict[str, str]]) -> d
             tables[name] = tables[name].sort_values(cols, kind="stable").reset_index(drop=True)
     missing = [t for t in TABLE_NAMES if t not in tables]
     if missing:
-        raise DataError([Problem("build", None, t, "a table produced by the importers") for t in missing])
+        raise DataError(
+            [Problem("build", None, t, "a table produced by the importers") for t in missing]
+        )
     return {t: tables[t] for t in TABLE_NAMES}
 
 
@@ -195,6 +215,7 @@ def write_dataset(tables: dict[str, pd.DataFrame], out: Path, manifest: dict[str
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the dataset is package data
     try:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False, compression="zstd")

@@ -68,7 +68,9 @@ class Dataset:
         """The build manifest: raw files with SHA-256, row counts, critmin version."""
         p = self.path / "manifest.json"
         if not p.exists():
-            raise DataError([Problem(str(p), None, None, "a built critmin dataset (manifest.json)")])
+            raise DataError(
+                [Problem(str(p), None, None, "a built critmin dataset (manifest.json)")]
+            )
         data: dict[str, Any] = json.loads(p.read_text("utf-8"))
         return data
 
@@ -102,7 +104,9 @@ class Dataset:
         Several sources may cover the same figures. Unless ``source`` names one (a prefix
         such as ``"USGS MCS 2023"`` or ``"World Mining Data"``), the first of
         :data:`SOURCE_PREFERENCE` that has a number for at least one country that year wins,
-        the newest edition first. ``year=None`` takes the latest year of that choice.
+        the newest edition first. ``year=None`` takes the latest year of the preferred source
+        among those whose newest year is within one year of the newest of all
+        (docs/decisions/0004-source-preference.md).
 
         Returns
         -------
@@ -120,7 +124,13 @@ class Dataset:
         if numeric.empty:
             return rows.iloc[0:0]
         if year is None:
-            year = int(numeric["year"].max())
+            # Sources whose newest year is within a year of the newest of all, then the
+            # preferred one among them, then its latest year: the USGS 2023 figures beat World
+            # Mining Data's 2024 ones, but USGS 2021 germanium does not beat WMD 2024.
+            latest = numeric.groupby("source")["year"].max()
+            recent = latest[latest >= latest.max() - 1].index
+            src, _ = _preferred(numeric[numeric["source"].isin(recent)])
+            year = int(latest[src])
         cands = numeric[numeric["year"] == year]
         if cands.empty:
             return rows.iloc[0:0]
@@ -161,7 +171,9 @@ def load(path: str | Path | None = None) -> Dataset:
     """
     p = Path(path) if path is not None else default_dir()
     if not p.is_dir():
-        raise DataError([Problem(str(p), None, None, "a dataset folder built by `critmin data build`")])
+        raise DataError(
+            [Problem(str(p), None, None, "a dataset folder built by `critmin data build`")]
+        )
     ds = Dataset(p)
     _ = ds.manifest  # fail early on a folder that is not a dataset
     return ds

@@ -147,7 +147,9 @@ def validate_path(path: Path) -> list[tuple[str, str, int, str]]:
 def write_table(df: pd.DataFrame, out: Path) -> None:
     """Write a table to .csv or .parquet atomically (temporary file, then rename)."""
     if out.suffix not in (".csv", ".parquet"):
-        raise DataError([Problem(str(out), None, None, "an output file ending in .csv or .parquet")])
+        raise DataError(
+            [Problem(str(out), None, None, "an output file ending in .csv or .parquet")]
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     os.close(fd)

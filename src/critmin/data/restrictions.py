@@ -50,32 +50,40 @@ def read_restrictions(path: Path | None = None) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise DataError([Problem(label, 1, c, "a column of the restrictions table") for c in missing])
+        raise DataError(
+            [Problem(label, 1, c, "a column of the restrictions table") for c in missing]
+        )
     problems: list[Problem] = []
-    for i, r in enumerate(df.itertuples(index=False), start=2):
-        for col in ("announced", "effective", "suspended_from", "suspended_until"):
-            v = getattr(r, col)
-            if v and not _DATE.match(v):
-                problems.append(Problem(label, i, col, "a date YYYY-MM-DD or YYYY-MM", v))
-        if r.announced and r.effective and _DATE.match(r.announced) and _DATE.match(r.effective):
-            if r.effective < r.announced:
-                problems.append(Problem(label, i, "effective", "a date on or after announced", r.effective))
-        if r.country not in known_iso3():
-            problems.append(Problem(label, i, "country", "an ISO3 country code", r.country))
-        if r.target not in ("all", "") and r.target not in known_iso3():
-            problems.append(Problem(label, i, "target", "'all' or an ISO3 code", r.target))
-        for m in r.minerals.split(";"):
-            if m not in MINERAL_IDS:
-                problems.append(Problem(label, i, "minerals", "catalogue mineral ids joined by ';'", m))
-        if r.stage not in STAGES:
-            problems.append(Problem(label, i, "stage", f"one of {STAGES}", r.stage))
-        if r.measure not in MEASURES:
-            problems.append(Problem(label, i, "measure", f"one of {MEASURES}", r.measure))
-        if not r.source.strip():
-            problems.append(Problem(label, i, "source", "the publication the row comes from", ""))
+    records: list[dict[str, str]] = df.to_dict(orient="records")  # type: ignore[assignment]
+    for i, r in enumerate(records, start=2):
+        problems.extend(_row_problems(label, i, r))
     if df["id"].duplicated().any():
         dup = df.loc[df["id"].duplicated(), "id"].iloc[0]
         problems.append(Problem(label, None, "id", "unique ids", dup))
     if problems:
         raise DataError(problems)
     return df.replace({"": None})
+
+
+def _row_problems(label: str, i: int, r: dict[str, str]) -> list[Problem]:
+    out: list[Problem] = []
+    for col in ("announced", "effective", "suspended_from", "suspended_until"):
+        if r[col] and not _DATE.match(r[col]):
+            out.append(Problem(label, i, col, "a date YYYY-MM-DD or YYYY-MM", r[col]))
+    dates_ok = all(_DATE.match(r[c]) for c in ("announced", "effective"))
+    if dates_ok and r["effective"] < r["announced"]:
+        out.append(Problem(label, i, "effective", "a date on or after announced", r["effective"]))
+    if r["country"] not in known_iso3():
+        out.append(Problem(label, i, "country", "an ISO3 country code", r["country"]))
+    if r["target"] not in ("all", "") and r["target"] not in known_iso3():
+        out.append(Problem(label, i, "target", "'all' or an ISO3 code", r["target"]))
+    for m in r["minerals"].split(";"):
+        if m not in MINERAL_IDS:
+            out.append(Problem(label, i, "minerals", "mineral ids joined by ';'", m))
+    if r["stage"] not in STAGES:
+        out.append(Problem(label, i, "stage", f"one of {STAGES}", r["stage"]))
+    if r["measure"] not in MEASURES:
+        out.append(Problem(label, i, "measure", f"one of {MEASURES}", r["measure"]))
+    if not r["source"].strip():
+        out.append(Problem(label, i, "source", "the publication the row comes from", ""))
+    return out

@@ -179,9 +179,9 @@ def check(df: pd.DataFrame, table: str, *, where: str | None = None) -> None:
             i = int(s.isna().to_numpy().argmax())
             problems.append(Problem(label, i, col.name, "a value (column is not nullable)", "null"))
         nonnull = s.dropna()
-        if col.dtype in ("int", "float") and len(nonnull):
-            if not pd.api.types.is_numeric_dtype(nonnull):
-                problems.append(Problem(label, None, col.name, f"{col.dtype} values"))
+        numeric_col = col.dtype in ("int", "float")
+        if numeric_col and len(nonnull) and not pd.api.types.is_numeric_dtype(nonnull):
+            problems.append(Problem(label, None, col.name, f"{col.dtype} values"))
         if col.allowed is not None and len(nonnull):
             bad = sorted(set(nonnull.astype(str)) - set(col.allowed))
             if bad:

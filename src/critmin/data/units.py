@@ -73,7 +73,7 @@ USGS_TOKENS: dict[str, str] = {
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The shared pint registry with currency and counting units defined."""
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
     ureg.define("USD = [currency]")
     ureg.define("USc = 0.01 * USD")
     ureg.define("flask = 34.5 * kilogram")  # USGS mercury flask: 76 lb = 34.5 kg
@@ -105,7 +105,7 @@ def factor(src: str, dst: str) -> float:
         if u not in UNITS:
             raise ValueError(f"unknown unit {u!r}; expected one of {sorted(UNITS)}")
     try:
-        target = ureg.Quantity(UNITS[dst])
+        target: pint.Quantity = ureg.Quantity(UNITS[dst])
         ratio = ureg.Quantity(UNITS[src]).to(target.units).magnitude / target.magnitude
         return float(ratio)
     except pint.DimensionalityError as exc:

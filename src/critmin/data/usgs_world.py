@@ -191,8 +191,12 @@ def read_world(path: Path, root: Path | None = None, *, validate: bool = True) -
     ...     "MCS2024,Japane,Primary production,3000,W,\\n"
     ...     "MCS2024,World total (rounded),Primary production,610000,610000,\\n", "utf-8")
     >>> df = read_world(d / "mcs2024-galli_world.csv", d)
-    >>> df[["country", "year", "value", "status"]].head(4).to_string(index=False)
-    'country  year    value    status\\n    CHN  2022 600000.0  reported\\n    CHN  2023 600000.0 estimated\\n    JPN  2022   3000.0 estimated\\n    JPN  2023      NaN  withheld'
+    >>> print(df[["country", "year", "value", "status"]].head(4).to_string(index=False))
+    country  year    value    status
+        CHN  2022 600000.0  reported
+        CHN  2023 600000.0 estimated
+        JPN  2022   3000.0 estimated
+        JPN  2023      NaN  withheld
     """
     label = str(path.relative_to(root)) if root is not None else str(path)
     edition, code = file_info(path)
@@ -236,7 +240,7 @@ def read_world(path: Path, root: Path | None = None, *, validate: bool = True) -
         source = f"USGS MCS {edition}"
         src_text = rec[i_source].replace(" ", "") if i_source is not None else ""
         if src_text and src_text != f"MCS{edition}":
-            problems.append(Problem(label, line, "Source", f"MCS{edition}", rec[i_source]))
+            problems.append(Problem(label, line, "Source", f"MCS{edition}", src_text))
         for col in vcols:
             text = rec[col.index]
             note_i = ncols.get(col.measure, ncols.get("production"))
@@ -354,7 +358,7 @@ def _check_against_world(out: list[dict[str, object]], label: str, tolerance: fl
                     int(str(r["row"])),
                     str(r["column"]),
                     f"at most the world total {w:g} (a share of at most 100 %)",
-                    r["cell"],
+                    str(r["cell"]),
                 )
             )
     if problems:

@@ -85,5 +85,5 @@ def top_producer(rows_with_shares: pd.DataFrame) -> tuple[str | None, float]:
     ]
     if c.empty:
         return None, float("nan")
-    best = c.loc[c["share"].idxmax()]
-    return str(best["country"]), float(best["share"])
+    i = int(c["share"].to_numpy().argmax())
+    return str(c["country"].iloc[i]), float(c["share"].iloc[i])

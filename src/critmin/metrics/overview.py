@@ -41,9 +41,20 @@ def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
 
 
 def latest_import_reliance(ds: Dataset, mineral: str) -> dict[str, object]:
-    """Newest US net import reliance of a mineral (value or bound, year, source)."""
+    """Newest US net import reliance of a mineral (value or bound, year, source).
+
+    The trend table (USGS Fig. 2, import-reliant commodities only) comes first; the
+    salient-statistics series fills in commodities it omits, such as net exporters.
+    """
     nir = ds.import_reliance
     rows = nir[nir["mineral"] == mineral].sort_values(["year", "edition"], ascending=False)
+    if rows.empty:
+        sal = ds.salient
+        rows = sal[
+            (sal["mineral"] == mineral)
+            & (sal["category"] == "net_import_reliance")
+            & (sal["status"] != "missing")
+        ].sort_values(["year", "edition", "variable"], ascending=[False, False, True])
     if rows.empty:
         return {"value": None, "text": "insufficient data", "year": None, "source": None}
     r = rows.iloc[0]
@@ -71,7 +82,9 @@ def overview(ds: Dataset) -> pd.DataFrame:
         rec: dict[str, object] = {"mineral": m.id, "name": m.name}
         stages = []
         for stage in STAGES:
-            sup = ds.supply(m.id, stage)
+            # Only the stages the catalogue defines for the mineral (boron's "refined
+            # borates" line is one German plant, not a refining stage of boron supply).
+            sup = ds.supply(m.id, stage) if stage in m.basis else ds.production.iloc[0:0]
             if sup.empty:
                 rec[f"{stage}_top"] = None
                 rec[f"{stage}_top_share"] = None

@@ -1,0 +1,136 @@
+"""End-to-end tests of the `critmin` command on the embedded dataset."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from critmin.cli.main import app
+
+runner = CliRunner()
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script as a user would."""
+    exe = shutil.which("critmin") or str(Path(sys.executable).parent / "critmin")
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_supply_json_is_a_list_of_row_objects() -> None:
+    res = run("supply", "gallium", "--stage", "refine", "--year", "2023", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert isinstance(rows, list) and rows
+    for key in ("country", "value", "unit", "share", "status", "source"):
+        assert key in rows[0]
+    china = next(r for r in rows if r["country"] == "CHN")
+    assert (china["value"], china["unit"], china["source"]) == (600000.0, "kg", "USGS MCS 2024")
+    assert china["share"] > 0.95
+    shares = [r["share"] for r in rows if r["share"] is not None]
+    assert sum(shares) == pytest.approx(1.0)
+    assert all(r["country"] is None for r in rows if r["entity"].startswith("Other"))
+
+
+def test_supply_keeps_withheld_us_lithium_as_withheld() -> None:
+    res = runner.invoke(app, ["supply", "lithium", "--year", "2023", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    us = next(r for r in json.loads(res.stdout) if r["country"] == "USA")
+    assert us["status"] == "withheld" and us["value"] is None and us["share"] is None
+
+
+def test_supply_csv_and_table() -> None:
+    res = runner.invoke(app, ["supply", "cobalt", "--stage", "mine", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert rows[0]["country"] == "COD"
+    res = runner.invoke(app, ["supply", "cobalt", "--format", "table"])
+    assert res.exit_code == 0 and "COD" in res.stdout and "World total" in res.stdout
+
+
+def test_refining_stage_comes_from_iea_where_usgs_has_none() -> None:
+    res = runner.invoke(app, ["supply", "cobalt", "--stage", "refine", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert rows[0]["country"] == "CHN" and rows[0]["source"].startswith("IEA")
+
+
+def test_minerals_overview_formats() -> None:
+    res = runner.invoke(app, ["minerals", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    ids = {r["mineral"] for r in rows}
+    assert len(ids) >= 30
+    assert {"lithium", "cobalt", "gallium", "germanium", "rare_earths", "tantalum"} <= ids
+    ga = next(r for r in rows if r["mineral"] == "gallium")
+    assert ga["refine_top"] == "CHN" and ga["net_import_reliance"] == "100"
+    li = next(r for r in rows if r["mineral"] == "lithium")
+    assert li["us_production"] == "withheld"
+    res = runner.invoke(app, ["minerals", "--format", "csv"])
+    assert res.exit_code == 0 and res.stdout.startswith("mineral,")
+    res = runner.invoke(app, ["minerals"])
+    assert res.exit_code == 0 and "gallium" in res.stdout
+
+
+def test_unknown_mineral_and_stage_are_usage_errors() -> None:
+    res = runner.invoke(app, ["supply", "unobtainium"])
+    assert res.exit_code == 2 and "unknown mineral" in res.output
+    res = runner.invoke(app, ["supply", "copper", "--stage", "smelt"])
+    assert res.exit_code == 2
+
+
+def test_insufficient_data_is_said_not_invented() -> None:
+    res = runner.invoke(app, ["supply", "copper", "--year", "1900"])
+    assert res.exit_code == 1 and "insufficient data" in res.output
+
+
+def test_data_sources_lists_every_source() -> None:
+    res = runner.invoke(app, ["data", "sources", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    srcs = {r["source"] for r in json.loads(res.stdout)}
+    assert {"USGS MCS 2024", "USGS MCS 2023"} <= srcs
+    assert any(s.startswith("World Bank WGI") for s in srcs)
+    assert any(s.startswith("IEA") for s in srcs)
+    assert any(s.startswith("World Mining Data") for s in srcs)
+
+
+def test_data_validate_reports_broken_file_and_exits_1() -> None:
+    broken = CORPUS / "usgs_world" / "unknown-country" / "mcs2024-tin_world.csv"
+    res = runner.invoke(app, ["data", "validate", str(broken), "--format", "json"])
+    assert res.exit_code == 1
+    rows = json.loads(res.stdout)
+    assert rows[0]["status"] == "error" and "Atlantis" in rows[0]["problem"]
+
+
+def test_data_import_writes_nothing_on_error(tmp_path: Path) -> None:
+    broken = CORPUS / "usgs_world" / "text-number" / "mcs2024-tin_world.csv"
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["data", "import", str(broken), "--out", str(out)])
+    assert res.exit_code == 1
+    assert "row 2" in res.output and "Prod_t_est_2023" in res.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_data_import_of_a_good_file(tmp_path: Path) -> None:
+    good = tmp_path / "rel" / "mcs2025-tin_world.csv"
+    good.parent.mkdir()
+    good.write_text(
+        "Source,Country,Type,Prod_t_2023,Prod_t_est_2024\n"
+        'MCS2025,China,"Mine production, tin content",68000,69000\n'
+        'MCS2025,World total (rounded),"Mine production, tin content",300000,300000\n'
+    )
+    out = tmp_path / "tin.csv"
+    res = runner.invoke(app, ["data", "import", str(good), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["file"] == "rel/mcs2025-tin_world.csv" and rows[0]["cell"] == "68000"
+    res = runner.invoke(app, ["data", "import", str(good), "--format", "json"])
+    assert json.loads(res.stdout)[1]["status"] == "estimated"
