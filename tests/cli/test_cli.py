@@ -134,3 +134,31 @@ def test_data_import_of_a_good_file(tmp_path: Path) -> None:
     assert rows[0]["file"] == "rel/mcs2025-tin_world.csv" and rows[0]["cell"] == "68000"
     res = runner.invoke(app, ["data", "import", str(good), "--format", "json"])
     assert json.loads(res.stdout)[1]["status"] == "estimated"
+
+
+def test_profile_has_every_section() -> None:
+    res = runner.invoke(app, ["profile", "cobalt", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    sections = {r["section"] for r in rows}
+    assert {"mine production", "refine production", "reserves", "US net import reliance",
+            "US salient statistics", "AI hardware uses"} <= sections  # fmt: skip
+    top_mine = next(r for r in rows if r["section"] == "mine production")
+    assert top_mine["item"].startswith("Congo (Kinshasa)") and top_mine["year"] == 2023
+    res = runner.invoke(app, ["profile", "gallium", "--format", "json"])
+    rows = json.loads(res.stdout)
+    mine = [r for r in rows if r["section"] == "mine production"]
+    assert mine == [{"section": "mine production", "item": "insufficient data", "year": None,
+                     "value": None, "unit": None, "status": "missing", "source": None}]  # fmt: skip
+    assert any(r["section"] == "export restrictions" for r in rows)
+    res = runner.invoke(app, ["profile", "unobtainium"])
+    assert res.exit_code == 2
+
+
+def test_coverage_lists_stages_sources_and_years() -> None:
+    res = runner.invoke(app, ["data", "coverage", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    ga = [r for r in rows if r["mineral"] == "gallium" and r["measure"] == "production"]
+    assert {r["stage"] for r in ga} == {"refine"}
+    assert any(r["source"] == "USGS MCS 2024" and r["years"] == "2022-2023" for r in ga)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -30,17 +29,7 @@ from critmin.data.geopolrisk_db import (
     unavailable_hs,
 )
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES
-
-RAW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
-
-
-def raw_root() -> Path:
-    """The raw-data root; skipped locally when absent, a failure in CI."""
-    if RAW.is_dir():
-        return RAW
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{RAW} is missing: CI must have ../shared/data/raw")
-    pytest.skip("../shared/data/raw is not present")
+from tests.rawdata import raw_root
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,6 @@ and a corpus of broken workbooks built here with openpyxl.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,23 +26,14 @@ from critmin.data.iea import (
     read_iea_top3,
 )
 from critmin.data.schema import PROVENANCE_COLUMNS
+from tests.rawdata import raw_root
 
-RAW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
 FILE = "iea-critical-minerals-2024/CM_Data_Explorer May 2024 (2).xlsx"
-
-
-def raw_root() -> Path:
-    """The shared raw-data root; skip locally when absent, fail in CI."""
-    if not RAW.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/data/raw is not present")
-        pytest.skip("../shared/data/raw is not present")
-    return RAW
 
 
 @lru_cache(maxsize=1)
 def _real() -> dict[str, pd.DataFrame]:
-    return import_iea(RAW)
+    return import_iea(raw_root())
 
 
 @pytest.fixture
@@ -160,7 +150,7 @@ def test_double_counted_rest_of_world_is_corrected(supply: pd.DataFrame) -> None
 
 
 def test_top3_share_matches_country_rows(supply: pd.DataFrame) -> None:
-    tops = read_iea_top3(RAW / FILE, RAW)
+    tops = read_iea_top3(raw_root() / FILE, raw_root())
     assert len(tops) == 48  # 12 blocks x 4 years
     for t in tops.itertuples():
         g = supply[(supply["mineral"] == t.mineral) & (supply["stage"] == t.stage)]
@@ -241,7 +231,7 @@ def test_demand_unique_key_and_labels(iea: dict[str, pd.DataFrame]) -> None:
 
 
 def test_find_workbook(iea: dict[str, pd.DataFrame]) -> None:
-    assert find_iea_workbook(RAW).name == "CM_Data_Explorer May 2024 (2).xlsx"
+    assert find_iea_workbook(raw_root()).name == "CM_Data_Explorer May 2024 (2).xlsx"
 
 
 # ----------------------------------------------------------------- synthetic workbooks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -19,18 +18,9 @@ from critmin.data.usgs_salient import (
     read_salient,
     salient_cell,
 )
+from tests.rawdata import raw_root
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "usgs_salient"
-
-
-def raw_root() -> Path:
-    """../shared/data/raw beside the project; skipped when absent, except in CI."""
-    root = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
-    if not root.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/data/raw is not present (it must be in CI)")
-        pytest.skip("../shared/data/raw is not present")
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -21,18 +20,9 @@ from critmin.data.usgs_trends import (
     read_net_import_reliance,
     split_sources,
 )
+from tests.rawdata import raw_root
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "usgs_trends"
-
-
-def raw_root() -> Path:
-    """../shared/data/raw beside the project; skipped when absent, except in CI."""
-    root = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
-    if not root.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/data/raw is not present (it must be in CI)")
-        pytest.skip("../shared/data/raw is not present")
-    return root
 
 
 @pytest.fixture(scope="module")

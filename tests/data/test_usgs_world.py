@@ -141,7 +141,7 @@ CASES = {
     "negative": (2, "Prod_t_2022", "non-negative"),
     "duplicate": (3, "Country", "one row per country"),
     "share-over-100": (2, "Prod_t_2022", "world total"),
-    "empty": (None, None, "empty file"),
+    "empty": (1, None, "the file is empty"),
     "missing-country-column": (1, "Country", "a column"),
     "unit-change": (2, "Prod_t_2022", "unit t"),
     "unit-change-mid-file": (3, "Prod_t_2022", "unit t"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -14,8 +13,8 @@ import pytest
 
 from critmin.data.errors import DataError
 from critmin.data.wgi import import_wgi, read_wgi
+from tests.rawdata import raw_root
 
-RAW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
 HEADER = [
     "codeindyr",
     "code",
@@ -31,19 +30,10 @@ HEADER = [
 ]
 
 
-def raw_root() -> Path:
-    """The shared raw-data root; skip locally when absent, fail in CI."""
-    if not RAW.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/data/raw is not present")
-        pytest.skip("../shared/data/raw is not present")
-    return RAW
-
-
 @lru_cache(maxsize=1)
 def _real() -> tuple[pd.DataFrame, float]:
     t0 = time.perf_counter()
-    df = import_wgi(RAW)
+    df = import_wgi(raw_root())
     return df, time.perf_counter() - t0
 
 

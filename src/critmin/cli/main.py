@@ -141,6 +141,38 @@ def supply(
         render(out, fmt)
 
 
+@app.command()
+def profile(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. gallium")],
+    top: Annotated[int, typer.Option(help="countries to list per stage")] = 5,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Everything on one mineral: supply by stage, reserves, US statistics, imports, AI uses."""
+    from critmin import load
+    from critmin.metrics.profile import profile as build_profile
+
+    try:
+        df = build_profile(load(), mineral, top)
+    except KeyError as e:
+        err.print(f"[bold red]error:[/] {e.args[0]}")
+        raise typer.Exit(2) from e
+    render(df, fmt, title=f"Profile of {mineral}")
+
+
+@data_app.command("coverage")
+def data_coverage(
+    all_minerals: Annotated[
+        bool, typer.Option("--all", help="every commodity, not only the catalogue")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Which minerals, stages, measures, sources and years the dataset covers."""
+    from critmin import load
+    from critmin.data.coverage import coverage
+
+    render(coverage(load(), catalogue_only=not all_minerals), fmt, title="Coverage")
+
+
 @data_app.command("build")
 def data_build(
     raw: Annotated[Path, typer.Option(help="raw-data folder")] = Path("../shared/data/raw"),

@@ -63,6 +63,7 @@ import pandas as pd
 from critmin.data.catalogue import MINERALS, basis_for, mineral
 from critmin.data.countries import iso3_from_code, known_iso3, resolve
 from critmin.data.errors import DataError, Problem, fail
+from critmin.data.files import file_label
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
 from critmin.data.units import basis_factor, factor
 
@@ -144,16 +145,6 @@ _HS6 = re.compile(r"^\d{6}$")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _label(path: Path, root: Path | None) -> str:
-    """Path of ``path`` relative to ``root`` (POSIX), or the path itself when outside it."""
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
 
 
 def _where(label: str, table: str) -> str:
@@ -339,7 +330,7 @@ def read_world_mining_data(path: Path, root: Path) -> pd.DataFrame:
     >>> sorted(df.entity_kind.unique()), len(df)
     (['country', 'world'], 14)
     """
-    label = _label(path, root)
+    label = file_label(path, root)
     con = _connect(path, label)
     try:
         tables = [t for t in _tables(con) if t not in WMD_HELPER_TABLES]
@@ -665,7 +656,7 @@ def read_hs_codes(path: Path, root: Path) -> pd.DataFrame:
     >>> unavailable_hs(tmp / "wmd.db")
     ['Gallium']
     """
-    label = _label(path, root)
+    label = file_label(path, root)
     con = _connect(path, label)
     try:
         rows = _hs_rows(con, label)
@@ -855,7 +846,7 @@ def read_baci(path: Path, root: Path) -> pd.DataFrame:
     >>> r.exporter, r.importer, int(r.exporter_code), r.hs
     ('TWN', 'USA', 490, '261000')
     """
-    label = _label(path, root)
+    label = file_label(path, root)
     where = _where(label, "baci_trade")
     con = _connect(path, label)
     try:

@@ -50,9 +50,10 @@ import pandas as pd
 from critmin.data.catalogue import MINERALS
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
+from critmin.data.files import file_label
 from critmin.data.schema import check
 from critmin.data.units import UNITS, factor
-from critmin.data.wgi import file_label, iter_sheet, open_xlsx, sheet_names
+from critmin.data.wgi import iter_sheet, open_xlsx, sheet_names
 
 SOURCE = "IEA Critical Minerals Data Explorer 2024"
 EDITION = 2024

@@ -4,7 +4,7 @@ salient statistics of critical minerals (T5) and their end uses (T4).
 Quirks of the real files and how they are handled
 -------------------------------------------------
 * The 2025 files were transcribed with CRLF and no BOM; 2023/2024 have a BOM. Both are read as
-  text with :func:`critmin.data.usgs_salient.read_csv_records`.
+  text with :func:`critmin.data.files.read_csv_records`.
 * Fig. 2 names the year and the import-source period only in the column names
   (``Net_Import_Reliance_pct_2023``, ``Major_Import_Sources_2019_2022``); they are read from
   there. The 2023 file has ``Import_Share_Rank`` and no ``Notes``; 2024/2025 have
@@ -45,8 +45,9 @@ from critmin.data.catalogue import MINERAL_IDS, MINERALS, USGS_CODES
 from critmin.data.cells import Cell, CellError, parse_cell
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem, fail
+from critmin.data.files import file_label as relative_name
+from critmin.data.files import read_csv_records
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
-from critmin.data.usgs_salient import read_csv_records, relative_name
 
 log = logging.getLogger(__name__)
 

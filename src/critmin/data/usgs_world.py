@@ -13,8 +13,6 @@ provenance columns. Values are converted with pint to the catalogue unit of the 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from critmin.data.catalogue import USGS_CODES, basis_for, classify_usgs_type, mi
 from critmin.data.cells import CellError, parse_cell
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
+from critmin.data.files import read_csv_records
 from critmin.data.schema import check
 from critmin.data.units import USGS_TOKENS, factor
 
@@ -88,33 +87,10 @@ def file_info(path: Path) -> tuple[int, str]:
     return int(m["edition"]), m["code"].lower()
 
 
-def read_text(path: Path, label: str) -> str:
-    """Read a CSV as UTF-8 (BOM removed); undecodable bytes are an error with their offset."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            [Problem(label, None, None, f"UTF-8 text; undecodable byte at offset {exc.start}")]
-        ) from exc
-
-
-def read_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
-    """Rows of a CSV with their 1-based physical line numbers; blank rows dropped."""
-    text = read_text(path, label)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for rec in reader:
-            if any(c.strip() for c in rec):
-                rows.append((start, rec))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(
-            [Problem(label, reader.line_num, None, "well-formed CSV (quotes closed)", str(exc))]
-        ) from exc
-    return rows
+def read_rows(path: Path, root: Path | None) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The file's provenance label and its non-blank rows with 1-based physical line numbers."""
+    label, records = read_csv_records(path, root)
+    return label, [(line, rec) for line, rec in records if any(c.strip() for c in rec)]
 
 
 def _value_columns(header: list[str], edition: int, label: str) -> list[ValueColumn]:
@@ -198,9 +174,8 @@ def read_world(path: Path, root: Path | None = None, *, validate: bool = True) -
         JPN  2022   3000.0 estimated
         JPN  2023      NaN  withheld
     """
-    label = str(path.relative_to(root)) if root is not None else str(path)
+    label, rows = read_rows(path, root)
     edition, code = file_info(path)
-    rows = read_rows(path, label)
     if not rows:
         raise DataError([Problem(label, None, None, "a header row and data rows", "empty file")])
     header_line, header = rows[0]

@@ -31,6 +31,7 @@ import pandas as pd
 
 from critmin.data.countries import iso3_from_code, resolve
 from critmin.data.errors import DataError, Problem
+from critmin.data.files import file_label
 from critmin.data.schema import WGI_INDICATORS, check
 
 SOURCE = "World Bank WGI 2024 update"
@@ -63,24 +64,6 @@ ESTIMATE_RANGE = (-3.5, 3.5)
 MAX_PROBLEMS = 50
 
 _MISSING = ("..", "")
-
-
-def file_label(path: Path, root: Path | None) -> str:
-    """The provenance name of a file: its path relative to the raw root, with ``/``.
-
-    Examples
-    --------
-    >>> file_label(Path("/raw/wgi-2024-release/wgidataset.xlsx"), Path("/raw"))
-    'wgi-2024-release/wgidataset.xlsx'
-    >>> file_label(Path("/elsewhere/x.xlsx"), Path("/raw"))
-    '/elsewhere/x.xlsx'
-    """
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
 
 
 def _check_file(path: Path, label: str) -> None:

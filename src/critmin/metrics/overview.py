@@ -115,4 +115,7 @@ def overview(ds: Dataset) -> pd.DataFrame:
         "mine_top", "mine_top_share", "mine_year", "mine_source",
         "refine_top", "refine_top_share", "refine_year", "refine_source",
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("us_production_year", "net_import_reliance_year", "mine_year", "refine_year"):
+        df[c] = df[c].astype("Int64")
+    return df
