@@ -425,7 +425,7 @@ def mineral_of_file(path: Path) -> tuple[int, str, str]:
     return int(m[1]), code, USGS_CODES[code]
 
 
-def read_salient(path: Path, root: Path) -> pd.DataFrame:
+def read_salient(path: Path, root: Path, *, validate: bool = True) -> pd.DataFrame:
     """Read one USGS MCS salient-statistics CSV into the long ``salient`` table.
 
     Parameters
@@ -626,7 +626,8 @@ def read_salient(path: Path, root: Path) -> pd.DataFrame:
     if problems:
         raise DataError(problems)
     df = _frame(out)
-    check(df, "salient", where=rel)
+    if validate:  # import_salient checks the whole edition once instead
+        check(df, "salient", where=rel)
     df.attrs["notes"] = notes
     return df
 
@@ -668,7 +669,7 @@ def import_salient(root: Path, edition: int) -> pd.DataFrame:
         if not path.name.lower().endswith("_salient.csv"):
             continue
         try:
-            df = read_salient(path, root)
+            df = read_salient(path, root, validate=False)
         except UnusableFileError as exc:
             rel = relative_name(path, root)
             log.info("skipped %s: %s", rel, exc)
