@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -28,12 +29,36 @@ from critmin.data.restrictions import read_restrictions
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
 from critmin.data.usgs_world import import_world
 
-#: Raw-data folders of the releases the default dataset is built from.
-USGS_WORLD = ("usgs-mcs2024-world", "usgs-mcs2023-world", "usgs-mcs2022-selected")
-USGS_SALIENT = {2024: "usgs-mcs2024-salient", 2023: "usgs-mcs2023-salient",
-                2022: "usgs-mcs2022-selected"}  # fmt: skip
-USGS_TRENDS = {2025: "usgs-mcs2025-trends", 2024: "usgs-mcs2024-trends",
-               2023: "usgs-mcs2023-trends"}  # fmt: skip
+#: The 2022 release came as a selection of world and salient files in one folder.
+USGS_2022 = "usgs-mcs2022-selected"
+_RELEASE = re.compile(r"^usgs-mcs(?P<edition>\d{4})-(?P<kind>world|salient|trends)$")
+
+
+def usgs_releases(raw: Path) -> dict[str, dict[int, str]]:
+    """USGS release folders under ``raw`` by kind and edition.
+
+    Next year's release is picked up by its folder name alone (``usgs-mcs2026-world``,
+    ``usgs-mcs2026-salient``, ``usgs-mcs2026-trends``); nothing in the code lists editions.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("usgs-mcs2026-world", "usgs-mcs2025-trends", "notes"):
+    ...     (d / name).mkdir()
+    >>> usgs_releases(d)
+    {'world': {2026: 'usgs-mcs2026-world'}, 'salient': {}, 'trends': {2025: 'usgs-mcs2025-trends'}}
+    """
+    out: dict[str, dict[int, str]] = {"world": {}, "salient": {}, "trends": {}}
+    for p in sorted(raw.iterdir()) if raw.is_dir() else []:
+        m = _RELEASE.match(p.name)
+        if m and p.is_dir():
+            out[m["kind"]][int(m["edition"])] = p.name
+    if (raw / USGS_2022).is_dir():
+        out["world"].setdefault(2022, USGS_2022)
+        out["salient"].setdefault(2022, USGS_2022)
+    return out
+
 
 #: Sort keys that make every table's row order (and so the files) reproducible.
 SORT_KEYS: dict[str, list[str]] = {
@@ -150,13 +175,14 @@ def import_all(
     parts: dict[str, list[pd.DataFrame]] = {}
     problems: list[Problem] = []
     quality: list[dict[str, str]] = []
-    for folder in USGS_WORLD:
+    releases = usgs_releases(raw)
+    for _, folder in sorted(releases["world"].items(), reverse=True):
 
         def world(f: str = folder) -> pd.DataFrame:
             return import_world(raw / f, raw)
 
         _collect(parts, problems, "production", world)
-    for edition, folder in USGS_SALIENT.items():
+    for edition, folder in sorted(releases["salient"].items(), reverse=True):
 
         def salient(e: int = edition, f: str = folder) -> pd.DataFrame:
             # The salient importer reads a release folder under root: it finds it by edition.
@@ -168,7 +194,7 @@ def import_all(
             return df
 
         _collect(parts, problems, "salient", salient)
-    for edition in USGS_TRENDS:
+    for edition in sorted(releases["trends"], reverse=True):
 
         def trends(e: int = edition) -> dict[str, pd.DataFrame]:
             return import_trends(raw, e)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import xarray as xr
 
 from critmin.data.errors import DataError, Problem
 
@@ -89,6 +90,20 @@ class Dataset:
         if name in TABLE_NAMES:
             return self.table(name)
         raise AttributeError(name)
+
+    def wgi_array(self, value: str = "estimate") -> xr.DataArray:
+        """The governance indicators as a labelled array (country × year × indicator).
+
+        Examples
+        --------
+        >>> da = load().wgi_array()
+        >>> da.dims
+        ('country', 'year', 'indicator')
+        >>> round(float(da.sel(country="CHN", year=2023, indicator="pv")), 4)
+        -0.5131
+        """
+        wgi = self.wgi.set_index(["country", "year", "indicator"])[value]
+        return xr.DataArray.from_series(wgi).rename(f"wgi_{value}")
 
     def supply(
         self,

@@ -655,11 +655,8 @@ def import_salient(root: Path, edition: int) -> pd.DataFrame:
     DataError
         When the edition has no folder, or a file has bad content.
     """
-    if edition not in SALIENT_FOLDERS:
-        raise fail(
-            f"edition {edition}", None, None, f"one of the editions {sorted(SALIENT_FOLDERS)}"
-        )
-    folder = root / SALIENT_FOLDERS[edition]
+    # A later release follows the usgs-mcs<edition>-salient layout of 2023 and 2024.
+    folder = root / SALIENT_FOLDERS.get(edition, f"usgs-mcs{edition}-salient")
     if not folder.is_dir():
         raise fail(relative_name(folder, root), None, None, "a folder of salient CSV files")
     frames: list[pd.DataFrame] = []
