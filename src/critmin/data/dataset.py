@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -63,6 +64,7 @@ class Dataset:
 
     path: Path
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _supply_cache: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
@@ -91,6 +93,12 @@ class Dataset:
             return self.table(name)
         raise AttributeError(name)
 
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str, str], pd.DataFrame]:
+        # supply() is called for every mineral and stage by every method: group once.
+        keys = ["mineral", "stage", "measure"]
+        return {(str(k[0]), str(k[1]), str(k[2])): g for k, g in self.production.groupby(keys)}
+
     def wgi_array(self, value: str = "estimate") -> xr.DataArray:
         """The governance indicators as a labelled array (country × year × indicator).
 
@@ -114,6 +122,14 @@ class Dataset:
         measure: str = "production",
         source: str | None = None,
     ) -> pd.DataFrame:
+        key = (mineral, stage, year, measure, source)
+        if key not in self._supply_cache:
+            self._supply_cache[key] = self._supply(mineral, stage, year, measure, source)
+        return self._supply_cache[key].copy()
+
+    def _supply(
+        self, mineral: str, stage: str, year: int | None, measure: str, source: str | None
+    ) -> pd.DataFrame:
         """Country rows (and aggregates) of one mineral, stage and year from one source.
 
         Several sources may cover the same figures. Unless ``source`` names one (a prefix
@@ -129,47 +145,60 @@ class Dataset:
             The ``production`` rows (countries, "other" and "world" aggregates), with the
             chosen ``source``; empty when nothing covers the request.
         """
-        prod = self.production
-        rows = prod[
-            (prod["mineral"] == mineral) & (prod["stage"] == stage) & (prod["measure"] == measure)
+        rows = self._by_key.get((mineral, stage, measure), self.production.iloc[0:0])
+        # Plain Python over a few hundred rows: much faster than chained pandas filters,
+        # and supply() is called for every mineral and stage by every method.
+        recs = list(
+            zip(
+                rows["source"].tolist(),
+                rows["year"].tolist(),
+                rows["entity_kind"].tolist(),
+                rows["value"].isna().tolist(),
+                rows["product"].tolist(),
+                rows["edition"].tolist(),
+                strict=True,
+            )
+        )
+        ok = [not source or r[0].startswith(source) for r in recs]
+        numeric = [
+            r for r, keep in zip(recs, ok, strict=True) if keep and r[2] == "country" and not r[3]
         ]
-        if source:
-            rows = rows[rows["source"].str.startswith(source)]
-        numeric = rows[(rows["entity_kind"] == "country") & rows["value"].notna()]
-        if numeric.empty:
+        if not numeric:
             return rows.iloc[0:0]
         if year is None:
             # Sources whose newest year is within a year of the newest of all, then the
             # preferred one among them, then its latest year: the USGS 2023 figures beat World
             # Mining Data's 2024 ones, but USGS 2021 germanium does not beat WMD 2024.
-            latest = numeric.groupby("source")["year"].max()
-            recent = latest[latest >= latest.max() - 1].index
-            src, _ = _preferred(numeric[numeric["source"].isin(recent)])
-            year = int(latest[src])
-        cands = numeric[numeric["year"] == year]
-        if cands.empty:
+            latest: dict[str, int] = {}
+            for r in numeric:
+                latest[r[0]] = max(latest.get(r[0], r[1]), r[1])
+            newest = max(latest.values())
+            src, _ = _preferred([r for r in numeric if latest[r[0]] >= newest - 1])
+            year = latest[src]
+        cands = [r for r in numeric if r[1] == year]
+        if not cands:
             return rows.iloc[0:0]
-        chosen = _preferred(cands)
-        out = rows[(rows["year"] == year) & (rows["source"] == chosen[0])]
-        if chosen[1] is not None:
-            out = out[out["product"] == chosen[1]]
-        return out.reset_index(drop=True)
+        src, product = _preferred(cands)
+        idx = [
+            i
+            for i, (r, keep) in enumerate(zip(recs, ok, strict=True))
+            if keep and r[1] == year and r[0] == src and (product is None or r[4] == product)
+        ]
+        return rows.iloc[idx].reset_index(drop=True)
 
 
-def _preferred(cands: pd.DataFrame) -> tuple[str, str | None]:
-    """(source, product) to use among candidate rows, by :data:`SOURCE_PREFERENCE`."""
+def _preferred(cands: list[tuple[Any, ...]]) -> tuple[str, str | None]:
+    """(source, product) among candidate rows (source, year, kind, isna, product, edition)."""
     for prefix in SOURCE_PREFERENCE:
-        hit = cands[cands["source"].str.startswith(prefix)]
-        if not hit.empty:
-            best = hit.sort_values(["edition", "source"], ascending=[False, True])
-            src = str(best["source"].iloc[0])
-            products = best.loc[best["source"] == src, "product"]
+        hit = [r for r in cands if r[0].startswith(prefix)]
+        if hit:
+            src = sorted(hit, key=lambda r: (-r[5], r[0]))[0][0]
+            products = Counter(r[4] for r in hit if r[0] == src)
             # Several products of one mineral and stage in one file (e.g. talc variants):
             # take the one covering the most countries.
-            product = products.value_counts().index[0] if products.nunique() > 1 else None
-            return src, None if product is None else str(product)
-    row = cands.iloc[0]
-    return str(row["source"]), None
+            product = products.most_common(1)[0][0] if len(products) > 1 else None
+            return src, product
+    return str(cands[0][0]), None
 
 
 def load(path: str | Path | None = None) -> Dataset:

@@ -56,6 +56,17 @@ class Weights:
 
 
 def _year_frame(wgi: pd.DataFrame, year: int, indicators: tuple[str, ...]) -> pd.DataFrame:
+    key = (id(wgi), len(wgi), year, indicators)
+    if key not in _FRAMES:
+        _FRAMES[key] = _pivot(wgi, year, indicators)
+    return _FRAMES[key]
+
+
+#: Pivoted WGI years, keyed by table identity: scores ask for the same year many times.
+_FRAMES: dict[tuple[int, int, int, tuple[str, ...]], pd.DataFrame] = {}
+
+
+def _pivot(wgi: pd.DataFrame, year: int, indicators: tuple[str, ...]) -> pd.DataFrame:
     rows = wgi[(wgi["year"] == year) & wgi["indicator"].isin(indicators)]
     if rows.empty:
         raise ValueError(f"no WGI estimates for {year}; WGI covers {wgi['year'].min()}-"
@@ -79,7 +90,7 @@ def gpr_weights(wgi: pd.DataFrame, year: int, countries: list[str] | None = None
     """
     pv = _year_frame(wgi, year, ("pv",))["pv"]
     g = pd.Series(gpr_weight(pv.to_numpy()), index=pv.index, name="g")
-    wanted = pd.Index(countries) if countries is not None else g.index
+    wanted = pd.Index(countries).unique() if countries is not None else g.index
     g = g.reindex(g.index.union(wanted))
     imputed = tuple(sorted(g.index[g.isna()]))
     g = g.fillna(GPR_MISSING)
@@ -94,7 +105,7 @@ def eu_weights(wgi: pd.DataFrame, year: int, countries: list[str] | None = None)
     """
     frame = _year_frame(wgi, year, ("va", "pv", "ge", "rq", "rl", "cc"))
     w = pd.Series(eu_weight(frame.mean(axis=1, skipna=True).to_numpy()), index=frame.index)
-    wanted = pd.Index(countries) if countries is not None else w.index
+    wanted = pd.Index(countries).unique() if countries is not None else w.index
     w = w.reindex(w.index.union(wanted))
     imputed = tuple(sorted(w.index[w.isna()]))
     w = w.fillna(float(np.nanmedian(w.to_numpy())))
