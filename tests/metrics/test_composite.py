@@ -1,0 +1,112 @@
+"""The composite AI-exposure score, its components, its ranges and the restrictions in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import critmin
+from critmin.data.errors import DataError
+from critmin.data.regions import builtin_regions, load_regions, resolve_importer
+from critmin.metrics.composite import COMPONENTS, CompositeOptions, composite, weighted_score
+from critmin.metrics.restrictions import in_force, status_on
+from critmin.metrics.uncertainty import score_ranges
+
+AS_OF = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def ds() -> critmin.Dataset:
+    return critmin.load()
+
+
+@pytest.fixture(scope="module")
+def scores(ds: critmin.Dataset) -> pd.DataFrame:
+    return composite(ds, CompositeOptions(as_of=AS_OF))
+
+
+def test_every_component_is_shown_and_bounded(scores: pd.DataFrame) -> None:
+    assert len(scores) >= 30
+    for c in COMPONENTS:
+        vals = scores[c].dropna()
+        assert ((vals >= 0) & (vals <= 1)).all(), c
+    assert scores["score"].between(0, 1).all()
+    assert scores["rank"].is_monotonic_increasing
+
+
+def test_score_is_the_weighted_mean_of_its_components(scores: pd.DataFrame) -> None:
+    comp = scores[list(COMPONENTS)].astype(float)
+    naive = [np.nanmean(row) for row in comp.to_numpy()]
+    assert scores["score"].to_numpy() == pytest.approx(naive, abs=1e-6)
+
+
+def test_missing_components_are_named_not_zeroed(scores: pd.DataFrame) -> None:
+    nb = scores.set_index("mineral").loc["niobium"]
+    assert np.isnan(nb["china"]) and nb["missing"] == "china"
+
+
+def test_the_ranking_puts_chinese_controlled_refining_on_top(scores: pd.DataFrame) -> None:
+    top5 = set(scores.head(5)["mineral"])
+    assert {"gallium", "germanium", "graphite", "rare_earths"} <= top5
+    assert scores.set_index("mineral").loc["gallium", "stage"] == "refine"
+
+
+def test_weights_are_a_parameter(ds: critmin.Dataset) -> None:
+    only_ai = {c: 0.0 for c in COMPONENTS} | {"ai_components": 1.0}
+    s = composite(ds, CompositeOptions(weights=only_ai, as_of=AS_OF))
+    assert s.iloc[0]["mineral"] == "copper"  # the most AI components need copper
+    with pytest.raises(ValueError, match="unknown components"):
+        CompositeOptions(weights={"vibes": 1.0})
+
+
+@given(st.lists(st.floats(0, 1), min_size=3, max_size=3), st.lists(st.floats(0.1, 5), min_size=3,
+                                                                   max_size=3))  # fmt: skip
+def test_weighted_score_matches_a_naive_mean(values: list[float], weights: list[float]) -> None:
+    df = pd.DataFrame([values], columns=["a", "b", "c"])
+    w = dict(zip(["a", "b", "c"], weights, strict=True))
+    naive = sum(v * x for v, x in zip(values, weights, strict=True)) / sum(weights)
+    assert weighted_score(df, w).iloc[0] == pytest.approx(naive)
+
+
+def test_restrictions_follow_the_calendar(ds: critmin.Dataset) -> None:
+    assert in_force(ds.restrictions, "gallium", dt.date(2023, 7, 15)).empty  # announced only
+    assert set(in_force(ds.restrictions, "gallium", dt.date(2023, 9, 1)).id) == {"CN-2023-GaGe"}
+    s = status_on(ds.restrictions, dt.date(2025, 12, 1)).set_index("id")["status"]
+    assert s["CN-2024-US"] == "suspended" and s["CN-2025-REE5"] == "suspended"
+    assert status_on(ds.restrictions, dt.date(2026, 11, 28)).set_index("id").loc[
+        "CN-2024-US", "status"] == "in force"  # fmt: skip
+    early = composite(ds, CompositeOptions(as_of=dt.date(2022, 1, 1)))
+    assert (early["restrictions"] == 0).all()
+
+
+def test_ranges_bracket_the_default(ds: critmin.Dataset) -> None:
+    r = score_ranges(ds, CompositeOptions(as_of=AS_OF))
+    ok = r.dropna(subset=["score_low"])
+    assert (ok["score_low"] <= ok["score"] + 1e-12).all()
+    assert (ok["score_high"] >= ok["score"] - 1e-12).all()
+    assert (ok["rank_best"] <= ok["rank"]).all() and (ok["rank_worst"] >= ok["rank"]).all()
+    ga = r.set_index("mineral").loc["gallium"]
+    assert ga["rank_worst"] <= 3  # gallium stays on top whichever defensible choice is made
+    assert ga["n_alternatives"] >= 3
+
+
+def test_regions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert len(builtin_regions()["EU27"]) == 27
+    assert resolve_importer("oecd").members[0] == "AUS"
+    p = tmp_path / "r.yaml"
+    p.write_text("us_and_partners: [USA, CAN, AUS, JPN]\n")
+    regions = load_regions(p)
+    assert resolve_importer("US_and_partners", regions).members == ("AUS", "CAN", "JPN", "USA")
+    p.write_text("bad: [USA, XXQ]\n")
+    with pytest.raises(DataError, match="XXQ"):
+        load_regions(p)
+    p.write_text("bad: [USA\n")
+    with pytest.raises(DataError, match=r"r\.yaml"):
+        load_regions(p)
+    with pytest.raises(KeyError, match="unknown importer"):
+        resolve_importer("Atlantis")
