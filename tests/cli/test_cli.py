@@ -162,3 +162,47 @@ def test_coverage_lists_stages_sources_and_years() -> None:
     ga = [r for r in rows if r["mineral"] == "gallium" and r["measure"] == "production"]
     assert {r["stage"] for r in ga} == {"refine"}
     assert any(r["source"] == "USGS MCS 2024" and r["years"] == "2022-2023" for r in ga)
+
+
+@pytest.mark.parametrize(
+    ("method", "keys"),
+    [
+        ("hhi", {"mineral", "stage", "hhi", "hhi_points", "top1", "top3_share", "china_share"}),
+        ("composite", {"mineral", "rank", "score", "concentration", "governance", "china",
+                       "import_reliance", "restrictions", "ai_components", "missing"}),
+        ("eu", {"mineral", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "proxies",
+                "defaults_used"}),
+        ("usgs", {"mineral", "dp", "te", "ev", "score", "label"}),
+    ],
+)  # fmt: skip
+def test_risk_json_per_method(method: str, keys: set[str]) -> None:
+    res = runner.invoke(app, ["risk", "--method", method, "--as-of", "2026-11-27",
+                              "--format", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert len({r["mineral"] for r in rows}) >= 30
+    assert keys <= set(rows[0])
+
+
+def test_risk_stage_and_weights_and_ranges() -> None:
+    res = runner.invoke(app, ["risk", "--method", "hhi", "--stage", "refine", "--format", "json"])
+    rows = json.loads(res.stdout)
+    assert {r["stage"] for r in rows} == {"refine"}
+    res = runner.invoke(
+        app,
+        [
+            "risk",
+            "--weights",
+            "ai_components=1,concentration=0,governance=0,china=0,import_reliance=0,restrictions=0",
+            "--format",
+            "json",
+        ],
+    )
+    assert json.loads(res.stdout)[0]["mineral"] == "copper"
+    res = runner.invoke(app, ["risk", "--ranges", "--as-of", "2026-11-27", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    ga = next(r for r in json.loads(res.stdout) if r["mineral"] == "gallium")
+    assert ga["score_low"] <= ga["score"] <= ga["score_high"]
+    assert runner.invoke(app, ["risk", "--weights", "china=lots"]).exit_code == 2
+    assert runner.invoke(app, ["risk", "--stage", "smelt"]).exit_code == 2
+    assert runner.invoke(app, ["risk", "--as-of", "yesterday"]).exit_code == 2

@@ -6,13 +6,16 @@ to CSV and serialises to JSON the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 
+from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.metrics.concentration import hhi_fraction, shares
+from critmin.metrics.restrictions import status_on
 
 Row = dict[str, Any]
 
@@ -84,7 +87,33 @@ def _nir_rows(ds: Dataset, mid: str) -> list[Row]:
     return out
 
 
-def profile(ds: Dataset, mineral: str, top: int = 5) -> pd.DataFrame:
+def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
+    from critmin.metrics.composite import COMPONENTS, CompositeOptions, composite
+    from critmin.metrics.eu import eu_assessment
+    from critmin.metrics.usgs_style import usgs_style_risk
+
+    out: list[Row] = []
+    c = composite(ds, CompositeOptions(as_of=as_of)).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": f"composite AI exposure (rank {c['rank']} of "
+                f"{len(MINERAL_IDS)})", "value": c["score"], "status": "modelled",
+                "source": f"critmin composite, {c['basis']}"})  # fmt: skip
+    for comp in COMPONENTS:
+        out.append({"section": "scores", "item": f"  component: {comp}", "value": c[comp],
+                    "status": "modelled" if c[comp] == c[comp] else "missing",
+                    "source": "critmin composite"})  # fmt: skip
+    eu = eu_assessment(ds).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": f"EU 2017 supply risk ({eu['stage_used']} stage)",
+                "year": eu["year"], "value": eu["sr"], "status": "modelled",
+                "source": "EU 2017 method on critmin data; proxies: "
+                + (str(eu["proxies"]) or "none")})  # fmt: skip
+    us = usgs_style_risk(ds).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": "USGS-style supply risk (approximation)",
+                "year": us["year"], "value": us["score"], "status": "modelled",
+                "source": "critmin approximation of the USGS 2022 method"})  # fmt: skip
+    return out
+
+
+def profile(ds: Dataset, mineral: str, top: int = 5, as_of: dt.date | None = None) -> pd.DataFrame:
     """Everything the dataset says about one mineral, as one long table.
 
     Raises
@@ -97,7 +126,9 @@ def profile(ds: Dataset, mineral: str, top: int = 5) -> pd.DataFrame:
         {"section": "mineral", "item": f"{m.name}; basis: "
          + "; ".join(f"{k} {v}" for k, v in m.basis.items()), "unit": m.unit},
     ]  # fmt: skip
+    as_of = as_of or dt.date.today()
     rows += _supply_rows(ds, mineral, top)
+    rows += _score_rows(ds, mineral, as_of)
     rows += _nir_rows(ds, mineral)
     rows += _us_rows(ds, mineral)
     uses = ds.ai_uses[ds.ai_uses["mineral"] == mineral]
@@ -107,12 +138,13 @@ def profile(ds: Dataset, mineral: str, top: int = 5) -> pd.DataFrame:
     if uses.empty:
         rows.append({"section": "AI hardware uses", "item": "no sourced component",
                      "status": "missing"})  # fmt: skip
-    restr = ds.restrictions
+    restr = status_on(ds.restrictions, as_of)
     hit = restr[restr["minerals"].str.split(";").map(lambda ms: mineral in ms)]
     for r in _records(hit):
         rows.append({"section": "export restrictions", "item": f"{r['country']} "
-                     f"{r['measure']}: {r['scope']}", "year": int(str(r["effective"])[:4]),
-                     "status": "reported", "source": r["source"]})  # fmt: skip
+                     f"{r['measure']} ({r['status']} on {as_of}): {r['scope']}",
+                     "year": int(str(r["effective"])[:4]), "status": "reported",
+                     "source": r["source"]})  # fmt: skip
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["year"] = df["year"].astype("Int64")
     return df
