@@ -106,6 +106,20 @@ def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
                 "year": eu["year"], "value": eu["sr"], "status": "modelled",
                 "source": "EU 2017 method on critmin data; proxies: "
                 + (str(eu["proxies"]) or "none")})  # fmt: skip
+    from critmin.metrics.methods import run_geopolrisk
+
+    gpr, label = run_geopolrisk(ds, importer="USA")
+    g = gpr[gpr["mineral"] == mid]
+    if len(g):
+        r = g.iloc[0]
+        status = "modelled" if r["score"] == r["score"] else "missing"
+        out.append({"section": "scores", "item": "GeoPolRisk score, importer USA",
+                    "year": r["year"], "value": r["score"], "status": status,
+                    "source": f"GeoPolRisk on {label}"})  # fmt: skip
+    else:
+        out.append({"section": "scores", "item": "GeoPolRisk score, importer USA",
+                    "status": "missing",
+                    "source": "no HS code maps trade to this mineral"})  # fmt: skip
     us = usgs_style_risk(ds).set_index("mineral").loc[mid]
     out.append({"section": "scores", "item": "USGS-style supply risk (approximation)",
                 "year": us["year"], "value": us["score"], "status": "modelled",
