@@ -51,7 +51,7 @@ from critmin.data.catalogue import MINERALS
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
 from critmin.data.files import file_label
-from critmin.data.schema import check
+from critmin.data.schema import TABLES, check
 from critmin.data.units import UNITS, factor
 from critmin.data.wgi import iter_sheet, open_xlsx, sheet_names
 
@@ -451,26 +451,7 @@ def _read_supply(path: Path, root: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd
 
 
 _PROV = ("file", "row", "column", "cell")
-_PRODUCTION_COLUMNS = (
-    "mineral",
-    "stage",
-    "measure",
-    "product",
-    "basis",
-    "entity",
-    "entity_kind",
-    "country",
-    "year",
-    "value",
-    "unit",
-    "status",
-    "low",
-    "high",
-    "source",
-    "edition",
-    "note",
-    *_PROV,
-)
+_PRODUCTION_COLUMNS = (*(c.name for c in TABLES["production"]), *_PROV)
 _OUTLOOK_COLUMNS = (
     "mineral",
     "stage",
