@@ -206,3 +206,42 @@ def test_risk_stage_and_weights_and_ranges() -> None:
     assert runner.invoke(app, ["risk", "--weights", "china=lots"]).exit_code == 2
     assert runner.invoke(app, ["risk", "--stage", "smelt"]).exit_code == 2
     assert runner.invoke(app, ["risk", "--as-of", "yesterday"]).exit_code == 2
+
+
+def test_demand_per_mineral_component_context_and_eol() -> None:
+    res = runner.invoke(app, ["demand", "--from", "2030", "--to", "2030", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    cu = next(r for r in json.loads(res.stdout) if r["mineral"] == "copper")
+    assert 200_000 <= cu["central"] <= 1_000_000  # published range for 2030 (REFERENCE §6.1)
+    assert cu["low"] <= cu["central"] <= cu["high"]
+    res = runner.invoke(app, ["demand", "--by", "component", "--from", "2030", "--to", "2030",
+                              "--format", "csv"])  # fmt: skip
+    assert res.exit_code == 0 and "component" in res.stdout.splitlines()[0]
+    res = runner.invoke(app, ["demand", "--context", "--from", "2030", "--to", "2030",
+                              "--format", "json"])  # fmt: skip
+    rows = json.loads(res.stdout)
+    assert all(0 <= r["ai_share_central"] <= 1 for r in rows if r["ai_share_central"] is not None)
+    res = runner.invoke(app, ["demand", "--eol", "--scenario", "lift-off", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert all(r["recoverable"] <= r["retired"] + 1e-9 for r in rows)
+
+
+def test_demand_company_mode_and_bad_input(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_text("product,component,mineral,intensity,unit\n"
+                   "server,board,gold,0.5,g/unit\nserver,psu,gallium,20,mg/unit\n")  # fmt: skip
+    plan = tmp_path / "plan.csv"
+    plan.write_text("product,year,units\nserver,2026,100000\nserver,2027,120000\n")
+    res = runner.invoke(app, ["demand", "--bom", str(bom), "--plan", str(plan), "--format",
+                              "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {r["mineral"] for r in rows} == {"gold", "gallium"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("product,component,mineral,intensity,unit\nserver,board,unobtainium,1,g/unit\n")
+    res = runner.invoke(app, ["demand", "--bom", str(bad), "--plan", str(plan)])
+    assert res.exit_code == 1 and "bad.csv" in res.output and "unobtainium" in res.output
+    assert runner.invoke(app, ["demand", "--bom", str(bom)]).exit_code == 2
+    assert runner.invoke(app, ["demand", "--scenario", "nonsense"]).exit_code == 2
+    assert runner.invoke(app, ["demand", "--from", "2040", "--to", "2030"]).exit_code == 2

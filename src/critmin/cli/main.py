@@ -239,6 +239,79 @@ def risk(
 
 
 @app.command()
+def demand(
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="built-in scenario (base, lift-off, high-efficiency, headwinds, "
+            "iea2026-base …) or a scenario YAML file"
+        ),
+    ] = "base",
+    start: Annotated[int, typer.Option("--from", help="first year")] = 2025,
+    end: Annotated[int, typer.Option("--to", help="last year")] = 2040,
+    by: Annotated[str, typer.Option(help="mineral or component")] = "mineral",
+    context: Annotated[
+        bool, typer.Option("--context", help="AI demand beside world demand, share per year")
+    ] = False,
+    eol: Annotated[
+        bool, typer.Option("--eol", help="installed base, retirements and recoverable metal")
+    ] = False,
+    intensities: Annotated[
+        Path | None, typer.Option(help="your own intensities CSV (same columns as the shipped one)")
+    ] = None,
+    bom: Annotated[Path | None, typer.Option(help="company mode: your BOM (CSV or YAML)")] = None,
+    plan: Annotated[Path | None, typer.Option(help="company mode: production plan CSV")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mineral demand of the AI build-out per year (low, central, high), or a company's own."""
+    from critmin.demand import bom as bom_mod
+    from critmin.demand.buildout import load_scenario
+    from critmin.demand.buildout import scenario as builtin
+
+    if end < start:
+        err.print("[bold red]error:[/] --to must not be before --from")
+        raise typer.Exit(2)
+    years = range(start, end + 1)
+    try:
+        if bom is not None or plan is not None:
+            if bom is None or plan is None:
+                err.print("[bold red]error:[/] company mode needs both --bom and --plan")
+                raise typer.Exit(2)
+            from critmin import load
+
+            b, p = bom_mod.read_company_bom(bom), bom_mod.read_production_plan(plan)
+            render(bom_mod.company_exposure(b, p, load()), fmt,
+                   title="Company demand and where its minerals come from")  # fmt: skip
+            return
+        path = Path(scenario)
+        sc = load_scenario(path) if path.suffix in (".yaml", ".yml") else builtin(scenario)
+        inten = bom_mod.load_intensities(intensities) if intensities else None
+        if eol:
+            from critmin.demand.summary import end_of_life
+
+            df = end_of_life(sc, years, inten)
+            title = f"AI hardware in use, retiring and recoverable (t), {sc.name}"
+        elif context:
+            from critmin import load
+            from critmin.demand.demand import ai_demand, world_context
+
+            df = world_context(load(), ai_demand(sc, inten, years))
+            title = f"AI demand beside world demand, {sc.name}"
+        else:
+            from critmin.demand.summary import demand_by
+
+            df = demand_by(sc, years, by, inten)
+            title = f"AI demand (t), {sc.name}: low / central / high"
+    except DataError as e:
+        _fail(e)
+        return
+    except (KeyError, ValueError) as e:
+        err.print(f"[bold red]error:[/] {e.args[0] if e.args else e}")
+        raise typer.Exit(2) from e
+    render(df, fmt, title=title)
+
+
+@app.command()
 def profile(
     mineral: Annotated[str, typer.Argument(help="mineral id, e.g. gallium")],
     top: Annotated[int, typer.Option(help="countries to list per stage")] = 5,

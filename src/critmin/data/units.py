@@ -22,6 +22,7 @@ UNITS: dict[str, str] = {
     "t": "tonne",
     "kg": "kilogram",
     "g": "gram",
+    "mg": "milligram",
     "kt": "kilotonne",
     "Mt": "megatonne",
     "million m3": "1e6 * meter**3",
