@@ -27,7 +27,7 @@ def demand_by(
     --------
     >>> t = demand_by("base", [2030])
     >>> cu = t[t.mineral == "copper"].iloc[0]
-    >>> 200_000 < cu.central < 1_000_000 and cu.low <= cu.central <= cu.high
+    >>> bool(200_000 < cu.central < 1_000_000 and cu.low <= cu.central <= cu.high)
     True
     """
     if by not in ("mineral", "component"):
