@@ -245,3 +245,12 @@ def test_demand_company_mode_and_bad_input(tmp_path: Path) -> None:
     assert runner.invoke(app, ["demand", "--bom", str(bom)]).exit_code == 2
     assert runner.invoke(app, ["demand", "--scenario", "nonsense"]).exit_code == 2
     assert runner.invoke(app, ["demand", "--from", "2040", "--to", "2030"]).exit_code == 2
+
+
+def test_demand_with_replacement() -> None:
+    res = runner.invoke(app, ["demand", "--replacement", "--from", "2035", "--to", "2035",
+                              "--format", "json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    cu = next(r for r in json.loads(res.stdout) if r["mineral"] == "copper")
+    assert cu["year"] == 2035 and cu["replacement"] > 0
+    assert cu["total"] == pytest.approx(cu["new"] + cu["replacement"])

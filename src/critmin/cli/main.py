@@ -256,6 +256,9 @@ def demand(
     eol: Annotated[
         bool, typer.Option("--eol", help="installed base, retirements and recoverable metal")
     ] = False,
+    replacement: Annotated[
+        bool, typer.Option("--replacement", help="add like-for-like replacement of retirements")
+    ] = False,
     intensities: Annotated[
         Path | None, typer.Option(help="your own intensities CSV (same columns as the shipped one)")
     ] = None,
@@ -286,7 +289,15 @@ def demand(
         path = Path(scenario)
         sc = load_scenario(path) if path.suffix in (".yaml", ".yml") else builtin(scenario)
         inten = bom_mod.load_intensities(intensities) if intensities else None
-        if eol:
+        if replacement:
+            from critmin.demand.summary import with_replacement
+
+            # Replacements need the history: start the stock in 2025 whatever --from says.
+            df = with_replacement(sc, range(min(start, 2025), end + 1), inten)
+            df = df[df["year"] >= start].reset_index(drop=True)
+            title = (f"AI demand with replacement of equipment retired since 2025 "
+                     f"(t, central), {sc.name}")  # fmt: skip
+        elif eol:
             from critmin.demand.summary import end_of_life
 
             df = end_of_life(sc, years, inten)
