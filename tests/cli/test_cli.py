@@ -254,3 +254,13 @@ def test_demand_with_replacement() -> None:
     cu = next(r for r in json.loads(res.stdout) if r["mineral"] == "copper")
     assert cu["year"] == 2035 and cu["replacement"] > 0
     assert cu["total"] == pytest.approx(cu["new"] + cu["replacement"])
+
+
+@pytest.mark.parametrize("method", ["hhi", "eu", "usgs", "geopolrisk"])
+def test_every_method_has_ranges(method: str) -> None:
+    res = runner.invoke(app, ["risk", "--method", method, "--ranges", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = [r for r in json.loads(res.stdout) if r["score"] is not None]
+    assert rows and all(r["score_low"] <= r["score"] + 1e-12 <= r["score_high"] + 2e-12
+                        for r in rows)  # fmt: skip
+    assert max(r["n_alternatives"] for r in rows) >= 2

@@ -196,7 +196,7 @@ def risk(
         str | None, typer.Option(help="composite weights, e.g. concentration=2,china=1")
     ] = None,
     ranges: Annotated[
-        bool, typer.Option("--ranges", help="composite: score range across alternative choices")
+        bool, typer.Option("--ranges", help="score range across alternative choices")
     ] = False,
     regions: Annotated[Path | None, typer.Option(help="YAML file of named country groups")] = None,
     gpr_data: Annotated[
@@ -233,7 +233,9 @@ def risk(
         err.print(f"[bold red]error:[/] {e.args[0] if e.args else e}")
         raise typer.Exit(2) from e
     if fmt is Format.table:
-        view = "ranges" if ranges and method is Method.composite else method.value
+        view = method.value
+        if ranges:
+            view = "ranges" if method is Method.composite else "method_ranges"
         df = methods.table_view(df, view)
     render(df, fmt, title=title)
 

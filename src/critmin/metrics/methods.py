@@ -19,6 +19,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
                   "import_reliance", "restrictions", "ai_components", "stage", "missing"],
     "ranges": ["mineral", "rank", "score", "score_low", "score_high", "rank_best",
                "rank_worst", "n_alternatives"],
+    "method_ranges": ["mineral", "score", "score_low", "score_high", "n_alternatives"],
     "eu": ["mineral", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "critical", "ir_text"],
     "usgs": ["mineral", "dp", "te", "ev", "score", "stage_used"],
     "geopolrisk": ["mineral", "importer", "year", "hhi", "import_risk", "score", "price", "cf",
@@ -59,6 +60,10 @@ def run(
 ) -> tuple[pd.DataFrame, str]:
     """Run one method; returns the table (one row per mineral) and a title for it."""
     as_of = as_of or dt.date.today()
+    if ranges and method != "composite":
+        from critmin.metrics.uncertainty import method_ranges
+
+        return method_ranges(ds, method, importer), f"{method}: score ranges across alternatives"
     if method == "hhi":
         from critmin.metrics.concentration import concentration_table
 

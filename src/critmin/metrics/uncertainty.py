@@ -84,3 +84,71 @@ def score_ranges(
     default = allr[allr["alternative"] == "default"].set_index("mineral")[["score", "rank"]]
     out = default.join(out, how="left").reset_index()
     return out.sort_values(["rank", "mineral"]).reset_index(drop=True)
+
+
+def _latest_usgs_year(ds: Dataset) -> int:
+    usgs = ds.production[ds.production["source"].str.startswith("USGS")]
+    return int(usgs.loc[usgs["value"].notna(), "year"].max())
+
+
+def method_ranges(ds: Dataset, method: str, importer: str = "USA") -> pd.DataFrame:
+    """Score ranges for the published methods across the alternatives each one admits.
+
+    * ``hhi``: bottleneck-stage HHI under each source (USGS, World Mining Data, IEA) and the
+      latest and previous data year, and with "Other countries" counted as one producer.
+    * ``eu`` and ``usgs``: the latest and previous data year (each method's own stage rule).
+    * ``geopolrisk``: the last three trade years with production data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        mineral, score (default choices), score_low, score_high, n_alternatives.
+    """
+    from critmin.metrics.concentration import bottleneck, concentration_table
+
+    latest = _latest_usgs_year(ds)
+    runs: list[pd.DataFrame] = []
+    if method == "hhi":
+        for src in (None, "USGS MCS", "World Mining Data", "IEA"):
+            for year in (None, latest - 1):
+                t = concentration_table(ds, year=year, source=src)
+                bn = bottleneck(t)[["mineral", "hhi"]].rename(columns={"hhi": "score"})
+                bn["alternative"] = f"{src or 'preferred'} {year or 'latest'}"
+                runs.append(bn)
+                if src is None and year is None:
+                    up = t.groupby("mineral")["hhi_upper"].max().rename("score").reset_index()
+                    up["alternative"] = "other countries as one producer"
+                    runs.append(up)
+    elif method in ("eu", "usgs"):
+        from critmin.metrics.eu import eu_assessment
+        from critmin.metrics.usgs_style import usgs_style_risk
+
+        for year in (None, latest - 1):
+            if method == "eu":
+                t = eu_assessment(ds, importer=importer, year=year)[["mineral", "sr"]]
+                t = t.rename(columns={"sr": "score"})
+            else:
+                t = usgs_style_risk(ds, year=year)[["mineral", "score"]]
+            t = t.copy()
+            t["alternative"] = f"data year {year or 'latest'}"
+            runs.append(t)
+    elif method == "geopolrisk":
+        from critmin.metrics.methods import run_geopolrisk
+
+        base, _ = run_geopolrisk(ds, importer=importer)
+        last = int(base["year"].iloc[0])
+        for year in (last, last - 1, last - 2):
+            t, _ = run_geopolrisk(ds, importer=importer, year=year)
+            t = t[["mineral", "score"]].copy()
+            t["alternative"] = f"trade year {year}"
+            runs.append(t)
+    else:
+        raise ValueError(f"no ranges for method {method!r}")
+    allr = pd.concat(runs, ignore_index=True).dropna(subset=["score"])
+    default = runs[0].set_index("mineral")["score"]
+    g = allr.groupby("mineral")["score"]
+    out = pd.DataFrame(
+        {"score": default, "score_low": g.min(), "score_high": g.max(), "n_alternatives": g.size()}
+    )
+    out = out.reset_index().rename(columns={"index": "mineral"})
+    return out.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
