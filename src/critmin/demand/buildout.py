@@ -38,10 +38,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from critmin.data.errors import DataError, Problem
+from critmin.data.yamlfile import Lines, read_yaml, validate_model
 
 #: Hours in a year / 1000: TWh per GW-year.
 TWH_PER_GW_YEAR = 8.76
@@ -232,72 +232,12 @@ def capacity_path(scenario: Scenario, years: Iterable[int] | None = None) -> pd.
 # ------------------------------------------------------------------------------ YAML input
 
 
-def _key_lines(node: yaml.Node | None) -> dict[tuple[Any, ...], int]:
-    """1-based line of every mapping key / sequence item path in a composed YAML node."""
-    out: dict[tuple[Any, ...], int] = {}
-
-    def walk(n: yaml.Node, path: tuple[Any, ...]) -> None:
-        out[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                key: Any = k.value
-                if isinstance(key, str) and key.lstrip("-").isdigit():
-                    key = int(key)
-                out[(*path, key)] = k.start_mark.line + 1
-                walk(v, (*path, key))
-                out[(*path, key)] = k.start_mark.line + 1
-        elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                walk(v, (*path, i))
-
-    if node is not None:
-        walk(node, ())
-    return out
+def _parse_yaml(path: Path) -> tuple[Any, Lines]:
+    return read_yaml(path)
 
 
-def _parse_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    file = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError as exc:
-        raise DataError([Problem(file, None, None, "an existing file")]) from exc
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise DataError([Problem(file, line, None, "well-formed YAML", str(exc))]) from exc
-    return data, _key_lines(node)
-
-
-def _validate(
-    data: Any, file: str, lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...] = ()
-) -> Scenario:
-    if not isinstance(data, dict):
-        raise DataError([Problem(file, lines.get(prefix), None, "a mapping of scenario fields")])
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for e in exc.errors():
-            loc = (*prefix, *e["loc"])
-            line = None
-            for k in range(len(loc), -1, -1):
-                if loc[:k] in lines:
-                    line = lines[loc[:k]]
-                    break
-            got = e.get("input", "")
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    ".".join(str(x) for x in e["loc"]),
-                    e["msg"],
-                    "" if isinstance(got, dict) else str(got),
-                )
-            )
-        raise DataError(problems) from exc
+def _validate(data: Any, file: str, lines: Lines, prefix: tuple[Any, ...] = ()) -> Scenario:
+    return validate_model(Scenario, data, file, lines, prefix)
 
 
 def load_scenario(path: str | Path) -> Scenario:

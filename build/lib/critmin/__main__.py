@@ -1,0 +1,3 @@
+from critmin.cli.main import app
+
+app(prog_name="critmin")

@@ -1,0 +1,1 @@
+"""The command-line interface (Typer + rich). It holds no domain logic: it calls the library."""

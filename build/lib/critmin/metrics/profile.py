@@ -1,0 +1,164 @@
+"""A mineral's profile: supply by stage, reserves, US statistics, import reliance, AI uses.
+
+One long table (section, item, year, value, unit, status, source) so that it prints, exports
+to CSV and serialises to JSON the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from critmin.data.catalogue import MINERAL_IDS
+from critmin.data.catalogue import mineral as catalogue_mineral
+from critmin.data.dataset import Dataset
+from critmin.metrics.concentration import hhi_fraction, shares
+from critmin.metrics.restrictions import status_on
+
+Row = dict[str, Any]
+
+
+def _records(df: pd.DataFrame) -> list[Row]:
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+COLUMNS = ["section", "item", "year", "value", "unit", "status", "source"]
+
+
+def _supply_rows(ds: Dataset, mid: str, top: int) -> list[Row]:
+    out: list[Row] = []
+    for stage in ("mine", "refine"):
+        rows = ds.supply(mid, stage)
+        if rows.empty:
+            out.append({"section": f"{stage} production", "item": "insufficient data",
+                        "status": "missing"})  # fmt: skip
+            continue
+        s = shares(rows)
+        src, year, unit = (
+            str(rows["source"].iloc[0]),
+            int(rows["year"].iloc[0]),
+            rows["unit"].iloc[0],
+        )
+        for r in _records(s.head(top)):
+            share = r["share"]
+            item = f"{r['entity']} ({share:.1%})" if share == share else str(r["entity"])
+            out.append({"section": f"{stage} production", "item": item, "year": year,
+                        "value": r["value"], "unit": unit, "status": r["status"],
+                        "source": src})  # fmt: skip
+        out.append({"section": f"{stage} production", "item": "HHI (0-1) of listed entities",
+                    "year": year, "value": round(hhi_fraction(s["share"]), 4), "unit": "",
+                    "status": "modelled", "source": f"critmin, from {src}"})  # fmt: skip
+    res = ds.supply(mid, "mine", measure="reserves")
+    if not res.empty:
+        s = shares(res)
+        for r in _records(s.head(top)):
+            out.append({"section": "reserves", "item": str(r["entity"]), "year": int(r["year"]),
+                        "value": r["value"], "unit": r["unit"], "status": r["status"],
+                        "source": r["source"]})  # fmt: skip
+    return out
+
+
+def _us_rows(ds: Dataset, mid: str) -> list[Row]:
+    sal = ds.salient[ds.salient["mineral"] == mid]
+    if sal.empty:
+        return [{"section": "US salient statistics", "item": "insufficient data",
+                 "status": "missing"}]  # fmt: skip
+    # Newest edition wins for each variable and year (editions revise earlier years).
+    sal = sal.sort_values("edition").drop_duplicates(["variable", "year"], keep="last")
+    sal = sal.sort_values(["category", "variable", "year"])
+    return [
+        {"section": "US salient statistics", "item": r["variable"], "year": int(r["year"]),
+         "value": r["value"], "unit": r["unit"], "status": r["status"], "source": r["source"]}
+        for r in _records(sal)
+    ]  # fmt: skip
+
+
+def _nir_rows(ds: Dataset, mid: str) -> list[Row]:
+    nir = ds.import_reliance[ds.import_reliance["mineral"] == mid].sort_values("year")
+    out: list[Row] = []
+    for r in _records(nir):
+        value = r["value"] if r["value"] == r["value"] else r["low"]  # a bound: its limit
+        out.append({"section": "US net import reliance", "item": f"major sources "
+                    f"{r['sources_period']}: {r['import_sources'] or '—'}",
+                    "year": int(r["year"]), "value": value, "unit": r["unit"],
+                    "status": r["status"], "source": r["source"]})  # fmt: skip
+    return out
+
+
+def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
+    from critmin.metrics.composite import COMPONENTS, CompositeOptions, composite
+    from critmin.metrics.eu import eu_assessment
+    from critmin.metrics.usgs_style import usgs_style_risk
+
+    out: list[Row] = []
+    c = composite(ds, CompositeOptions(as_of=as_of)).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": f"composite AI exposure (rank {c['rank']} of "
+                f"{len(MINERAL_IDS)})", "value": c["score"], "status": "modelled",
+                "source": f"critmin composite, {c['basis']}"})  # fmt: skip
+    for comp in COMPONENTS:
+        out.append({"section": "scores", "item": f"  component: {comp}", "value": c[comp],
+                    "status": "modelled" if c[comp] == c[comp] else "missing",
+                    "source": "critmin composite"})  # fmt: skip
+    eu = eu_assessment(ds).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": f"EU 2017 supply risk ({eu['stage_used']} stage)",
+                "year": eu["year"], "value": eu["sr"], "status": "modelled",
+                "source": "EU 2017 method on critmin data; proxies: "
+                + (str(eu["proxies"]) or "none")})  # fmt: skip
+    from critmin.metrics.methods import run_geopolrisk
+
+    gpr, label = run_geopolrisk(ds, importer="USA")
+    g = gpr[gpr["mineral"] == mid]
+    if len(g):
+        r = g.iloc[0]
+        status = "modelled" if r["score"] == r["score"] else "missing"
+        out.append({"section": "scores", "item": "GeoPolRisk score, importer USA",
+                    "year": r["year"], "value": r["score"], "status": status,
+                    "source": f"GeoPolRisk on {label}"})  # fmt: skip
+    else:
+        out.append({"section": "scores", "item": "GeoPolRisk score, importer USA",
+                    "status": "missing",
+                    "source": "no HS code maps trade to this mineral"})  # fmt: skip
+    us = usgs_style_risk(ds).set_index("mineral").loc[mid]
+    out.append({"section": "scores", "item": "USGS-style supply risk (approximation)",
+                "year": us["year"], "value": us["score"], "status": "modelled",
+                "source": "critmin approximation of the USGS 2022 method"})  # fmt: skip
+    return out
+
+
+def profile(ds: Dataset, mineral: str, top: int = 5, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Everything the dataset says about one mineral, as one long table.
+
+    Raises
+    ------
+    KeyError
+        For a mineral id that is not in the catalogue.
+    """
+    m = catalogue_mineral(mineral)
+    rows: list[Row] = [
+        {"section": "mineral", "item": f"{m.name}; basis: "
+         + "; ".join(f"{k} {v}" for k, v in m.basis.items()), "unit": m.unit},
+    ]  # fmt: skip
+    as_of = as_of or dt.date.today()
+    rows += _supply_rows(ds, mineral, top)
+    rows += _score_rows(ds, mineral, as_of)
+    rows += _nir_rows(ds, mineral)
+    rows += _us_rows(ds, mineral)
+    uses = ds.ai_uses[ds.ai_uses["mineral"] == mineral]
+    for r in _records(uses):
+        rows.append({"section": "AI hardware uses", "item": r["component"],
+                     "source": f"ai_bom.csv {r['bom_ids']}"})  # fmt: skip
+    if uses.empty:
+        rows.append({"section": "AI hardware uses", "item": "no sourced component",
+                     "status": "missing"})  # fmt: skip
+    restr = status_on(ds.restrictions, as_of)
+    hit = restr[restr["minerals"].str.split(";").map(lambda ms: mineral in ms)]
+    for r in _records(hit):
+        rows.append({"section": "export restrictions", "item": f"{r['country']} "
+                     f"{r['measure']} ({r['status']} on {as_of}): {r['scope']}",
+                     "year": int(str(r["effective"])[:4]), "status": "reported",
+                     "source": r["source"]})  # fmt: skip
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["year"] = df["year"].astype("Int64")
+    return df
