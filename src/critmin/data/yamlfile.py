@@ -62,11 +62,20 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
 
 
 def line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:
-    """The line of the deepest known prefix of a key path."""
-    for k in range(len(loc), -1, -1):
-        if loc[:k] in lines:
-            return lines[loc[:k]]
-    return None
+    """The line of the deepest key path of ``loc`` that the document has.
+
+    Names that pydantic inserts but the YAML does not have (the tag of a discriminated
+    union, ``events.0.outage.mineral``) are skipped.
+    """
+    path: tuple[Any, ...] = ()
+    for el in loc:
+        if (*path, el) in lines:
+            path = (*path, el)
+        elif isinstance(el, str):
+            continue
+        else:
+            break
+    return lines.get(path)
 
 
 def validate_model(

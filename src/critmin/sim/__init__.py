@@ -1,0 +1,1 @@
+"""The simulation layer: disruption scenarios (and, next, the market engine and runners)."""
