@@ -1,3 +1,0 @@
-from critmin.cli.main import app
-
-app(prog_name="critmin")

@@ -1,1 +1,0 @@
-"""The command-line interface (Typer + rich). It holds no domain logic: it calls the library."""

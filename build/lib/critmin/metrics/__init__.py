@@ -1,1 +1,0 @@
-"""The metrics layer: pure functions over dataset tables (shares, concentration, overviews)."""
