@@ -165,6 +165,11 @@ class ExportRestriction(Timed):
     stage: Literal["mine", "refine"]
     share: FractionRange = Field(description="share of exports withheld (1 = full ban)")
     leakage: FractionRange = FractionRange(low=0.0, central=0.0, high=0.0)
+    exports_share: FractionRange = Field(
+        default=FractionRange(low=1.0, central=1.0, high=1.0),
+        description="share of the country's output it exports in normal times; the rest is "
+        "its own use, which leaves the open market the bloc buys in",
+    )
     target: Literal["bloc", "all"] | list[str] = Field(
         default="all", description="who is cut off: all importers, the bloc, or listed ISO3"
     )
@@ -172,9 +177,16 @@ class ExportRestriction(Timed):
     front_running: FrontRunning | None = None
     source: str | None = None
 
-    _range = field_validator("share", "leakage", mode="before")(_as_range)
+    _range = field_validator("share", "leakage", "exports_share", mode="before")(_as_range)
     _c = field_validator("country")(_country)
     _m = field_validator("minerals")(_minerals)
+
+    @field_validator("exports_share")
+    @classmethod
+    def _some_exports(cls, v: FractionRange) -> FractionRange:
+        if v.low <= 0:
+            raise ValueError("exports_share must be above 0")
+        return v
 
     @field_validator("target")
     @classmethod
@@ -282,10 +294,50 @@ class StochasticRestriction(Strict):
         return v
 
 
+class DefaultHazards(Strict):
+    """The documented default hazard model (:mod:`critmin.sim.hazard`), optionally scaled.
+
+    Expands into one :class:`StochasticRestriction` per producing country (share at least
+    ``min_share`` at the mineral's last stage) and mineral.
+    """
+
+    type: Literal["default_hazards"]
+    scale: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+    min_share: Fraction = 0.1
+    minerals: list[str] | None = None
+    countries: list[str] | None = None
+
+    _m = field_validator("minerals")(lambda v: v if v is None else _minerals(v))
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, v: list[str] | None) -> list[str] | None:
+        return v if v is None else [_country(c) for c in v]
+
+
 Event = Annotated[
-    ExportRestriction | Outage | Logistics | DemandSurge | StockChange | StochasticRestriction,
+    ExportRestriction
+    | Outage
+    | Logistics
+    | DemandSurge
+    | StockChange
+    | StochasticRestriction
+    | DefaultHazards,
     Field(discriminator="type"),
 ]
+
+#: Market parameters a scenario may override (per mineral or ``"*"``), see params.csv.
+PARAMETERS = (
+    "elasticity_supply_short",
+    "elasticity_supply_long",
+    "elasticity_demand_short",
+    "elasticity_demand_long",
+    "adjustment_years",
+    "spare_capacity",
+    "ramp_rate",
+    "price_cap",
+    "recycling_input_rate",
+)
 
 
 class Horizon(Strict):
@@ -315,6 +367,46 @@ class Scenario(Strict):
     samples: Annotated[int, Field(ge=1, le=10_000_000)] = 1000
     seed: Annotated[int, Field(ge=0)] = 0
     events: list[Event] = Field(default_factory=list)
+    minerals: list[str] | None = Field(
+        default=None, description="minerals to simulate (default: every mineral with data)"
+    )
+    parameters: dict[str, dict[str, Range]] = Field(
+        default_factory=dict,
+        description="market parameter overrides: mineral (or '*') -> parameter -> range",
+    )
+    stocks: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="the bloc's stock at the start, tonnes per mineral"
+    )
+    release_trigger: Fraction = Field(
+        default=0.02, description="stocks are released when the bloc's gap exceeds this share"
+    )
+
+    _mins = field_validator("minerals")(lambda v: v if v is None else _minerals(v))
+
+    @field_validator("stocks")
+    @classmethod
+    def _stock_minerals(cls, v: dict[str, float]) -> dict[str, float]:
+        _minerals(list(v))
+        return v
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _params(cls, v: object) -> object:
+        if not isinstance(v, dict):
+            return v
+        out: dict[object, object] = {}
+        for mineral, params in v.items():
+            if mineral != "*":
+                _minerals([str(mineral)])
+            if not isinstance(params, dict):
+                out[mineral] = params
+                continue
+            bad = [k for k in params if k not in PARAMETERS]
+            if bad:
+                raise ValueError(f"unknown parameters {bad} for {mineral}; known: "
+                                 f"{', '.join(PARAMETERS)}")  # fmt: skip
+            out[mineral] = {k: _as_range(x) for k, x in params.items()}
+        return out
 
     @field_validator("bloc")
     @classmethod

@@ -1,0 +1,628 @@
+"""From a scenario and the dataset to the plain arrays the market engine runs on.
+
+Two phases, both pure with respect to their arguments:
+
+- :func:`prepare` (once per scenario): baseline capacity shares by country and stage from the
+  dataset, the world demand path, the bloc's share of demand, market parameter ranges, and
+  every event compiled to the country "slots" it touches and its in-force fraction per year.
+- :func:`draw` (once per block of samples, from that block's own random generator): the
+  uncertain parameters and event magnitudes of each sample, and the timing of stochastic
+  events. Draws are made in a fixed order, so a block's numbers depend only on its seed.
+
+The engine (:mod:`critmin.sim.engine`) and the reference implementation
+(:mod:`critmin.sim.reference`) both take ``(MarketInputs, Draws)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from critmin.data.catalogue import MINERAL_IDS
+from critmin.data.catalogue import mineral as catalogue_mineral
+from critmin.data.dataset import Dataset
+from critmin.data.errors import DataError, Problem
+from critmin.data.units import factor
+from critmin.demand.bom import load_intensities
+from critmin.demand.demand import ai_demand, world_context
+from critmin.metrics.concentration import shares
+from critmin.sim import hazard
+from critmin.sim.scenario import (
+    PARAMETERS,
+    DefaultHazards,
+    DemandSurge,
+    ExportRestriction,
+    Logistics,
+    Outage,
+    Range,
+    Scenario,
+    StochasticRestriction,
+    StockChange,
+    Timed,
+)
+
+STAGES = ("mine", "refine")
+PARAMS_CSV = Path(__file__).with_name("params.csv")
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """One market parameter per mineral: arrays of low, central, high and where it came from."""
+
+    low: np.ndarray
+    central: np.ndarray
+    high: np.ndarray
+    source: tuple[str, ...]
+    kind: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One event's cut on one slot (a country at a stage of a mineral).
+
+    ``kind``: ``restriction`` (magnitude = share × (1 − leakage) × ``target_factor``),
+    ``outage`` and ``logistics`` (magnitude = capacity loss), ``stochastic`` (magnitude =
+    share, timing drawn per sample). ``fraction[t]`` is the share of year t in force
+    (deterministic events); ``delay[t]`` is an extra one-off loss (logistics delay / 365 in
+    the first year in force).
+    """
+
+    event: int
+    slot: int
+    kind: str
+    fraction: np.ndarray
+    delay: np.ndarray
+    target_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class MarketInputs:
+    """Everything deterministic about a simulation (shapes: T years, M minerals, S slots)."""
+
+    scenario: Scenario
+    minerals: tuple[str, ...]
+    years: np.ndarray  # (T,)
+    world_t: np.ndarray  # (T, M) baseline world demand = capacity path, tonnes
+    ai_t: np.ndarray  # (T, M) AI data-centre demand (central), tonnes
+    bloc_share: np.ndarray  # (M,) the bloc's share of world demand
+    bloc_share_basis: tuple[str, ...]
+    stage_present: np.ndarray  # (2, M) bool: the mineral has data for the stage
+    slot_mineral: np.ndarray  # (S,) int
+    slot_stage: np.ndarray  # (S,) int 0 mine, 1 refine
+    slot_country: tuple[str, ...]
+    slot_share: np.ndarray  # (S,) the country's share of world capacity at that stage
+    params: dict[str, ParamRange]
+    hosts: tuple[tuple[int, int, Range], ...]  # (by-product idx, host idx, host share)
+    effects: tuple[Effect, ...]
+    events: tuple[object, ...]  # compiled events (default hazards expanded), by Effect.event
+    surge: tuple[tuple[int, np.ndarray, np.ndarray, Range], ...]  # (event, minerals, f[T], factor)
+    stock0: np.ndarray  # (M,) tonnes
+    forced_release: np.ndarray  # (T, M) tonnes: stock_release events
+    purchase: np.ndarray  # (T, M) tonnes: stock_purchase events
+    front_run: np.ndarray  # (T, M) share of world demand bought ahead by the bloc, × pulse
+    front_run_events: tuple[tuple[int, int, int, float], ...]  # (event, t, m, pulse share)
+    components: tuple[str, ...]
+    component_uses: np.ndarray  # (J, M) bool: the component needs the mineral
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.years), len(self.minerals)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The random part of one block of ``n`` samples."""
+
+    n: int
+    params: dict[str, np.ndarray]  # name -> (n, M)
+    host_share: np.ndarray  # (n, H)
+    magnitude: np.ndarray  # (n, E) per compiled event: share×(1−leak) / loss / surge factor
+    exports: np.ndarray  # (n, E) exports share of restrictions (1 for other events)
+    stochastic: np.ndarray  # (n, E, T) in-force fraction of stochastic events (0 elsewhere)
+
+
+# --------------------------------------------------------------------------------------------
+# parameters
+
+
+@cache
+def _param_table() -> tuple[tuple[str, str, float, float, float, str, str], ...]:
+    with PARAMS_CSV.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return tuple(
+        (
+            r["mineral"],
+            r["parameter"],
+            float(r["low"]),
+            float(r["central"]),
+            float(r["high"]),
+            r["source"],
+            r["kind"],
+        )
+        for r in rows
+    )
+
+
+def parameter_table() -> pd.DataFrame:
+    """The default market parameters (``params.csv``): mineral, parameter, range, source.
+
+    Examples
+    --------
+    >>> t = parameter_table()
+    >>> t[(t.mineral == "copper") & (t.parameter == "elasticity_demand_long")].central.item()
+    -0.5
+    """
+    cols = ["mineral", "parameter", "low", "central", "high", "source", "kind"]
+    return pd.DataFrame(list(_param_table()), columns=cols)
+
+
+def _params(
+    minerals: tuple[str, ...], overrides: dict[str, dict[str, Range]]
+) -> dict[str, ParamRange]:
+    table = _param_table()
+    out: dict[str, ParamRange] = {}
+    for name in PARAMETERS:
+        lo, ce, hi, src, kind = [], [], [], [], []
+        for m in minerals:
+            cands = [r for r in table if r[1] == name and r[0] in (m, "*")]
+            # The mineral's own row beats the default row; a scenario override beats both.
+            row = sorted(cands, key=lambda r: r[0] == "*")[0]
+            vals, source, k = (row[2], row[3], row[4]), row[5], row[6]
+            for key in (m, "*"):
+                if key in overrides and name in overrides[key]:
+                    r = overrides[key][name]
+                    vals, source, k = (r.low, r.central, r.high), "scenario file", "scenario"
+                    break
+            lo.append(vals[0])
+            ce.append(vals[1])
+            hi.append(vals[2])
+            src.append(source)
+            kind.append(k)
+        out[name] = ParamRange(np.array(lo), np.array(ce), np.array(hi), tuple(src), tuple(kind))
+    _check_params(out, minerals)
+    return out
+
+
+def _check_params(p: dict[str, ParamRange], minerals: tuple[str, ...]) -> None:
+    rules = {
+        "elasticity_supply_short": (0.0, 10.0),
+        "elasticity_supply_long": (0.0, 10.0),
+        "elasticity_demand_short": (-10.0, -0.01),
+        "elasticity_demand_long": (-10.0, -0.01),
+        "adjustment_years": (0.5, 50.0),
+        "spare_capacity": (0.0, 5.0),
+        "ramp_rate": (0.0, 5.0),
+        "price_cap": (1.0, 1000.0),
+        "recycling_input_rate": (0.0, 0.99),
+    }
+    problems = []
+    for name, (a, b) in rules.items():
+        r = p[name]
+        bad = (r.low < a) | (r.high > b)
+        for i in np.flatnonzero(bad):
+            problems.append(
+                Problem(
+                    "scenario",
+                    None,
+                    f"parameters.{minerals[i]}.{name}",
+                    f"values between {a} and {b}",
+                    f"{r.low[i]}-{r.high[i]}",
+                )
+            )
+    if problems:
+        raise DataError(problems)
+
+
+def _hosts(minerals: tuple[str, ...]) -> tuple[tuple[int, int, Range], ...]:
+    idx = {m: i for i, m in enumerate(minerals)}
+    out = []
+    for m, name, lo, ce, hi, _src, _kind in _param_table():
+        if name.startswith("host:") and m in idx and name[5:] in idx:
+            out.append((idx[m], idx[name[5:]], Range(low=lo, central=ce, high=hi)))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# baseline from the dataset
+
+
+def _stages(mineral: str) -> tuple[str, ...]:
+    basis = catalogue_mineral(mineral).basis
+    return tuple(st for st in STAGES if st in basis)
+
+
+def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
+    """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
+    rows = ds.supply(mineral, stage)
+    if rows.empty:
+        return pd.Series(dtype=float), float("nan"), ""
+    sh = shares(rows)
+    unit = str(rows["unit"].iloc[0])
+    total = float(sh["value"].sum(min_count=1)) * factor(unit, "t")
+    countries = sh[sh["entity_kind"] == "country"].dropna(subset=["share"])
+    s = countries.groupby("country")["share"].sum()
+    src = f"{rows['source'].iloc[0]} ({int(rows['year'].iloc[0])})"
+    return s, total, src
+
+
+def simulated_minerals(ds: Dataset) -> tuple[str, ...]:
+    """Minerals with production data in mass units at every catalogue stage (what the engine
+    can run; helium, reported in cubic metres, is left out)."""
+    out = []
+    for m in MINERAL_IDS:
+        rows = [ds.supply(m, st) for st in _stages(m)]
+        if all(not r.empty and _is_mass(str(r["unit"].iloc[0])) for r in rows):
+            out.append(m)
+    return tuple(out)
+
+
+def _is_mass(unit: str) -> bool:
+    try:
+        factor(unit, "t")
+    except ValueError:
+        return False
+    return True
+
+
+def _bloc_share(ds: Dataset, members: tuple[str, ...], mineral: str) -> tuple[float, str]:
+    """The bloc's share of world imports by value (BACI, latest year) as its demand share.
+
+    The share of world imports is the exposure GeoPolRisk uses for an importer; where the
+    mineral has no HS code in the map, the bloc's share of world imports of all mapped
+    minerals stands in (both documented in docs/model.md).
+    """
+    trade = _trade_latest(ds)
+    codes = set(ds.hs_codes.loc[ds.hs_codes["mineral"] == mineral, "hs"].astype(str))
+    sub = trade[trade["hs"].isin(codes)] if codes else trade
+    basis = "BACI import value share" if codes else "BACI import value share, all minerals"
+    total = float(sub["value"].sum())
+    if total <= 0:
+        sub, basis = trade, "BACI import value share, all minerals"
+        total = float(sub["value"].sum())
+    mine = float(sub.loc[sub["importer"].isin(members), "value"].sum())
+    year = int(trade["year"].max())
+    return min(1.0, mine / total), f"{basis} ({year})"
+
+
+def _trade_latest(ds: Dataset) -> pd.DataFrame:
+    key = id(ds.trade)
+    if key not in _TRADE:
+        t = ds.trade
+        latest = t[t["year"] == t["year"].max()][["year", "importer", "hs", "value"]].copy()
+        latest["hs"] = latest["hs"].astype(str)
+        _TRADE[key] = latest
+    return _TRADE[key]
+
+
+_TRADE: dict[int, pd.DataFrame] = {}
+
+
+def _fraction(ev: Timed, years: np.ndarray) -> np.ndarray:
+    """Share of each year the event is in force (days in force / days in the year)."""
+    s, e = ev.start_date, ev.end_date
+    out = np.zeros(len(years))
+    for i, y in enumerate(years):
+        a, b = max(s, dt.date(int(y), 1, 1)), min(e, dt.date(int(y), 12, 31))
+        if b >= a:
+            days = (dt.date(int(y) + 1, 1, 1) - dt.date(int(y), 1, 1)).days
+            out[i] = ((b - a).days + 1) / days
+    return out
+
+
+def _world_path(
+    ds: Dataset, minerals: tuple[str, ...], years: np.ndarray, demand: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """World demand path and AI demand (T, M) from the AI-demand issue's world context."""
+    ai_years = [int(y) for y in years if 2024 <= y <= 2050]
+    world = np.full((len(years), len(minerals)), np.nan)
+    ai = np.zeros((len(years), len(minerals)))
+    basis: dict[str, str] = {}
+    if ai_years:
+        da = ai_demand(demand, years=ai_years)
+        have = [m for m in minerals if m in set(da["mineral"].to_numpy().tolist())]
+        ctx = world_context(ds, da.sel(mineral=have)) if have else pd.DataFrame()
+        for _, r in ctx.iterrows():
+            t = int(np.flatnonzero(years == r["year"])[0])
+            j = minerals.index(str(r["mineral"]))
+            world[t, j] = r["world_t"]
+            ai[t, j] = r["ai_central_t"]
+            basis[str(r["mineral"])] = str(r["world_basis"])
+    for j, m in enumerate(minerals):
+        col = pd.Series(world[:, j], index=years)
+        if col.notna().any():
+            world[:, j] = col.bfill().ffill().to_numpy()
+        else:
+            _, total, src = _stage_shares(ds, m, _stages(m)[-1])
+            world[:, j] = total
+            basis[m] = f"world {_stages(m)[-1]} production {src}, held flat"
+    return world, ai, basis
+
+
+# --------------------------------------------------------------------------------------------
+# prepare
+
+
+def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
+    """Compile a validated scenario against the dataset.
+
+    Raises
+    ------
+    DataError
+        An event names a stage the mineral has no data for, a mineral with no production data,
+        or a country with no capacity at that stage (nothing to cut): all before any sampling.
+
+    Examples
+    --------
+    >>> import critmin
+    >>> from critmin.sim.scenario import Scenario
+    >>> s = Scenario.model_validate({"name": "t", "horizon": {"start": 2026, "end": 2028},
+    ...     "minerals": ["gallium"], "events": [{"type": "export_restriction",
+    ...     "country": "CHN", "minerals": ["gallium"], "stage": "refine",
+    ...     "start": 2027, "share": 1.0}]})
+    >>> mi = prepare(s, critmin.load())
+    >>> mi.slot_country, round(float(mi.slot_share[0]), 3), mi.effects[0].fraction.tolist()
+    (('CHN',), 0.984, [0.0, 1.0, 1.0])
+    """
+    ds_minerals = simulated_minerals(ds)
+    if scenario.minerals is not None:
+        missing = [m for m in scenario.minerals if m not in ds_minerals]
+        if missing:
+            raise DataError([Problem("scenario", None, "minerals",
+                                     f"minerals with production data: {', '.join(ds_minerals)}",
+                                     ", ".join(missing))])  # fmt: skip
+        minerals = tuple(m for m in ds_minerals if m in scenario.minerals)
+    else:
+        minerals = ds_minerals
+    idx = {m: i for i, m in enumerate(minerals)}
+    years = np.arange(scenario.horizon.start, scenario.horizon.end + 1)
+    T, M = len(years), len(minerals)
+
+    stage_shares: dict[tuple[int, int], pd.Series] = {}
+    present = np.zeros((2, M), dtype=bool)
+    for j, m in enumerate(minerals):
+        for k, st in enumerate(STAGES):
+            if st in _stages(m):
+                s, _, _ = _stage_shares(ds, m, st)
+                stage_shares[(j, k)] = s
+                present[k, j] = True
+
+    events = _expand(scenario, ds, minerals, stage_shares)
+    members = scenario.bloc_members()
+    bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)
+    bloc_share = np.array(bloc, dtype=float)
+
+    slots: dict[tuple[int, int, str], int] = {}
+    effects: list[Effect] = []
+    surge = []
+    problems: list[Problem] = []
+    stock0 = np.zeros(M)
+    forced = np.zeros((T, M))
+    purchase = np.zeros((T, M))
+    front = np.zeros((T, M))
+    front_events = []
+    zero = np.zeros(T)
+
+    def slot(j: int, k: int, c: str) -> int:
+        return slots.setdefault((j, k, c), len(slots))
+
+    for e, ev in enumerate(events):
+        field_ = f"events[{e}]" if e < len(scenario.events) else "events (default_hazards)"
+        if isinstance(ev, ExportRestriction | Outage | StochasticRestriction):
+            ms = ev.minerals if not isinstance(ev, Outage) else [ev.mineral]
+            k = STAGES.index(ev.stage)
+            for m in ms:
+                if m not in idx:
+                    continue
+                j = idx[m]
+                if not present[k, j]:
+                    problems.append(Problem("scenario", None, f"{field_}.stage",
+                                            f"a stage of {m} with data: {', '.join(_stages(m))}",
+                                            ev.stage))  # fmt: skip
+                    continue
+                share = float(stage_shares[(j, k)].get(ev.country, 0.0))
+                if share <= 0:
+                    problems.append(Problem("scenario", None, f"{field_}.country",
+                                            f"a country producing {m} at the {ev.stage} stage",
+                                            ev.country))  # fmt: skip
+                    continue
+                sl = slot(j, k, ev.country)
+                if isinstance(ev, StochasticRestriction):
+                    effects.append(Effect(e, sl, "stochastic", zero, zero))
+                elif isinstance(ev, Outage):
+                    effects.append(Effect(e, sl, "outage", _fraction(ev, years), zero))
+                else:
+                    tf = _target_factor(ev, members, ds, m, share, bloc_share[j])
+                    effects.append(Effect(e, sl, "restriction", _fraction(ev, years), zero, tf))
+                    if ev.front_running is not None:
+                        t0 = ev.start_date - dt.timedelta(days=30 * ev.front_running.months)
+                        ti = np.flatnonzero(years == t0.year)
+                        if len(ti) and ev.front_running.months:
+                            pulse = ev.front_running.pulse * ev.front_running.months / 12 * share
+                            front[ti[0], j] += pulse
+                            front_events.append((e, int(ti[0]), j, pulse))
+        elif isinstance(ev, Logistics):
+            f = _fraction(ev, years)
+            first = np.zeros(T)
+            if f.any():
+                first[np.flatnonzero(f)[0]] = ev.delay_days / 365.0
+            for m in ev.minerals:
+                if m not in idx:
+                    continue
+                j = idx[m]
+                k = 1 if present[1, j] else 0
+                for c in ev.countries:
+                    if float(stage_shares[(j, k)].get(c, 0.0)) > 0:
+                        effects.append(Effect(e, slot(j, k, c), "logistics", f, first))
+        elif isinstance(ev, DemandSurge):
+            js = np.array([idx[m] for m in ev.minerals if m in idx], dtype=int)
+            surge.append((e, js, _fraction(ev, years), ev.factor))
+        elif isinstance(ev, StockChange) and ev.mineral in idx:
+            j, t = idx[ev.mineral], int(np.flatnonzero(years == ev.year)[0])
+            if ev.type == "stock_release":
+                forced[t, j] += ev.amount_t
+                # A release event says the holder has the stock (unless stocks: gives it).
+                if ev.mineral not in scenario.stocks:
+                    stock0[j] += ev.amount_t
+            else:
+                purchase[t, j] += ev.amount_t
+    if problems:
+        raise DataError(problems)
+    for m, v in scenario.stocks.items():
+        if m in idx:
+            stock0[idx[m]] = v
+
+    world, ai, basis = _world_path(ds, minerals, years, scenario.demand_scenario)
+    keys = sorted(slots, key=slots.__getitem__)
+    intens = load_intensities()
+    comps = tuple(sorted(set(intens["component"])))
+    uses = np.zeros((len(comps), M), dtype=bool)
+    for _, r in intens.iterrows():
+        if r["mineral"] in idx:
+            uses[comps.index(r["component"]), idx[r["mineral"]]] = True
+    return MarketInputs(
+        scenario=scenario,
+        minerals=minerals,
+        years=years,
+        world_t=world,
+        ai_t=ai,
+        bloc_share=bloc_share,
+        bloc_share_basis=tuple(bloc_basis),
+        stage_present=present,
+        slot_mineral=np.array([k[0] for k in keys], dtype=int),
+        slot_stage=np.array([k[1] for k in keys], dtype=int),
+        slot_country=tuple(k[2] for k in keys),
+        slot_share=np.array([float(stage_shares[(k[0], k[1])][k[2]]) for k in keys]),
+        params=_params(minerals, scenario.parameters),
+        hosts=_hosts(minerals),
+        effects=tuple(effects),
+        events=tuple(events),
+        surge=tuple(surge),
+        stock0=stock0,
+        forced_release=forced,
+        purchase=purchase,
+        front_run=front,
+        front_run_events=tuple(front_events),
+        components=comps,
+        component_uses=uses,
+        provenance={f"world_t.{m}": b for m, b in basis.items()},
+    )
+
+
+def _target_factor(
+    ev: ExportRestriction,
+    members: tuple[str, ...],
+    ds: Dataset,
+    mineral: str,
+    share: float,
+    bloc_share: float,
+) -> float:
+    """Share of a country's output a targeted ban takes off the market the target can reach.
+
+    A ban on all importers removes the withheld output. A ban on some importers (the bloc, or
+    listed countries) only bites when their demand exceeds what everyone else supplies; other
+    buyers take the banned country's output meanwhile:
+    ``min(1, max(0, φ_target − (1 − s_c)) / s_c)``.
+    """
+    if ev.target == "all":
+        return 1.0
+    phi = bloc_share if ev.target == "bloc" else _bloc_share(ds, tuple(ev.target), mineral)[0]
+    return float(min(1.0, max(0.0, phi - (1.0 - share)) / share))
+
+
+def _expand(
+    scenario: Scenario,
+    ds: Dataset,
+    minerals: tuple[str, ...],
+    stage_shares: dict[tuple[int, int], pd.Series],
+) -> list[object]:
+    """Scenario events with ``default_hazards`` replaced by the restrictions it stands for."""
+    out: list[object] = []
+    for ev in scenario.events:
+        if isinstance(ev, DefaultHazards):
+            out.extend(hazard.default_restrictions(ev, ds, minerals, stage_shares))
+        else:
+            out.append(ev)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# draws
+
+
+def triangular(
+    u: np.ndarray, low: np.ndarray | float, mode: np.ndarray | float, high: np.ndarray | float
+) -> np.ndarray:
+    """Inverse CDF of the triangular distribution (a point when low == high).
+
+    Examples
+    --------
+    >>> triangular(np.array([0.0, 0.5, 1.0]), 0.0, 0.5, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    >>> triangular(np.array([0.3]), 2.0, 2.0, 2.0).tolist()
+    [2.0]
+    """
+    lo, mo, hi = (np.asarray(x, dtype=float) for x in (low, mode, high))
+    width = hi - lo
+    safe = np.where(width > 0, width, 1.0)
+    cut = (mo - lo) / safe
+    left = lo + np.sqrt(u * safe * (mo - lo))
+    right = hi - np.sqrt((1.0 - u) * safe * (hi - mo))
+    out = np.where(u < cut, left, right)
+    return np.where(width > 0, out, lo)
+
+
+def _tri(rng: np.random.Generator, n: int, r: Range) -> np.ndarray:
+    return triangular(rng.random(n), r.low, r.central, r.high)
+
+
+def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
+    """Draw ``n`` samples' parameters and event outcomes, in a fixed order."""
+    T, M = mi.shape
+    params = {}
+    for name in PARAMETERS:
+        p = mi.params[name]
+        params[name] = triangular(rng.random((n, M)), p.low, p.central, p.high)
+    hs = np.column_stack([_tri(rng, n, h[2]) for h in mi.hosts]) if mi.hosts else np.zeros((n, 0))
+    E = len(mi.events)
+    mag = np.zeros((n, E))
+    exports = np.ones((n, E))
+    stoch = np.zeros((n, E, T))
+    for e, ev in enumerate(mi.events):
+        if isinstance(ev, ExportRestriction):
+            mag[:, e] = _tri(rng, n, ev.share) * (1.0 - _tri(rng, n, ev.leakage))
+            exports[:, e] = _tri(rng, n, ev.exports_share)
+        elif isinstance(ev, Outage | Logistics):
+            mag[:, e] = _tri(rng, n, ev.capacity_loss)
+        elif isinstance(ev, DemandSurge):
+            mag[:, e] = _tri(rng, n, ev.factor)
+        elif isinstance(ev, StochasticRestriction):
+            mag[:, e] = _tri(rng, n, ev.share)
+            stoch[:, e, :] = _stochastic_timing(rng, n, T, ev)
+    return Draws(
+        n=n, params=params, host_share=hs, magnitude=mag, exports=exports, stochastic=stoch
+    )
+
+
+def _stochastic_timing(
+    rng: np.random.Generator, n: int, T: int, ev: StochasticRestriction
+) -> np.ndarray:
+    """In-force fraction per year: a restriction starts at a year's start with the annual
+    probability when none is in force, and lasts a triangular-distributed duration."""
+    u_start = rng.random((n, T))
+    dur = triangular(rng.random((n, T)), ev.duration_years.low, ev.duration_years.central,
+                     ev.duration_years.high)  # fmt: skip
+    out = np.zeros((n, T))
+    remaining = np.zeros(n)
+    for t in range(T):
+        start = (remaining <= 0) & (u_start[:, t] < ev.annual_probability)
+        remaining = np.where(start, dur[:, t], remaining)
+        out[:, t] = np.clip(remaining, 0.0, 1.0)
+        remaining = np.maximum(remaining - 1.0, 0.0)
+    return out

@@ -1,0 +1,419 @@
+"""Run a scenario: fixed blocks of samples, each seeded by its own spawned seed sequence.
+
+Block ``b`` always holds samples ``[b·BLOCK, min((b+1)·BLOCK, N))`` and draws from
+``SeedSequence(seed, spawn_key=(b,))`` — exactly the ``b``-th child of
+``SeedSequence(seed).spawn`` — so a result does not depend on how many workers ran the blocks,
+in which order, or on which machine (threads here; a Dask distributed cluster with
+``scheduler``). Results are an :class:`xarray.Dataset` (dims ``sample, year, mineral`` and
+``component``). When the full arrays would not fit the memory budget, or when asked, they
+stream block by block to a Zarr store on disk (a temporary one when no ``out`` is given) and
+the returned Dataset reads lazily from it.
+
+``keep="summary"`` keeps only what the summary statistics and fan charts need
+(shortfall and price index as float32, and per-sample reductions), for large runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from critmin.data.dataset import Dataset
+from critmin.data.dataset import load as load_dataset
+from critmin.data.errors import DataError, Problem
+from critmin.sim.engine import OUTPUTS, run_block
+from critmin.sim.inputs import MarketInputs, draw, prepare
+from critmin.sim.scenario import Scenario, load_scenario
+
+#: Samples per block. Fixed: changing it changes every result (the seeds are per block).
+BLOCK = 1000
+#: Full results above this many bytes stream to disk instead of staying in memory.
+MEMORY_BUDGET = 1_000_000_000
+#: The threshold (share of the bloc's demand) for "years to recover" and P(shortfall > X).
+RECOVERED = 0.01
+
+Keep = Literal["all", "summary"]
+Progress = Callable[[int, int], None]
+
+
+def block_bounds(samples: int) -> list[tuple[int, int, int]]:
+    """(block index, first sample, end) for ``samples`` samples.
+
+    Examples
+    --------
+    >>> block_bounds(2500)
+    [(0, 0, 1000), (1, 1000, 2000), (2, 2000, 2500)]
+    """
+    return [(b, lo, min(lo + BLOCK, samples)) for b, lo in enumerate(range(0, samples, BLOCK))]
+
+
+def block_rng(seed: int, block: int) -> np.random.Generator:
+    """The generator of one block: the ``block``-th spawned child of ``SeedSequence(seed)``.
+
+    Examples
+    --------
+    >>> a = block_rng(7, 2).random()
+    >>> b = np.random.Generator(np.random.PCG64(np.random.SeedSequence(7).spawn(3)[2])).random()
+    >>> a == b
+    True
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def per_sample(mi: MarketInputs, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Reductions over years per sample and mineral (what the summary statistics use)."""
+    sf = out["shortfall"]
+    need = out["demand"].sum(axis=1)
+    unmet = out["unmet"].sum(axis=1)
+    return {
+        "shortfall_peak": sf.max(axis=1),
+        "shortfall_horizon": np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0),
+        "price_peak": out["price_index"].max(axis=1),
+        "unmet_total": unmet,
+        "release_total": out["stock_release"].sum(axis=1),
+        "years_to_recover": years_to_recover(sf),
+        "ai_output_min": out["ai_output"].min(axis=1),
+    }
+
+
+def years_to_recover(shortfall: np.ndarray, threshold: float = RECOVERED) -> np.ndarray:
+    """Years from the first year short by more than ``threshold`` to the first year that is
+    not (counted to the horizon's end when it never recovers); 0 when never short.
+
+    Examples
+    --------
+    >>> years_to_recover(np.array([[[0.0], [0.2], [0.3], [0.0], [0.5]]]))[:, 0].tolist()
+    [2.0]
+    >>> years_to_recover(np.array([[[0.0], [0.2], [0.3]]]))[:, 0].tolist()
+    [2.0]
+    """
+    short = shortfall > threshold
+    T = short.shape[1]
+    any_short = short.any(axis=1)
+    first = np.where(any_short, short.argmax(axis=1), T)
+    years = np.arange(T)[None, :, None]
+    after = (years >= first[:, None, :]) & ~short
+    ends = np.where(after.any(axis=1), after.argmax(axis=1), T)
+    return np.where(any_short, ends - first, 0).astype(float)
+
+
+def _run_one(
+    mi: MarketInputs, seed: int, block: int, lo: int, hi: int, keep: Keep
+) -> dict[str, np.ndarray]:
+    out = run_block(mi, draw(mi, block_rng(seed, block), hi - lo))
+    reduced = per_sample(mi, out)
+    if keep == "summary":
+        kept = {
+            "shortfall": out["shortfall"].astype(np.float32),
+            "price_index": out["price_index"].astype(np.float32),
+        }
+    else:
+        kept = out
+    return {**kept, **reduced}
+
+
+def _dims(name: str) -> tuple[str, ...]:
+    if name in ("ai_output",):
+        return ("sample", "year", "component")
+    if name == "ai_output_min":
+        return ("sample", "component")
+    if name in OUTPUTS:
+        return ("sample", "year", "mineral")
+    return ("sample", "mineral")
+
+
+UNITS = {
+    "supply": "t",
+    "demand": "t",
+    "stock_release": "t",
+    "unmet": "t",
+    "stock": "t",
+    "shortfall": "share of the bloc's demand",
+    "price_index": "price / baseline price",
+    "available": "share of baseline world capacity",
+    "ai_output": "share of unconstrained output",
+    "shortfall_peak": "share of the bloc's demand (worst year)",
+    "shortfall_horizon": "share of the bloc's demand over the horizon",
+    "price_peak": "price / baseline price (worst year)",
+    "unmet_total": "t",
+    "release_total": "t",
+    "years_to_recover": "years",
+    "ai_output_min": "share of unconstrained output (worst year)",
+}
+
+
+def _coords(mi: MarketInputs, lo: int, hi: int) -> dict[str, Any]:
+    return {
+        "sample": np.arange(lo, hi),
+        "year": mi.years,
+        "mineral": list(mi.minerals),
+        "component": list(mi.components),
+    }
+
+
+def _block_dataset(mi: MarketInputs, res: dict[str, np.ndarray], lo: int, hi: int) -> xr.Dataset:
+    coords = _coords(mi, lo, hi)
+    data = {k: (_dims(k), v, {"units": UNITS[k]}) for k, v in res.items()}
+    return xr.Dataset(data, coords=coords)
+
+
+def _attrs(mi: MarketInputs, samples: int, seed: int, keep: Keep, ds: Dataset) -> dict[str, Any]:
+    s = mi.scenario
+    params = {
+        name: {
+            m: [float(r.low[i]), float(r.central[i]), float(r.high[i]), r.source[i]]
+            for i, m in enumerate(mi.minerals)
+        }
+        for name, r in mi.params.items()
+    }
+    return {
+        "scenario": s.name,
+        "scenario_json": s.model_dump_json(),
+        "samples": samples,
+        "seed": seed,
+        "block": BLOCK,
+        "keep": keep,
+        "bloc": ",".join(s.bloc_members()),
+        "bloc_share": json.dumps(dict(zip(mi.minerals, mi.bloc_share.tolist(), strict=True))),
+        "bloc_share_basis": json.dumps(dict(zip(mi.minerals, mi.bloc_share_basis, strict=True))),
+        "world_t_basis": json.dumps(mi.provenance),
+        "parameters": json.dumps(params),
+        "data_version": _data_version(ds),
+        "model": "critmin market model (docs/model.md)",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _data_version(ds: Dataset) -> str:
+    prov = getattr(ds, "provenance", None)
+    if prov is None or len(prov) == 0 or "file" not in prov:
+        return "unknown"
+    return f"{len(prov)} provenance rows"
+
+
+def estimate_bytes(mi: MarketInputs, samples: int, keep: Keep) -> int:
+    """Memory the full results would take."""
+    T, M = mi.shape
+    J = len(mi.components)
+    if keep == "summary":
+        return samples * (2 * T * M * 4 + 6 * M * 8 + J * 8)
+    return samples * (len(OUTPUTS) * T * M * 8 + T * J * 8 + 6 * M * 8 + J * 8)
+
+
+def _blocks(
+    mi: MarketInputs,
+    seed: int,
+    bounds: list[tuple[int, int, int]],
+    keep: Keep,
+    workers: int,
+    scheduler: str | None,
+) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
+    """Yield (first sample, end, results) as blocks complete (any order)."""
+    if scheduler is not None:
+        yield from _dask_blocks(mi, seed, bounds, keep, scheduler, workers)
+        return
+    if workers <= 1:
+        for b, lo, hi in bounds:
+            yield lo, hi, _run_one(mi, seed, b, lo, hi, keep)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futs = [(lo, hi, pool.submit(_run_one, mi, seed, b, lo, hi, keep)) for b, lo, hi in bounds]
+        for lo, hi, fut in futs:
+            yield lo, hi, fut.result()
+
+
+def _dask_blocks(
+    mi: MarketInputs,
+    seed: int,
+    bounds: list[tuple[int, int, int]],
+    keep: Keep,
+    scheduler: str,
+    workers: int,
+) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(
+            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        remote = client.scatter(mi, broadcast=True)
+        futs = {
+            client.submit(_run_one, remote, seed, b, lo, hi, keep, pure=False): (lo, hi)
+            for b, lo, hi in bounds
+        }
+        for fut in as_completed(futs):
+            lo, hi = futs[fut]
+            yield lo, hi, fut.result()
+            fut.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    ds: Dataset | None = None,
+    *,
+    samples: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    keep: Keep = "all",
+    stream: bool | None = None,
+    progress: Progress | None = None,
+    memory_budget: int = MEMORY_BUDGET,
+) -> xr.Dataset:
+    """Run a scenario and return its results as an :class:`xarray.Dataset`.
+
+    Parameters
+    ----------
+    scenario
+        A validated :class:`~critmin.sim.scenario.Scenario` or the path of a scenario file.
+    samples, seed
+        Override the scenario's.
+    workers
+        Threads (or LocalCluster workers with ``scheduler="local"``).
+    scheduler
+        A Dask distributed scheduler address, or ``"local"`` for a LocalCluster.
+    out
+        Write the results to this file: ``.nc`` (NetCDF 4 via h5netcdf) or ``.zarr``.
+    keep
+        ``"all"`` outputs, or ``"summary"`` (shortfall and price index plus per-sample
+        reductions) for very large runs.
+    stream
+        Stream blocks to disk as they complete; by default when the results would exceed
+        ``memory_budget`` bytes.
+
+    Examples
+    --------
+    >>> r = simulate("examples/china-gallium-germanium-2023.yaml", samples=200)
+    >>> r.sizes["sample"], sorted(r.data_vars)[:3]
+    (200, ['ai_output', 'ai_output_min', 'available'])
+    >>> float(r.shortfall.sel(year=2024, mineral="gallium").mean()) > 0
+    True
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if samples is not None or seed is not None:
+        update: dict[str, int] = {}
+        if samples is not None:
+            update["samples"] = samples
+        if seed is not None:
+            update["seed"] = seed
+        scenario = Scenario.model_validate({**scenario.model_dump(), **update})
+    ds = ds if ds is not None else load_dataset()
+    mi = prepare(scenario, ds)
+    n, s = scenario.samples, scenario.seed
+    bounds = block_bounds(n)
+    need = estimate_bytes(mi, n, keep)
+    if stream is None:
+        stream = need > memory_budget
+    out_path = Path(out) if out is not None else None
+    if out_path is not None and out_path.suffix not in (".nc", ".zarr"):
+        raise DataError([Problem(str(out_path), None, "out", "a .nc or .zarr file name",
+                                 out_path.suffix or "(no extension)")])  # fmt: skip
+    attrs = _attrs(mi, n, s, keep, ds)
+    done = 0
+    if not stream:
+        parts = []
+        for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
+            parts.append((lo, _block_dataset(mi, res, lo, hi)))
+            done += 1
+            if progress:
+                progress(done, len(bounds))
+        result = xr.concat([p for _, p in sorted(parts, key=lambda x: x[0])], dim="sample")
+        result.attrs.update(attrs)
+        if out_path is not None:
+            write(result, out_path)
+        return result
+    # Streaming: a Zarr store written block by block (region writes), renamed when complete.
+    target = out_path if out_path is not None and out_path.suffix == ".zarr" else None
+    tmpdir = Path(tempfile.mkdtemp(prefix="critmin-sim-", dir=_tmp_parent(out_path)))
+    store = tmpdir / "results.zarr"
+    _template(mi, n, keep, attrs).to_zarr(store, compute=False, mode="w")
+    for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
+        block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component"])
+        block.to_zarr(store, region={"sample": slice(lo, hi)})
+        done += 1
+        if progress:
+            progress(done, len(bounds))
+    if target is not None:
+        _replace(store, target)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        return xr.open_zarr(target)
+    lazy = xr.open_zarr(store)
+    if out_path is not None:  # .nc: convert chunk by chunk
+        write(lazy, out_path)
+    return lazy
+
+
+def _tmp_parent(out: Path | None) -> str | None:
+    # Beside the output so the final rename stays on one filesystem.
+    return str(out.parent) if out is not None else None
+
+
+def _template(mi: MarketInputs, n: int, keep: Keep, attrs: dict[str, Any]) -> xr.Dataset:
+    import dask.array as da
+
+    T, M = mi.shape
+    J = len(mi.components)
+    sizes = {"sample": n, "year": T, "mineral": M, "component": J}
+    names = (["shortfall", "price_index"] if keep == "summary" else [*OUTPUTS, "ai_output"]) + list(
+        UNITS
+    )[len(OUTPUTS) + 1 :]
+    data = {}
+    for k in dict.fromkeys(names):
+        dims = _dims(k)
+        dtype = np.float32 if keep == "summary" and k in ("shortfall", "price_index") else float
+        chunks = tuple(BLOCK if d == "sample" else sizes[d] for d in dims)
+        arr = da.zeros(tuple(sizes[d] for d in dims), chunks=chunks, dtype=dtype)
+        data[k] = (dims, arr, {"units": UNITS[k]})
+    ds = xr.Dataset(data, coords=_coords(mi, 0, n))
+    ds.attrs.update(attrs)
+    return ds
+
+
+def _replace(src: Path, dst: Path) -> None:
+    if dst.exists():
+        old = dst.with_name(dst.name + ".old")
+        os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, dst)
+
+
+def write(result: xr.Dataset, path: str | Path) -> Path:
+    """Write results atomically (temporary name, then rename): ``.nc`` or ``.zarr``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    try:
+        if path.suffix == ".zarr":
+            result.to_zarr(tmp, mode="w")
+        else:
+            result.to_netcdf(tmp, engine="h5netcdf")
+        _replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink()
+        raise
+    return path

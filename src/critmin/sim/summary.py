@@ -1,0 +1,108 @@
+"""Summary statistics of a simulation: the sample distribution per mineral and per year.
+
+Per mineral, each sample contributes its worst year (peak shortfall, peak price index) and
+its horizon totals; the table gives the mean, P5, P50, P95, the CVaR at 95 % (mean of the
+worst 5 % of samples), the probability that the worst-year shortfall exceeds ``threshold``,
+and the years to recover (from the first year short by more than 1 % to the first year that
+is not; counted to the horizon's end when it never recovers; samples never short count 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: Column order of :func:`summary` (the JSON keys of ``critmin simulate --format json``).
+COLUMNS = (
+    "mineral",
+    "samples",
+    "shortfall_mean",
+    "shortfall_p5",
+    "shortfall_p50",
+    "shortfall_p95",
+    "shortfall_cvar95",
+    "p_shortfall_over",
+    "threshold",
+    "horizon_shortfall_mean",
+    "unmet_t_mean",
+    "price_index_mean",
+    "price_index_p5",
+    "price_index_p50",
+    "price_index_p95",
+    "years_to_recover_mean",
+    "years_to_recover_p95",
+    "release_t_mean",
+)
+
+
+def cvar(x: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
+    """Mean of the worst ``1 − level`` share of samples (upper tail), along ``axis``.
+
+    Examples
+    --------
+    >>> float(cvar(np.arange(100.0), 0.95))
+    97.0
+    """
+    x = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, 0), axis=0)
+    k = max(1, int(np.ceil((1.0 - level) * x.shape[0])))
+    return np.asarray(x[-k:].mean(axis=0))
+
+
+def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
+    """One row per mineral (columns :data:`COLUMNS`), largest expected shortfall first."""
+    red = result[
+        ["shortfall_peak", "price_peak", "shortfall_horizon", "unmet_total", "release_total",
+         "years_to_recover"]
+    ].compute()  # fmt: skip
+    sf = red["shortfall_peak"].transpose("sample", "mineral").to_numpy()
+    pr = red["price_peak"].transpose("sample", "mineral").to_numpy()
+    ytr = red["years_to_recover"].transpose("sample", "mineral").to_numpy()
+    q = [5, 50, 95]
+    sfq, prq = np.percentile(sf, q, axis=0), np.percentile(pr, q, axis=0)
+    out = pd.DataFrame(
+        {
+            "mineral": [str(m) for m in result["mineral"].to_numpy()],
+            "samples": sf.shape[0],
+            "shortfall_mean": sf.mean(axis=0),
+            "shortfall_p5": sfq[0],
+            "shortfall_p50": sfq[1],
+            "shortfall_p95": sfq[2],
+            "shortfall_cvar95": cvar(sf),
+            "p_shortfall_over": (sf > threshold).mean(axis=0),
+            "threshold": threshold,
+            "horizon_shortfall_mean": red["shortfall_horizon"].mean("sample").to_numpy(),
+            "unmet_t_mean": red["unmet_total"].mean("sample").to_numpy(),
+            "price_index_mean": pr.mean(axis=0),
+            "price_index_p5": prq[0],
+            "price_index_p50": prq[1],
+            "price_index_p95": prq[2],
+            "years_to_recover_mean": ytr.mean(axis=0),
+            "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
+            "release_t_mean": red["release_total"].mean("sample").to_numpy(),
+        }
+    )
+    out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
+                          ascending=[False, False, True])  # fmt: skip
+    return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def by_year(result: xr.Dataset, minerals: list[str] | None = None) -> pd.DataFrame:
+    """Fan-chart table: year × mineral with shortfall and price index mean, P5, P50, P95."""
+    sub = result[["shortfall", "price_index"]]
+    if minerals is not None:
+        sub = sub.sel(mineral=minerals)
+    sub = sub.compute()
+    years = sub["year"].to_numpy()
+    mins = [str(m) for m in sub["mineral"].to_numpy()]
+    out = pd.DataFrame({
+        "year": np.repeat(years, len(mins)).astype(int),
+        "mineral": np.tile(mins, len(years)),
+    })  # fmt: skip
+    for var in ("shortfall", "price_index"):
+        a = sub[var].transpose("sample", "year", "mineral").to_numpy().astype(float)
+        out[f"{var}_mean"] = a.mean(axis=0).ravel()
+        for q, stat in zip(np.percentile(a, [5, 50, 95], axis=0), ("p5", "p50", "p95"),
+                           strict=True):  # fmt: skip
+            out[f"{var}_{stat}"] = q.ravel()
+    return out
