@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_usgs_import.py
+	$(BIN)/python benchmarks/bench_simulate.py --dask
 
 clean:
 	rm -rf $(VENV)

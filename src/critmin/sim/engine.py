@@ -40,22 +40,22 @@ OUTPUTS = (
     "available",
 )
 
-#: Tolerance for "no shock": availability below 1 − EPS or demand above 1 + EPS.
+#: Tolerance for "no shock": availability below 1 − EPS or demand off 1 by more than EPS.
 EPS = 1e-9
 
 
 def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each slot's capacity left ``(n, T, S)`` (losses combine multiplicatively) and
-    each slot's own-use share ``(n, S)`` (the largest ``1 − exports_share`` of the
-    restrictions on it)."""
+    """Share of each slot's capacity left ``(S, n, T)`` (losses combine multiplicatively) and
+    each slot's own-use share ``(S, n, T)`` (the largest ``1 − exports_share`` of the
+    restrictions on it in force that year)."""
     T, _ = mi.shape
-    a = np.ones((dr.n, T, len(mi.slot_share)))
-    own = np.zeros((dr.n, len(mi.slot_share)))
+    a = np.ones((len(mi.slot_share), dr.n, T))
+    own = np.zeros((len(mi.slot_share), dr.n, T))
     for x in mi.effects:
         mag = dr.magnitude[:, x.event][:, None]
         if x.kind == "restriction":
             xs = dr.exports[:, x.event]
-            own[:, x.slot] = np.maximum(own[:, x.slot], 1.0 - xs)
+            own[x.slot] = np.maximum(own[x.slot], (1.0 - xs)[:, None] * (x.fraction > 0)[None, :])
             loss = mag * xs[:, None] * x.target_factor * x.fraction[None, :]
         elif x.kind == "outage":
             loss = mag * x.fraction[None, :]
@@ -63,29 +63,41 @@ def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarr
             loss = np.minimum(1.0, mag * x.fraction[None, :] + x.delay[None, :])
         else:  # stochastic
             loss = mag * dr.stochastic[:, x.event, :]
-        a[:, :, x.slot] *= 1.0 - loss
+        a[x.slot] *= 1.0 - loss
     return a, own
 
 
 def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
-    """Ã ``(n, T, M)``: stage bottleneck, by-product links and recycling applied."""
-    M = len(mi.minerals)
+    """Ã ``(n, T, M)``: stage bottleneck, by-product links and recycling applied.
+
+    Only the minerals some event reaches (directly or through a by-product host) are
+    computed; the others stay at exactly 1.
+    """
+    T, M = mi.shape
     left, own = slot_availability(mi, dr)
-    lost = 1.0 - left
-    stages = []
+    a = np.ones((dr.n, T, M))
+    touched: set[int] = set()
     for k in (0, 1):
-        w = np.zeros((len(mi.slot_share), M))
-        on = mi.slot_stage == k
-        w[np.flatnonzero(on), mi.slot_mineral[on]] = mi.slot_share[on]
-        # The open market excludes a restricting country's own use: O = 1 − Σ share × own.
-        open_market = 1.0 - own @ w
-        stages.append(np.maximum(0.0, 1.0 - (lost @ w) / open_market[:, None, :]))
-    a = np.minimum(stages[0], stages[1])
+        cut: dict[int, np.ndarray] = {}
+        market: dict[int, np.ndarray] = {}
+        for i in np.flatnonzero(mi.slot_stage == k):
+            m, share = int(mi.slot_mineral[i]), mi.slot_share[i]
+            cut[m] = cut.get(m, 0.0) + share * (1.0 - left[i])
+            # The open market excludes a restricting country's own use: O = 1 − Σ share × own.
+            market[m] = market.get(m, 1.0) - share * own[i]
+        for m, c in cut.items():
+            stage = np.maximum(0.0, 1.0 - c / market[m])
+            a[:, :, m] = np.minimum(a[:, :, m], stage)  # the stage bottleneck
+            touched.add(m)
     for h, (b, g, _) in enumerate(mi.hosts):
-        host = dr.host_share[:, h][:, None]
-        a[:, :, b] = np.minimum(a[:, :, b], 1.0 - host * (1.0 - a[:, :, g]))
-    r = dr.params["recycling_input_rate"][:, None, :]
-    return (1.0 - r) * a + r
+        if g in touched:
+            host = dr.host_share[:, h][:, None]
+            a[:, :, b] = np.minimum(a[:, :, b], 1.0 - host * (1.0 - a[:, :, g]))
+            touched.add(b)
+    cols = sorted(touched)
+    r = dr.params["recycling_input_rate"][:, None, cols]
+    a[:, :, cols] = (1.0 - r) * a[:, :, cols] + r
+    return a
 
 
 def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
@@ -106,76 +118,123 @@ def clear(
     cap: np.ndarray,
     pmax: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Constant-elasticity clearing: (price index, rationed share of demand met).
+    """Constant-elasticity clearing: (price index, share of baseline demand bought).
+
+    The second value is ``P^εd × ration`` = traded / Fe: demand destruction by the price and
+    rationing at the price ceiling together.
+
+    Computed in logarithms (one exp per power), which is what makes the engine fast; the
+    reference implementation uses plain powers.
 
     Examples
     --------
     >>> one = np.ones(1)
     >>> p, r = clear(0.9 * one, one, 0.1 * one, -0.1 * one, 1.1 * one, 10 * one)
-    >>> round(float(p[0]), 4), float(r[0])  # (1/0.9)^(1/0.2)
-    (1.6935, 1.0)
+    >>> round(float(p[0]), 4), round(float(r[0]), 4)  # (1/0.9)^(1/0.2); 1.6935^-0.1
+    (1.6935, 0.9487)
     >>> p, r = clear(0.0 * one, one, 0.1 * one, -0.1 * one, 1.1 * one, 10 * one)
-    >>> float(p[0]), float(r[0])
+    >>> round(float(p[0]), 12), float(r[0])  # nothing available: the ceiling, nothing traded
     (10.0, 0.0)
     """
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        p0 = (fe / a) ** (1.0 / (es - ed))
-        over = p0**es > cap
-        p0 = np.where(over, (a * cap / fe) ** (1.0 / ed), p0)
-    p = np.clip(p0, 1.0 / pmax, pmax)
-    dem = fe * p**ed
-    traded = np.minimum(a * np.minimum(p**es, cap), dem)
-    return p, traded / dem
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ln_a, ln_fe, ln_cap, ln_pmax = np.log(a), np.log(fe), np.log(cap), np.log(pmax)
+        ln_p = (ln_fe - ln_a) / (es - ed)
+        over = es * ln_p > ln_cap
+        ln_p = np.where(over, (ln_a + ln_cap - ln_fe) / ed, ln_p)
+        ln_p = np.where(a > 0, ln_p, ln_pmax)
+    ln_p = np.clip(ln_p, -ln_pmax, ln_pmax)
+    dem = fe * np.exp(ed * ln_p)
+    traded = np.minimum(a * np.exp(np.minimum(es * ln_p, ln_cap)), dem)
+    return np.exp(ln_p), traded / fe
+
+
+def years_in_shock(shocked: np.ndarray) -> np.ndarray:
+    """τ: consecutive shocked years up to and including each year (axis 1), 0 when not.
+
+    Examples
+    --------
+    >>> years_in_shock(np.array([[[0], [1], [1], [0], [1]]], dtype=bool))[0, :, 0].tolist()
+    [0.0, 1.0, 2.0, 0.0, 1.0]
+    """
+    T = shocked.shape[1]
+    idx = np.arange(T).reshape(1, T, *([1] * (shocked.ndim - 2)))
+    calm = np.where(shocked, -1, idx)
+    last_calm = np.maximum.accumulate(calm, axis=1)
+    return np.where(shocked, idx - last_calm, 0).astype(float)
 
 
 def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
-    """Simulate one block of samples; arrays ``(n, T, M)`` and ``ai_output`` ``(n, T, J)``."""
+    """Simulate one block of samples; arrays ``(n, T, M)`` and ``ai_output`` ``(n, T, J)``.
+
+    Everything but the stocks is computed for all years at once (τ, the run length of shocked
+    years, by a cumulative maximum); only minerals that can hold a stock go through the year
+    loop.
+    """
     T, M = mi.shape
     n = dr.n
-    p = dr.params
-    a_all = availability(mi, dr)
-    f_all = demand_factor(mi, dr)
-    out = {k: np.empty((n, T, M)) for k in OUTPUTS}
-    phi = mi.bloc_share[None, :]
-    trigger = mi.scenario.release_trigger
-    tau = np.zeros((n, M))
-    stock = np.broadcast_to(mi.stock0, (n, M)).copy()
-    for t in range(T):
-        a, f = a_all[:, t, :], f_all[:, t, :]
-        world = mi.world_t[t][None, :]
-        shocked = (a < 1.0 - EPS) | (f > 1.0 + EPS)
-        tau = np.where(shocked, tau + 1.0, 0.0)
-        lag = np.maximum(tau - 1.0, 0.0)
-        w = np.minimum(1.0, lag / p["adjustment_years"])
-        es = (
-            p["elasticity_supply_short"]
-            + (p["elasticity_supply_long"] - p["elasticity_supply_short"]) * w
-        )
-        ed = (
-            p["elasticity_demand_short"]
-            + (p["elasticity_demand_long"] - p["elasticity_demand_short"]) * w
-        )
-        cap = 1.0 + p["spare_capacity"] + p["ramp_rate"] * lag
-        fe = f + mi.purchase[t][None, :] / world
-        price, ration = clear(a, fe, es, ed, cap, p["price_cap"])
-        take = price**ed * ration
-        need = phi * f * world
-        got = np.minimum(need, phi * f * take * world)
-        bought = mi.purchase[t][None, :] * take
-        gap = need - got
-        want = np.where(gap > trigger * need, gap, 0.0)
-        forced = np.minimum(mi.forced_release[t][None, :], gap)
-        release = np.minimum(stock, np.maximum(want, forced))
-        unmet = need - got - release
-        stock = stock - release + bought + mi.front_run[t][None, :] * phi * world
-        out["supply"][:, t] = got
-        out["demand"][:, t] = need
-        out["stock_release"][:, t] = release
-        out["unmet"][:, t] = unmet
-        out["shortfall"][:, t] = np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0)
-        out["price_index"][:, t] = price
-        out["stock"][:, t] = stock
-        out["available"][:, t] = a
+    a = availability(mi, dr)
+    f = demand_factor(mi, dr)
+    world = mi.world_t[None, :, :]
+    buy = mi.purchase[None, :, :]
+    fe = f + buy / world
+    shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
+    tau = years_in_shock(shocked)
+    price = np.ones((n, T, M))
+    take = np.ones((n, T, M))  # P^εd × ration: the share of demand bought
+    # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
+    k = np.flatnonzero(shocked)
+    if len(k):
+        s_, _, m_ = np.unravel_index(k, shocked.shape)
+        lag = np.maximum(tau.ravel()[k] - 1.0, 0.0)
+
+        flat = s_ * M + m_
+
+        def par(name: str) -> np.ndarray:
+            return dr.params[name].ravel()[flat]
+
+        w = np.minimum(1.0, lag / par("adjustment_years"))
+        es_s, ed_s = par("elasticity_supply_short"), par("elasticity_demand_short")
+        es = es_s + (par("elasticity_supply_long") - es_s) * w
+        ed = ed_s + (par("elasticity_demand_long") - ed_s) * w
+        cap = 1.0 + par("spare_capacity") + par("ramp_rate") * lag
+        pk, tk = clear(a.ravel()[k], fe.ravel()[k], es, ed, cap, par("price_cap"))
+        price.ravel()[k] = pk
+        take.ravel()[k] = tk
+    phi = mi.bloc_share[None, None, :]
+    need = phi * f * world
+    got = np.minimum(need, need * take)
+    gap = need - got
+    release = np.zeros((n, T, M))
+    stock = np.broadcast_to(mi.stock0[None, None, :], (n, T, M)).copy()
+    inflow_fr = mi.front_run * mi.bloc_share[None, :] * mi.world_t  # (T, M)
+    # Stocks: only minerals with a stock, a purchase, a forced release or front-running.
+    stocked = np.flatnonzero(
+        (mi.stock0 > 0) | mi.purchase.any(0) | mi.forced_release.any(0) | inflow_fr.any(0)
+    )
+    if len(stocked):
+        trigger = mi.scenario.release_trigger
+        level = np.broadcast_to(mi.stock0[stocked], (n, len(stocked))).copy()
+        for t in range(T):
+            g, nd = gap[:, t, stocked], need[:, t, stocked]
+            want = np.where(g > trigger * nd, g, 0.0)
+            forced = np.minimum(mi.forced_release[t, stocked][None, :], g)
+            rel = np.minimum(level, np.maximum(want, forced))
+            bought = mi.purchase[t, stocked][None, :] * take[:, t, stocked]
+            level = level - rel + bought + inflow_fr[t, stocked][None, :]
+            release[:, t, stocked] = rel
+            stock[:, t, stocked] = level
+    unmet = need - got - release
+    out = {
+        "supply": got,
+        "demand": need,
+        "stock_release": release,
+        "unmet": unmet,
+        "shortfall": np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0),
+        "price_index": price,
+        "stock": stock,
+        "available": a,
+        "ai_output": np.empty(0),
+    }
     out["ai_output"] = ai_output(mi, out["shortfall"])
     return out
 

@@ -240,6 +240,18 @@ def _stages(mineral: str) -> tuple[str, ...]:
 
 def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
     """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
+    key = (id(ds), mineral, stage)
+    if key not in _SHARES:
+        _SHARES[key] = _stage_shares_uncached(ds, mineral, stage)
+    s, total, src = _SHARES[key]
+    return s.copy(), total, src
+
+
+#: Per dataset object: shares are asked for by every prepare() and by the hazard model.
+_SHARES: dict[tuple[int, str, str], tuple[pd.Series, float, str]] = {}
+
+
+def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
     rows = ds.supply(mineral, stage)
     if rows.empty:
         return pd.Series(dtype=float), float("nan"), ""
@@ -320,6 +332,19 @@ def _world_path(
     ds: Dataset, minerals: tuple[str, ...], years: np.ndarray, demand: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     """World demand path and AI demand (T, M) from the AI-demand issue's world context."""
+    key = (id(ds), minerals, tuple(int(y) for y in years), demand)
+    if key not in _WORLD:
+        _WORLD[key] = _world_path_uncached(ds, minerals, years, demand)
+    w, a, b = _WORLD[key]
+    return w.copy(), a.copy(), dict(b)
+
+
+_WORLD: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, dict[str, str]]] = {}
+
+
+def _world_path_uncached(
+    ds: Dataset, minerals: tuple[str, ...], years: np.ndarray, demand: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     ai_years = [int(y) for y in years if 2024 <= y <= 2050]
     world = np.full((len(years), len(minerals)), np.nan)
     ai = np.zeros((len(years), len(minerals)))
@@ -594,6 +619,7 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     mag = np.zeros((n, E))
     exports = np.ones((n, E))
     stoch = np.zeros((n, E, T))
+    sto = [e for e, ev in enumerate(mi.events) if isinstance(ev, StochasticRestriction)]
     for e, ev in enumerate(mi.events):
         if isinstance(ev, ExportRestriction):
             mag[:, e] = _tri(rng, n, ev.share) * (1.0 - _tri(rng, n, ev.leakage))
@@ -604,25 +630,39 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
             mag[:, e] = _tri(rng, n, ev.factor)
         elif isinstance(ev, StochasticRestriction):
             mag[:, e] = _tri(rng, n, ev.share)
-            stoch[:, e, :] = _stochastic_timing(rng, n, T, ev)
+    if sto:
+        stoch[:, sto, :] = _stochastic_timing(rng, n, T, [mi.events[e] for e in sto])  # type: ignore[misc]
     return Draws(
         n=n, params=params, host_share=hs, magnitude=mag, exports=exports, stochastic=stoch
     )
 
 
 def _stochastic_timing(
-    rng: np.random.Generator, n: int, T: int, ev: StochasticRestriction
+    rng: np.random.Generator, n: int, T: int, events: list[StochasticRestriction]
 ) -> np.ndarray:
-    """In-force fraction per year: a restriction starts at a year's start with the annual
-    probability when none is in force, and lasts a triangular-distributed duration."""
-    u_start = rng.random((n, T))
-    dur = triangular(rng.random((n, T)), ev.duration_years.low, ev.duration_years.central,
-                     ev.duration_years.high)  # fmt: skip
-    out = np.zeros((n, T))
-    remaining = np.zeros(n)
+    """In-force fraction per year ``(n, E, T)``: a restriction starts at a year's start with
+    the annual probability when none is in force, and lasts a triangular-distributed
+    duration."""
+    E = len(events)
+    prob = np.array([ev.annual_probability for ev in events])[None, :]
+    lo, mo, hi = (np.array([getattr(ev.duration_years, k) for ev in events])[None, :, None]
+                  for k in ("low", "central", "high"))  # fmt: skip
+    # Single precision is plenty to compare with a probability and cuts the drawing time;
+    # year-major so each year's slice is contiguous.
+    u_start = rng.random((T, n, E), dtype=np.float32)
+    u_dur = rng.random((T, n, E), dtype=np.float32)
+    # Durations are only needed where a restriction may start: most cells never do.
+    cand = u_start < prob.astype(np.float32)
+    idx = np.flatnonzero(cand)
+    ev = idx % E
+    dur = np.zeros((T, n, E))
+    dur.ravel()[idx] = triangular(u_dur.ravel()[idx].astype(float), lo.ravel()[ev], mo.ravel()[ev],
+                                  hi.ravel()[ev])  # fmt: skip
+    out = np.zeros((T, n, E))
+    remaining = np.zeros((n, E))
     for t in range(T):
-        start = (remaining <= 0) & (u_start[:, t] < ev.annual_probability)
-        remaining = np.where(start, dur[:, t], remaining)
-        out[:, t] = np.clip(remaining, 0.0, 1.0)
+        start = (remaining <= 0) & cand[t]
+        remaining = np.where(start, dur[t], remaining)
+        np.clip(remaining, 0.0, 1.0, out=out[t])
         remaining = np.maximum(remaining - 1.0, 0.0)
-    return out
+    return out.transpose(1, 2, 0)

@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -156,8 +156,9 @@ def _coords(mi: MarketInputs, lo: int, hi: int) -> dict[str, Any]:
     return {
         "sample": np.arange(lo, hi),
         "year": mi.years,
-        "mineral": list(mi.minerals),
-        "component": list(mi.components),
+        # Variable-length strings: Zarr v3 has no stable fixed-width string type.
+        "mineral": np.array(mi.minerals, dtype=object),
+        "component": np.array(mi.components, dtype=object),
     }
 
 
@@ -226,10 +227,18 @@ def _blocks(
         for b, lo, hi in bounds:
             yield lo, hi, _run_one(mi, seed, b, lo, hi, keep)
         return
+    # A bounded window of blocks in flight: finished blocks waiting to be collected would
+    # otherwise pile up in memory.
+    window = 2 * workers
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futs = [(lo, hi, pool.submit(_run_one, mi, seed, b, lo, hi, keep)) for b, lo, hi in bounds]
-        for lo, hi, fut in futs:
-            yield lo, hi, fut.result()
+        pending: list[tuple[int, int, Future[dict[str, np.ndarray]]]] = []
+        for b, lo, hi in bounds:
+            pending.append((lo, hi, pool.submit(_run_one, mi, seed, b, lo, hi, keep)))
+            if len(pending) >= window:
+                lo0, hi0, fut = pending.pop(0)
+                yield lo0, hi0, fut.result()
+        for lo0, hi0, fut in pending:
+            yield lo0, hi0, fut.result()
 
 
 def _dask_blocks(
@@ -332,13 +341,17 @@ def simulate(
     attrs = _attrs(mi, n, s, keep, ds)
     done = 0
     if not stream:
-        parts = []
+        # Filled in place block by block: no second copy as a concat would make.
+        arrays = _allocate(mi, n, keep)
         for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
-            parts.append((lo, _block_dataset(mi, res, lo, hi)))
+            for k, v in res.items():
+                arrays[k][lo:hi] = v
+            del res
             done += 1
             if progress:
                 progress(done, len(bounds))
-        result = xr.concat([p for _, p in sorted(parts, key=lambda x: x[0])], dim="sample")
+        data = {k: (_dims(k), v, {"units": UNITS[k]}) for k, v in arrays.items()}
+        result = xr.Dataset(data, coords=_coords(mi, 0, n))
         result.attrs.update(attrs)
         if out_path is not None:
             write(result, out_path)
@@ -359,8 +372,12 @@ def simulate(
         shutil.rmtree(tmpdir, ignore_errors=True)
         return xr.open_zarr(target)
     lazy = xr.open_zarr(store)
-    if out_path is not None:  # .nc: convert chunk by chunk
+    if out_path is not None:  # .nc: convert chunk by chunk, then read from the NetCDF file
         write(lazy, out_path)
+        lazy.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        return xr.open_dataset(out_path, engine="h5netcdf", chunks={"sample": BLOCK})
+    # No output file: the temporary store stays for the lazy Dataset (in the system temp dir).
     return lazy
 
 
@@ -369,19 +386,36 @@ def _tmp_parent(out: Path | None) -> str | None:
     return str(out.parent) if out is not None else None
 
 
+def _variables(keep: Keep) -> list[str]:
+    full = ["shortfall", "price_index"] if keep == "summary" else [*OUTPUTS, "ai_output"]
+    return list(dict.fromkeys(full + list(UNITS)[len(OUTPUTS) + 1 :]))
+
+
+def _dtype(keep: Keep, name: str) -> type:
+    return np.float32 if keep == "summary" and name in ("shortfall", "price_index") else float
+
+
+def _sizes(mi: MarketInputs, n: int) -> dict[str, int]:
+    T, M = mi.shape
+    return {"sample": n, "year": T, "mineral": M, "component": len(mi.components)}
+
+
+def _allocate(mi: MarketInputs, n: int, keep: Keep) -> dict[str, np.ndarray]:
+    sizes = _sizes(mi, n)
+    return {
+        k: np.empty(tuple(sizes[d] for d in _dims(k)), dtype=_dtype(keep, k))
+        for k in _variables(keep)
+    }
+
+
 def _template(mi: MarketInputs, n: int, keep: Keep, attrs: dict[str, Any]) -> xr.Dataset:
     import dask.array as da
 
-    T, M = mi.shape
-    J = len(mi.components)
-    sizes = {"sample": n, "year": T, "mineral": M, "component": J}
-    names = (["shortfall", "price_index"] if keep == "summary" else [*OUTPUTS, "ai_output"]) + list(
-        UNITS
-    )[len(OUTPUTS) + 1 :]
+    sizes = _sizes(mi, n)
     data = {}
-    for k in dict.fromkeys(names):
+    for k in _variables(keep):
         dims = _dims(k)
-        dtype = np.float32 if keep == "summary" and k in ("shortfall", "price_index") else float
+        dtype = _dtype(keep, k)
         chunks = tuple(BLOCK if d == "sample" else sizes[d] for d in dims)
         arr = da.zeros(tuple(sizes[d] for d in dims), chunks=chunks, dtype=dtype)
         data[k] = (dims, arr, {"units": UNITS[k]})

@@ -45,7 +45,7 @@ def cvar(x: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
     97.0
     """
     x = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, 0), axis=0)
-    k = max(1, int(np.ceil((1.0 - level) * x.shape[0])))
+    k = max(1, int(np.ceil(round((1.0 - level) * x.shape[0], 9))))
     return np.asarray(x[-k:].mean(axis=0))
 
 
