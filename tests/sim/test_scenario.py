@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import critmin
 from critmin.data.errors import DataError
+from critmin.sim.runner import simulate
 from critmin.sim.scenario import ExportRestriction, Outage, StockChange, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +34,22 @@ CASES: dict[str, tuple[int | None, str | None, str]] = {
     "unknown-event-type": (4, "events.0", "alien_invasion"),
     "unknown-bloc": (3, "bloc", "Narnia"),
     "zero-samples": (3, "samples", "greater than or equal to 1"),
-}
+    "zero-exports-share": (10, "events.0.export_restriction.exports_share", "above 0"),
+    "unknown-parameter": (4, "parameters", "elasticity_suply_short"),
+    "hazards-min-share-over-one": (6, "events.0.default_hazards.min_share",
+                                   "less than or equal to 1"),
+    "unknown-stock-mineral": (3, "stocks", "kryptonite"),
+}  # fmt: skip
+
+#: Files that load (each value is valid on its own) but that ``prepare`` refuses against the
+#: dataset: case → (field, words the message must contain).
+PREPARE_CASES: dict[str, tuple[str, str]] = {
+    "price-cap-below-one": ("parameters.gallium.price_cap", "between 1.0 and 1000.0"),
+    "positive-demand-elasticity": ("parameters.copper.elasticity_demand_short",
+                                   "between -10.0 and -0.01"),
+    "stage-without-data": ("events.0.stage", "a stage of antimony with data: mine"),
+    "country-not-producing": ("events.0.country", "FRA"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -50,8 +67,27 @@ def test_broken_scenarios_are_rejected_before_any_work(case: str) -> None:
     assert words in msg, msg
 
 
+@pytest.mark.parametrize("case", sorted(PREPARE_CASES))
+def test_broken_scenarios_are_rejected_by_prepare_before_sampling(
+    case: str, tmp_path: Path
+) -> None:
+    field, words = PREPARE_CASES[case]
+    path = CORPUS / f"{case}.yaml"
+    load_scenario(path)  # the file itself is valid
+    done: list[int] = []
+    with pytest.raises(DataError) as info:
+        simulate(path, critmin.load(), samples=5000, out=tmp_path / "r.zarr", stream=True,
+                 progress=lambda d, t: done.append(d))  # fmt: skip
+    msg = str(info.value)
+    assert f"field '{field}'" in msg, msg
+    assert words in msg, msg
+    assert done == []  # no block was sampled
+    assert list(tmp_path.iterdir()) == []  # and nothing written
+
+
 def test_corpus_is_complete() -> None:
-    assert {p.stem for p in CORPUS.glob("*.yaml")} == set(CASES)
+    assert {p.stem for p in CORPUS.glob("*.yaml")} == set(CASES) | set(PREPARE_CASES)
+    assert not set(CASES) & set(PREPARE_CASES)
     assert len(CASES) >= 10
 
 

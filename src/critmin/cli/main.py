@@ -394,7 +394,7 @@ def simulate(
                 bar.update(task, completed=done, total=total)
 
             result = run(sc, samples=samples, seed=seed, workers=workers, scheduler=scheduler,
-                         out=out, keep=keep, progress=tick)  # type: ignore[arg-type]  # fmt: skip
+                         out=out, keep=keep, progress=tick, source=str(scenario))  # type: ignore[arg-type]  # fmt: skip
     except DataError as e:
         _fail(e)
         return

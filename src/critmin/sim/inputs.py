@@ -164,7 +164,7 @@ def parameter_table() -> pd.DataFrame:
 
 
 def _params(
-    minerals: tuple[str, ...], overrides: dict[str, dict[str, Range]]
+    minerals: tuple[str, ...], overrides: dict[str, dict[str, Range]], source: str = "scenario"
 ) -> dict[str, ParamRange]:
     table = _param_table()
     out: dict[str, ParamRange] = {}
@@ -186,11 +186,11 @@ def _params(
             src.append(source)
             kind.append(k)
         out[name] = ParamRange(np.array(lo), np.array(ce), np.array(hi), tuple(src), tuple(kind))
-    _check_params(out, minerals)
+    _check_params(out, minerals, source)
     return out
 
 
-def _check_params(p: dict[str, ParamRange], minerals: tuple[str, ...]) -> None:
+def _check_params(p: dict[str, ParamRange], minerals: tuple[str, ...], source: str) -> None:
     rules = {
         "elasticity_supply_short": (0.0, 10.0),
         "elasticity_supply_long": (0.0, 10.0),
@@ -209,7 +209,7 @@ def _check_params(p: dict[str, ParamRange], minerals: tuple[str, ...]) -> None:
         for i in np.flatnonzero(bad):
             problems.append(
                 Problem(
-                    "scenario",
+                    source,
                     None,
                     f"parameters.{minerals[i]}.{name}",
                     f"values between {a} and {b}",
@@ -374,7 +374,7 @@ def _world_path_uncached(
 # prepare
 
 
-def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
+def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> MarketInputs:
     """Compile a validated scenario against the dataset.
 
     Raises
@@ -399,7 +399,7 @@ def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
     if scenario.minerals is not None:
         missing = [m for m in scenario.minerals if m not in ds_minerals]
         if missing:
-            raise DataError([Problem("scenario", None, "minerals",
+            raise DataError([Problem(source, None, "minerals",
                                      f"minerals with production data: {', '.join(ds_minerals)}",
                                      ", ".join(missing))])  # fmt: skip
         minerals = tuple(m for m in ds_minerals if m in scenario.minerals)
@@ -438,7 +438,7 @@ def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
         return slots.setdefault((j, k, c), len(slots))
 
     for e, ev in enumerate(events):
-        field_ = f"events[{e}]" if e < len(scenario.events) else "events (default_hazards)"
+        field_ = f"events.{e}" if e < len(scenario.events) else "events (default_hazards)"
         if isinstance(ev, ExportRestriction | Outage | StochasticRestriction):
             ms = ev.minerals if not isinstance(ev, Outage) else [ev.mineral]
             k = STAGES.index(ev.stage)
@@ -447,13 +447,13 @@ def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
                     continue
                 j = idx[m]
                 if not present[k, j]:
-                    problems.append(Problem("scenario", None, f"{field_}.stage",
+                    problems.append(Problem(source, None, f"{field_}.stage",
                                             f"a stage of {m} with data: {', '.join(_stages(m))}",
                                             ev.stage))  # fmt: skip
                     continue
                 share = float(stage_shares[(j, k)].get(ev.country, 0.0))
                 if share <= 0:
-                    problems.append(Problem("scenario", None, f"{field_}.country",
+                    problems.append(Problem(source, None, f"{field_}.country",
                                             f"a country producing {m} at the {ev.stage} stage",
                                             ev.country))  # fmt: skip
                     continue
@@ -524,7 +524,7 @@ def prepare(scenario: Scenario, ds: Dataset) -> MarketInputs:
         slot_stage=np.array([k[1] for k in keys], dtype=int),
         slot_country=tuple(k[2] for k in keys),
         slot_share=np.array([float(stage_shares[(k[0], k[1])][k[2]]) for k in keys]),
-        params=_params(minerals, scenario.parameters),
+        params=_params(minerals, scenario.parameters, source),
         hosts=_hosts(minerals),
         effects=tuple(effects),
         events=tuple(events),

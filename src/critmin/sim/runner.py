@@ -15,6 +15,7 @@ the returned Dataset reads lazily from it.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -288,6 +289,7 @@ def simulate(
     stream: bool | None = None,
     progress: Progress | None = None,
     memory_budget: int = MEMORY_BUDGET,
+    source: str | None = None,
 ) -> xr.Dataset:
     """Run a scenario and return its results as an :class:`xarray.Dataset`.
 
@@ -309,6 +311,8 @@ def simulate(
     stream
         Stream blocks to disk as they complete; by default when the results would exceed
         ``memory_budget`` bytes.
+    source
+        How errors name the scenario (its file) when ``scenario`` is already validated.
 
     Examples
     --------
@@ -318,7 +322,9 @@ def simulate(
     >>> float(r.shortfall.sel(year=2024, mineral="gallium").mean()) > 0
     True
     """
+    source = source or "scenario"
     if not isinstance(scenario, Scenario):
+        source = str(scenario)
         scenario = load_scenario(scenario)
     if samples is not None or seed is not None:
         update: dict[str, int] = {}
@@ -328,7 +334,7 @@ def simulate(
             update["seed"] = seed
         scenario = Scenario.model_validate({**scenario.model_dump(), **update})
     ds = ds if ds is not None else load_dataset()
-    mi = prepare(scenario, ds)
+    mi = prepare(scenario, ds, source)
     n, s = scenario.samples, scenario.seed
     bounds = block_bounds(n)
     need = estimate_bytes(mi, n, keep)
@@ -377,7 +383,8 @@ def simulate(
         lazy.close()
         shutil.rmtree(tmpdir, ignore_errors=True)
         return xr.open_dataset(out_path, engine="h5netcdf", chunks={"sample": BLOCK})
-    # No output file: the temporary store stays for the lazy Dataset (in the system temp dir).
+    # No output file: the temporary store stays for the lazy Dataset and goes at exit.
+    atexit.register(shutil.rmtree, tmpdir, True)
     return lazy
 
 
