@@ -75,7 +75,7 @@ def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
     """
     T, M = mi.shape
     left, own = slot_availability(mi, dr)
-    a = np.ones((dr.n, T, M))
+    a = np.ones((M, dr.n, T))  # mineral-major while building: each mineral's slice contiguous
     touched: set[int] = set()
     for k in (0, 1):
         cut: dict[int, np.ndarray] = {}
@@ -87,17 +87,18 @@ def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
             market[m] = market.get(m, 1.0) - share * own[i]
         for m, c in cut.items():
             stage = np.maximum(0.0, 1.0 - c / market[m])
-            a[:, :, m] = np.minimum(a[:, :, m], stage)  # the stage bottleneck
+            np.minimum(a[m], stage, out=a[m])  # the stage bottleneck
             touched.add(m)
     for h, (b, g, _) in enumerate(mi.hosts):
         if g in touched:
             host = dr.host_share[:, h][:, None]
-            a[:, :, b] = np.minimum(a[:, :, b], 1.0 - host * (1.0 - a[:, :, g]))
+            np.minimum(a[b], 1.0 - host * (1.0 - a[g]), out=a[b])
             touched.add(b)
-    cols = sorted(touched)
-    r = dr.params["recycling_input_rate"][:, None, cols]
-    a[:, :, cols] = (1.0 - r) * a[:, :, cols] + r
-    return a
+    r = dr.params["recycling_input_rate"]
+    for m in touched:
+        rm = r[:, m][:, None]
+        a[m] = (1.0 - rm) * a[m] + rm
+    return np.ascontiguousarray(a.transpose(1, 2, 0))
 
 
 def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
@@ -123,8 +124,10 @@ def clear(
     The second value is ``P^εd × ration`` = traded / Fe: demand destruction by the price and
     rationing at the price ceiling together.
 
-    Computed in logarithms (one exp per power), which is what makes the engine fast; the
-    reference implementation uses plain powers.
+    Computed in logarithms, skipping the logarithms of exact ones (markets hit only on the
+    demand side, or only on the supply side) and the supply curve wherever the price is
+    inside its bounds (there supply equals demand): the engine's hot spot. The reference
+    implementation uses plain powers.
 
     Examples
     --------
@@ -136,17 +139,27 @@ def clear(
     >>> float(p[0]), float(r[0])  # nothing available: the ceiling, nothing traded
     (10.0, 0.0)
     """
+    zero = np.zeros_like(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a, ln_fe, ln_cap, ln_pmax = np.log(a), np.log(fe), np.log(cap), np.log(pmax)
+        ln_a = np.log(a, out=zero.copy(), where=a != 1.0)
+        ln_a[a <= 0.0] = -np.inf
+        ln_fe = np.log(fe, out=zero.copy(), where=fe != 1.0)
+        ln_cap = np.log(cap)
+        ln_pmax = np.log(pmax)
         ln_p = (ln_fe - ln_a) / (es - ed)
         over = es * ln_p > ln_cap
         ln_p = np.where(over, (ln_a + ln_cap - ln_fe) / ed, ln_p)
-        ln_p = np.where(a > 0, ln_p, ln_pmax)
+    ln_p = np.where(a > 0, ln_p, ln_pmax)
+    bound = (ln_p >= ln_pmax) | (ln_p <= -ln_pmax)
     ln_p = np.clip(ln_p, -ln_pmax, ln_pmax)
-    dem = fe * np.exp(ed * ln_p)
-    traded = np.minimum(a * np.exp(np.minimum(es * ln_p, ln_cap)), dem)
+    take = np.exp(ed * ln_p)  # demand at P over baseline demand Fe
+    if bound.any():
+        # At a price bound supply and demand differ: what is traded is the smaller.
+        i = np.flatnonzero(bound)
+        supply = a[i] * np.exp(np.minimum(es[i] * ln_p[i], ln_cap[i]))
+        take[i] = np.minimum(supply / fe[i], take[i])
     # Bounds applied again after exp: the logarithm may round one step past them.
-    return np.clip(np.exp(ln_p), 1.0 / pmax, pmax), traded / fe
+    return np.clip(np.exp(ln_p), 1.0 / pmax, pmax), take
 
 
 def years_in_shock(shocked: np.ndarray) -> np.ndarray:
@@ -159,7 +172,7 @@ def years_in_shock(shocked: np.ndarray) -> np.ndarray:
     """
     T = shocked.shape[1]
     idx = np.arange(T).reshape(1, T, *([1] * (shocked.ndim - 2)))
-    calm = np.where(shocked, -1, idx)
+    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))  # small ints: less to move
     last_calm = np.maximum.accumulate(calm, axis=1)
     return np.where(shocked, idx - last_calm, 0).astype(float)
 
@@ -177,7 +190,7 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
     f = demand_factor(mi, dr)
     world = mi.world_t[None, :, :]
     buy = mi.purchase[None, :, :]
-    fe = f + buy / world
+    fe = f + buy / world if mi.purchase.any() else f
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
     tau = years_in_shock(shocked)
     price = np.ones((n, T, M))
@@ -202,11 +215,17 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         price.ravel()[k] = pk
         take.ravel()[k] = tk
     phi = mi.bloc_share[None, None, :]
-    need = phi * f * world
-    got = np.minimum(need, need * take)
-    gap = need - got
+    need = phi * world * f
+    np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
+    got = need * take
+    unmet = need - got
     release = np.zeros((n, T, M))
-    stock = np.broadcast_to(mi.stock0[None, None, :], (n, T, M)).copy()
+    stock = np.empty((n, T, M))
+    stock[...] = mi.stock0[None, None, :]
+    # Shortfall without a division: unmet / need = 1 − take where nothing is released.
+    shortfall = 1.0 - take
+    if not (mi.bloc_share > 0).all() or not (mi.world_t > 0).all():
+        shortfall[need <= 0] = 0.0
     inflow_fr = mi.front_run * mi.bloc_share[None, :] * mi.world_t  # (T, M)
     # Stocks: only minerals with a stock, a purchase, a forced release or front-running.
     stocked = np.flatnonzero(
@@ -216,7 +235,7 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         trigger = mi.scenario.release_trigger
         level = np.broadcast_to(mi.stock0[stocked], (n, len(stocked))).copy()
         for t in range(T):
-            g, nd = gap[:, t, stocked], need[:, t, stocked]
+            g, nd = unmet[:, t, stocked], need[:, t, stocked]
             want = np.where(g > trigger * nd, g, 0.0)
             forced = np.minimum(mi.forced_release[t, stocked][None, :], g)
             rel = np.minimum(level, np.maximum(want, forced))
@@ -224,13 +243,16 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
             level = level - rel + bought + inflow_fr[t, stocked][None, :]
             release[:, t, stocked] = rel
             stock[:, t, stocked] = level
-    unmet = need - got - release
+        u = need[:, :, stocked] - got[:, :, stocked] - release[:, :, stocked]
+        unmet[:, :, stocked] = u
+        nd = need[:, :, stocked]
+        shortfall[:, :, stocked] = np.divide(u, nd, out=np.zeros_like(u), where=nd > 0)
     out = {
         "supply": got,
         "demand": need,
         "stock_release": release,
         "unmet": unmet,
-        "shortfall": np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0),
+        "shortfall": shortfall,
         "price_index": price,
         "stock": stock,
         "available": a,

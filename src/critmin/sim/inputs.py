@@ -127,6 +127,17 @@ class Draws:
     exports: np.ndarray  # (n, E) exports share of restrictions (1 for other events)
     stochastic: np.ndarray  # (n, E, T) in-force fraction of stochastic events (0 elsewhere)
 
+    def samples(self, lo: int, hi: int) -> Draws:
+        """The draws of samples ``lo`` to ``hi`` (samples are independent of each other)."""
+        return Draws(
+            n=hi - lo,
+            params={k: v[lo:hi] for k, v in self.params.items()},
+            host_share=self.host_share[lo:hi],
+            magnitude=self.magnitude[lo:hi],
+            exports=self.exports[lo:hi],
+            stochastic=self.stochastic[lo:hi],
+        )
+
 
 # --------------------------------------------------------------------------------------------
 # parameters
@@ -603,10 +614,6 @@ def triangular(
     return np.where(width > 0, out, lo)
 
 
-def _tri(rng: np.random.Generator, n: int, r: Range) -> np.ndarray:
-    return triangular(rng.random(n), r.low, r.central, r.high)
-
-
 def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     """Draw ``n`` samples' parameters and event outcomes, in a fixed order."""
     T, M = mi.shape
@@ -614,33 +621,62 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     for name in PARAMETERS:
         p = mi.params[name]
         params[name] = triangular(rng.random((n, M)), p.low, p.central, p.high)
-    hs = np.column_stack([_tri(rng, n, h[2]) for h in mi.hosts]) if mi.hosts else np.zeros((n, 0))
-    E = len(mi.events)
-    mag = np.zeros((n, E))
-    exports = np.ones((n, E))
-    stoch = np.zeros((n, E, T))
-    sto = [e for e, ev in enumerate(mi.events) if isinstance(ev, StochasticRestriction)]
+    # Every other uncertain quantity in one draw: host shares, then per event its ranges in
+    # the order share, leakage, exports share (restrictions), capacity loss, factor, share.
+    specs: list[tuple[str, int, Range]] = [("host", h, r) for h, (_, _, r) in enumerate(mi.hosts)]
     for e, ev in enumerate(mi.events):
         if isinstance(ev, ExportRestriction):
-            mag[:, e] = _tri(rng, n, ev.share) * (1.0 - _tri(rng, n, ev.leakage))
-            exports[:, e] = _tri(rng, n, ev.exports_share)
+            specs += [("share", e, ev.share), ("leak", e, ev.leakage),
+                      ("exports", e, ev.exports_share)]  # fmt: skip
         elif isinstance(ev, Outage | Logistics):
-            mag[:, e] = _tri(rng, n, ev.capacity_loss)
+            specs.append(("mag", e, ev.capacity_loss))
         elif isinstance(ev, DemandSurge):
-            mag[:, e] = _tri(rng, n, ev.factor)
+            specs.append(("mag", e, ev.factor))
         elif isinstance(ev, StochasticRestriction):
-            mag[:, e] = _tri(rng, n, ev.share)
+            specs.append(("mag", e, ev.share))
+    lo, mo, hi = (
+        np.array([getattr(r, k) for _, _, r in specs]) for k in ("low", "central", "high")
+    )
+    vals = triangular(rng.random((n, len(specs))), lo, mo, hi)
+    E = len(mi.events)
+    hs = np.zeros((n, len(mi.hosts)))
+    mag = np.zeros((n, E))
+    exports = np.ones((n, E))
+    share = np.zeros((n, E))
+    for c, (kind, e, _) in enumerate(specs):
+        if kind == "host":
+            hs[:, e] = vals[:, c]
+        elif kind == "share":
+            share[:, e] = vals[:, c]
+        elif kind == "leak":
+            mag[:, e] = share[:, e] * (1.0 - vals[:, c])
+        elif kind == "exports":
+            exports[:, e] = vals[:, c]
+        else:
+            mag[:, e] = vals[:, c]
+    sto = [e for e, ev in enumerate(mi.events) if isinstance(ev, StochasticRestriction)]
+    # Year-major in memory (what the timing loop writes); the (n, E, T) view is what users see.
+    stoch = np.zeros((T, n, E))
     if sto:
-        stoch[:, sto, :] = _stochastic_timing(rng, n, T, [mi.events[e] for e in sto])  # type: ignore[misc]
+        timing = _stochastic_timing(rng, n, T, [mi.events[e] for e in sto])  # type: ignore[misc]
+        if len(sto) == E:
+            stoch = timing
+        else:
+            stoch[:, :, sto] = timing
     return Draws(
-        n=n, params=params, host_share=hs, magnitude=mag, exports=exports, stochastic=stoch
+        n=n,
+        params=params,
+        host_share=hs,
+        magnitude=mag,
+        exports=exports,
+        stochastic=stoch.transpose(1, 2, 0),
     )
 
 
 def _stochastic_timing(
     rng: np.random.Generator, n: int, T: int, events: list[StochasticRestriction]
 ) -> np.ndarray:
-    """In-force fraction per year ``(n, E, T)``: a restriction starts at a year's start with
+    """In-force fraction per year ``(T, n, E)``: a restriction starts at a year's start with
     the annual probability when none is in force, and lasts a triangular-distributed
     duration."""
     E = len(events)
@@ -650,13 +686,13 @@ def _stochastic_timing(
     # Single precision is plenty to compare with a probability and cuts the drawing time;
     # year-major so each year's slice is contiguous.
     u_start = rng.random((T, n, E), dtype=np.float32)
-    u_dur = rng.random((T, n, E), dtype=np.float32)
-    # Durations are only needed where a restriction may start: most cells never do.
     cand = u_start < prob.astype(np.float32)
+    # Durations only where a restriction may start (most cells never do), drawn after: their
+    # count depends on u_start, which the seed fixes, so the stream stays reproducible.
     idx = np.flatnonzero(cand)
     ev = idx % E
     dur = np.zeros((T, n, E))
-    dur.ravel()[idx] = triangular(u_dur.ravel()[idx].astype(float), lo.ravel()[ev], mo.ravel()[ev],
+    dur.ravel()[idx] = triangular(rng.random(len(idx)), lo.ravel()[ev], mo.ravel()[ev],
                                   hi.ravel()[ev])  # fmt: skip
     out = np.zeros((T, n, E))
     remaining = np.zeros((n, E))
@@ -665,4 +701,4 @@ def _stochastic_timing(
         remaining = np.where(start, dur[t], remaining)
         np.clip(remaining, 0.0, 1.0, out=out[t])
         remaining = np.maximum(remaining - 1.0, 0.0)
-    return out.transpose(1, 2, 0)
+    return out

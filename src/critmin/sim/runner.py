@@ -108,19 +108,30 @@ def years_to_recover(shortfall: np.ndarray, threshold: float = RECOVERED) -> np.
     return np.where(any_short, ends - first, 0).astype(float)
 
 
+#: Samples the engine works on at once inside a block: arrays that fit the caches better.
+#: Samples are independent, so this changes speed only, never results.
+SUB = 500
+
+
 def _run_one(
     mi: MarketInputs, seed: int, block: int, lo: int, hi: int, keep: Keep
 ) -> dict[str, np.ndarray]:
-    out = run_block(mi, draw(mi, block_rng(seed, block), hi - lo))
-    reduced = per_sample(mi, out)
-    if keep == "summary":
-        kept = {
-            "shortfall": out["shortfall"].astype(np.float32),
-            "price_index": out["price_index"].astype(np.float32),
-        }
-    else:
-        kept = out
-    return {**kept, **reduced}
+    dr = draw(mi, block_rng(seed, block), hi - lo)
+    res: dict[str, np.ndarray] = {}
+    for a in range(0, dr.n, SUB):
+        b = min(a + SUB, dr.n)
+        out = run_block(mi, dr.samples(a, b))
+        part = per_sample(mi, out)
+        if keep == "summary":
+            part["shortfall"] = out["shortfall"].astype(np.float32)
+            part["price_index"] = out["price_index"].astype(np.float32)
+        else:
+            part.update(out)
+        for k, v in part.items():
+            if k not in res:
+                res[k] = np.empty((dr.n, *v.shape[1:]), dtype=v.dtype)
+            res[k][a:b] = v
+    return res
 
 
 def _dims(name: str) -> tuple[str, ...]:
@@ -366,18 +377,18 @@ def simulate(
     target = out_path if out_path is not None and out_path.suffix == ".zarr" else None
     tmpdir = Path(tempfile.mkdtemp(prefix="critmin-sim-", dir=_tmp_parent(out_path)))
     store = tmpdir / "results.zarr"
-    _template(mi, n, keep, attrs).to_zarr(store, compute=False, mode="w")
+    _template(mi, n, keep, attrs).to_zarr(store, compute=False, mode="w", consolidated=False)
     for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
         block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component"])
-        block.to_zarr(store, region={"sample": slice(lo, hi)})
+        block.to_zarr(store, region={"sample": slice(lo, hi)}, consolidated=False)
         done += 1
         if progress:
             progress(done, len(bounds))
     if target is not None:
         _replace(store, target)
         shutil.rmtree(tmpdir, ignore_errors=True)
-        return xr.open_zarr(target)
-    lazy = xr.open_zarr(store)
+        return xr.open_zarr(target, consolidated=False)
+    lazy = xr.open_zarr(store, consolidated=False)
     if out_path is not None:  # .nc: convert chunk by chunk, then read from the NetCDF file
         write(lazy, out_path)
         lazy.close()
@@ -449,7 +460,7 @@ def write(result: xr.Dataset, path: str | Path) -> Path:
         shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
     try:
         if path.suffix == ".zarr":
-            result.to_zarr(tmp, mode="w")
+            result.to_zarr(tmp, mode="w", consolidated=False)
         else:
             result.to_netcdf(tmp, engine="h5netcdf")
         _replace(tmp, path)
