@@ -27,6 +27,12 @@ app = typer.Typer(
 data_app = typer.Typer(help="Build, import, validate and list the data critmin runs on.",
                        no_args_is_help=True)  # fmt: skip
 app.add_typer(data_app, name="data")
+plan_app = typer.Typer(help="Policy plans: evaluate one, or find the best for a budget.",
+                       no_args_is_help=True)  # fmt: skip
+app.add_typer(plan_app, name="plan")
+
+#: The scenario plans are evaluated and optimised on unless --scenario says otherwise.
+STANDARD_SCENARIO = Path(__file__).resolve().parents[3] / "examples" / "standard-2026.yaml"
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
 err = Console(stderr=True)
@@ -528,6 +534,183 @@ def data_sources(fmt: FormatOpt = Format.table) -> None:
     from critmin.data.sources import sources_table
 
     render(sources_table(load()), fmt, title="Sources of the embedded dataset")
+
+
+@app.command()
+def projects(
+    mineral: Annotated[
+        str | None, typer.Option(help="mineral id, e.g. lithium, rare_earths")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="ISO3 country code, e.g. USA")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="operating, commissioning, construction, permitted, permitting, "
+            "feasibility, stalled, closed or unverified"
+        ),
+    ] = None,
+    project: Annotated[str | None, typer.Option(help="one project id, e.g. P001")] = None,
+    funding: Annotated[
+        bool, typer.Option("--funding", help="the US funding actions instead of the projects")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Critical-mineral projects: capacity, status, expected start; or US funding actions."""
+    from critmin.policy import projects as pj
+
+    try:
+        df = pj.pipeline(mineral, country, status)
+        if project is not None:
+            if project.upper() not in set(pj.load_projects()["project_id"]):
+                raise ValueError(f"unknown project {project!r} (ids are P001 … P066)")
+            df = df[df["project_id"] == project.upper()].reset_index(drop=True)
+        if funding:
+            selected = country is not None or status is not None or project is not None
+            actions = pj.funding(mineral, list(df["project_id"]) if selected else None)
+            view, out = pj.table_view(actions, "funding"), actions[list(pj.FUNDING_COLUMNS)]
+            title = f"US government funding actions ({len(out)})"
+            caption = (
+                "Nominal USD as reported (— = undisclosed). With --country, --status or "
+                "--project: the actions linked to those projects. Sources: --format json."
+            )
+        else:
+            view, out = pj.table_view(df, "pipeline"), df[list(pj.PIPELINE_COLUMNS)]
+            title = f"Critical-mineral projects ({len(out)})"
+            caption = (
+                "Expected start: the reported first production, else permit year + "
+                "permitting + 3 years' building (REFERENCE §7; build time confidence L). "
+                "Expedited: remaining permitting halved (a scenario assumption). Capacity "
+                "units differ between projects. Sources: projects_SOURCES.md."
+            )
+    except DataError as e:
+        _fail(e)
+        return
+    except ValueError as e:
+        err.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    if fmt is Format.table:
+        render(view, fmt, title=title, caption=caption)
+    else:
+        render(pj.flat(out) if fmt is Format.csv else out, fmt)
+
+
+def _standard_scenario(path: Path | None) -> Path:
+    if path is not None:
+        return path
+    if STANDARD_SCENARIO.exists():
+        return STANDARD_SCENARIO
+    err.print("[bold red]error:[/] give --scenario FILE (the standard scenario file ships with "
+              "the source tree's examples/)")  # fmt: skip
+    raise typer.Exit(2)
+
+
+@plan_app.command("evaluate")
+def plan_evaluate(
+    plan: Annotated[Path, typer.Argument(help="plan YAML file (see examples/)")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="scenario YAML (default: examples/standard-2026.yaml)")
+    ] = None,
+    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    workers: Annotated[int, typer.Option(help="threads")] = 1,
+    items: Annotated[bool, typer.Option("--items", help="what each item buys and when")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A plan through the simulator against its baseline, on the same samples."""
+    from critmin.policy.evaluate import evaluate
+    from critmin.policy.plan import load_plan
+
+    try:
+        p = load_plan(plan)
+        ev = evaluate(p, _standard_scenario(scenario), samples=samples, seed=seed,
+                      workers=workers)  # fmt: skip
+    except DataError as e:
+        _fail(e)
+        return
+    if items:
+        render(ev.items, fmt, title=f"{p.name}: what each item buys")
+        return
+    df = ev.table
+    if fmt is Format.table:
+        df = _plan_view(df)
+    caption = (
+        "shortfall = unmet share of the bloc's demand; unmet t over the horizon; cost of unmet "
+        "demand at the USGS price; CO2e = cradle-to-gate of the added supply"
+    )
+    title = f"{p.name}: baseline vs plan, per mineral (worst year per sample)"
+    render(df, fmt, title=title, caption=caption)
+
+
+def _plan_view(df: pd.DataFrame) -> pd.DataFrame:
+    pct = lambda x: "—" if x != x else f"{100 * x:.1f}%"  # noqa: E731
+    usd = lambda x: "—" if x != x else f"{x / 1e6:,.0f}M"  # noqa: E731
+    return pd.DataFrame({
+        "mineral": df["mineral"],
+        "cost": df["cost_usd"].map(usd),
+        "shortfall base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+                                zip(df["shortfall_mean_base"], df["shortfall_mean_plan"],
+                                    strict=True)],
+        "P95 base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+                          zip(df["shortfall_p95_base"], df["shortfall_p95_plan"], strict=True)],
+        "unmet cost base→plan": [f"{usd(a)}→{usd(b)}" for a, b in
+                                 zip(df["unmet_cost_usd_base"], df["unmet_cost_usd_plan"],
+                                     strict=True)],
+        "AI output at risk": [f"{pct(a)}→{pct(b)}" if a == a else "" for a, b in
+                              zip(df["ai_output_at_risk_base"], df["ai_output_at_risk_plan"],
+                                  strict=True)],
+        "CO2e kt": df["co2e_t"].map(lambda x: f"{x / 1e3:,.0f}"),
+        "status": df["status"],
+    })  # fmt: skip
+
+
+@plan_app.command("optimize")
+def plan_optimize(
+    budget: Annotated[float, typer.Option(help="budget, USD")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="scenario YAML (default: examples/standard-2026.yaml)")
+    ] = None,
+    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    cvar_alpha: Annotated[float, typer.Option("--cvar-alpha", help="CVaR level α")] = 0.95,
+    lam: Annotated[float, typer.Option("--lambda", help="weight λ of the CVaR term")] = 0.0,
+    compare: Annotated[
+        Path | None, typer.Option(help="a plan to compare with (same budget scale)")
+    ] = None,
+    pareto: Annotated[int, typer.Option(help="points on the cost/CO2e Pareto frontier")] = 0,
+    partners: Annotated[str, typer.Option(help="partner countries, ISO3, comma-separated")] = (
+        "AUS,CAN"
+    ),
+    out_plan: Annotated[
+        Path | None, typer.Option("--out-plan", help="write the optimal plan as YAML")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The allocation of a budget across levers that minimises expected shortfall cost."""
+    import json
+
+    from critmin.policy.portfolio import optimise_and_compare
+
+    try:
+        res = optimise_and_compare(
+            budget, _standard_scenario(scenario), samples=samples, seed=seed, alpha=cvar_alpha,
+            lam=lam, compare=compare, pareto=pareto,
+            partners=tuple(c.strip() for c in partners.split(",") if c.strip()),
+            out_plan=out_plan,
+        )  # fmt: skip
+    except DataError as e:
+        _fail(e)
+        return
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(res.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    alloc = res.allocation[res.allocation["usd"] >= 1.0]
+    cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
+    caption = "marginal_value = USD of expected shortfall cost avoided per extra USD"
+    title = f"Optimal allocation of {budget / 1e9:,.2f} billion USD"
+    render(alloc[cols], fmt, title=title, caption=caption)
+    render(res.comparison, fmt, title="Optimised plan vs the compared plan (USD, t CO2e)")
+    if len(res.pareto):
+        render(res.pareto, fmt, title="Pareto frontier: expected shortfall cost vs CO2e")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -60,7 +60,7 @@ def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarr
         elif x.kind == "outage":
             loss = mag * x.fraction[None, :]
         elif x.kind == "logistics":
-            loss = np.minimum(1.0, mag * x.fraction[None, :] + x.delay[None, :])
+            loss = np.minimum(1.0, (mag * x.fraction[None, :] + x.delay[None, :]) * x.loss_scale)
         else:  # stochastic
             loss = mag * dr.stochastic[:, x.event, :]
         a[x.slot] *= 1.0 - loss
@@ -102,12 +102,15 @@ def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
 
 
 def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
-    """F ``(n, T, M)``: the product of demand surges in force."""
+    """F ``(n, T, M)``: the product of demand surges in force and of successful demand cuts."""
     T, M = mi.shape
     f = np.ones((dr.n, T, M))
     for e, js, frac, _ in mi.surge:
         if len(js):
             f[:, :, js] *= (1.0 + (dr.magnitude[:, e][:, None] - 1.0) * frac[None, :])[:, :, None]
+    for k, (m, cut, _) in enumerate(mi.demand_cuts):
+        assert dr.success is not None
+        f[:, :, m] *= 1.0 - cut[None, :] * dr.success[:, k][:, None]
     return f
 
 
@@ -191,6 +194,13 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
     world = mi.world_t[None, :, :]
     buy = mi.purchase[None, :, :]
     fe = f + buy / world if mi.purchase.any() else f
+    phi = mi.bloc_share[None, None, :]
+    need = phi * world * f
+    dd = None
+    if mi.dedicated is not None and mi.dedicated.any():
+        # Supply dedicated to the bloc covers its need first and leaves the open market.
+        dd = np.minimum(mi.dedicated[None, :, :], need)
+        fe = fe - dd / world
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
     tau = years_in_shock(shocked)
     price = np.ones((n, T, M))
@@ -214,18 +224,19 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         pk, tk = clear(a.ravel()[k], fe.ravel()[k], es, ed, cap, par("price_cap"))
         price.ravel()[k] = pk
         take.ravel()[k] = tk
-    phi = mi.bloc_share[None, None, :]
-    need = phi * world * f
     np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
-    got = need * take
+    got = need * take if dd is None else dd + (need - dd) * take
     unmet = need - got
     release = np.zeros((n, T, M))
     stock = np.empty((n, T, M))
     stock[...] = mi.stock0[None, None, :]
     # Shortfall without a division: unmet / need = 1 − take where nothing is released.
-    shortfall = 1.0 - take
-    if not (mi.bloc_share > 0).all() or not (mi.world_t > 0).all():
-        shortfall[need <= 0] = 0.0
+    if dd is None:
+        shortfall = 1.0 - take
+        if not (mi.bloc_share > 0).all() or not (mi.world_t > 0).all():
+            shortfall[need <= 0] = 0.0
+    else:
+        shortfall = np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0)
     inflow_fr = mi.front_run * mi.bloc_share[None, :] * mi.world_t  # (T, M)
     # Stocks: only minerals with a stock, a purchase, a forced release or front-running.
     stocked = np.flatnonzero(

@@ -79,6 +79,7 @@ class Effect:
     fraction: np.ndarray
     delay: np.ndarray
     target_factor: float = 1.0
+    loss_scale: float = 1.0  # < 1 where an infrastructure lever hardens the route
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ class MarketInputs:
     components: tuple[str, ...]
     component_uses: np.ndarray  # (J, M) bool: the component needs the mineral
     provenance: dict[str, str] = field(default_factory=dict)
+    #: Policy levers (critmin.policy): supply dedicated to the bloc, tonnes a year (T, M) —
+    #: its own and partners' new capacity and recycling — and demand cuts from substitution
+    #: R&D: (mineral, share of demand cut per year (T,), probability of success).
+    dedicated: np.ndarray | None = None
+    demand_cuts: tuple[tuple[int, np.ndarray, float], ...] = ()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -126,6 +132,7 @@ class Draws:
     magnitude: np.ndarray  # (n, E) per compiled event: share×(1−leak) / loss / surge factor
     exports: np.ndarray  # (n, E) exports share of restrictions (1 for other events)
     stochastic: np.ndarray  # (n, E, T) in-force fraction of stochastic events (0 elsewhere)
+    success: np.ndarray | None = None  # (n, K) 1 where substitution R&D k succeeded
 
     def samples(self, lo: int, hi: int) -> Draws:
         """The draws of samples ``lo`` to ``hi`` (samples are independent of each other)."""
@@ -136,6 +143,7 @@ class Draws:
             magnitude=self.magnitude[lo:hi],
             exports=self.exports[lo:hi],
             stochastic=self.stochastic[lo:hi],
+            success=None if self.success is None else self.success[lo:hi],
         )
 
 
@@ -663,6 +671,11 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
             stoch = timing
         else:
             stoch[:, :, sto] = timing
+    # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
+    success = None
+    if mi.demand_cuts:
+        prob = np.array([p for _, _, p in mi.demand_cuts])
+        success = (rng.random((n, len(prob))) < prob[None, :]).astype(float)
     return Draws(
         n=n,
         params=params,
@@ -670,6 +683,7 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
         magnitude=mag,
         exports=exports,
         stochastic=stoch.transpose(1, 2, 0),
+        success=success,
     )
 
 

@@ -99,7 +99,12 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                 f = surge[m]
                 world = float(mi.world_t[t, m])
                 purchase = float(mi.purchase[t, m])
-                fe = f + purchase_share(purchase, world)
+                phi = float(mi.bloc_share[m])
+                need = phi * f * world
+                # Supply dedicated to the bloc (policy levers) covers its need first.
+                dedicated = 0.0 if mi.dedicated is None else float(mi.dedicated[t, m])
+                dd = min(dedicated, need)
+                fe = f + purchase_share(purchase, world) - (dd / world if dd else 0.0)
 
                 # §3 adjustment state, then the elasticities and supply ceiling it implies.
                 shocked = a < 1.0 - SHOCK_TOL or abs(fe - 1.0) > SHOCK_TOL
@@ -115,9 +120,8 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                     price, ration = 1.0, 1.0
 
                 # §5 the bloc, its stock and the mass balance.
-                phi = float(mi.bloc_share[m])
-                need = phi * f * world
-                got = min(need, phi * f * power(price, ed) * ration * world)
+                # The open-market part of the need is bought at the price, rationed.
+                got = dd + (need - dd) * min(1.0, power(price, ed) * ration)
                 bought = purchase * power(price, ed) * ration
                 gap = need - got
                 want = gap if gap > trigger * need else 0.0
@@ -156,7 +160,7 @@ def effect_loss(x: Effect, dr: Draws, s: int, t: int) -> float:
     if x.kind == "outage":
         return mag * float(x.fraction[t])
     if x.kind == "logistics":
-        return min(1.0, mag * float(x.fraction[t]) + float(x.delay[t]))
+        return min(1.0, (mag * float(x.fraction[t]) + float(x.delay[t])) * float(x.loss_scale))
     if x.kind == "stochastic":
         return mag * float(dr.stochastic[s, x.event, t])
     raise ValueError(f"unknown effect kind {x.kind!r}")
@@ -230,6 +234,9 @@ def demand_factor(mi: MarketInputs, dr: Draws, s: int, t: int) -> list[float]:
         mag = float(dr.magnitude[s, e])
         for m in minerals:
             f[int(m)] *= 1.0 + (mag - 1.0) * float(fraction[t])
+    for k, (m, cut, _probability) in enumerate(mi.demand_cuts):
+        assert dr.success is not None
+        f[int(m)] *= 1.0 - float(cut[t]) * float(dr.success[s, k])
     return f
 
 

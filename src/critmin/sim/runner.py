@@ -301,6 +301,7 @@ def simulate(
     progress: Progress | None = None,
     memory_budget: int = MEMORY_BUDGET,
     source: str | None = None,
+    transform: Callable[[MarketInputs], MarketInputs] | None = None,
 ) -> xr.Dataset:
     """Run a scenario and return its results as an :class:`xarray.Dataset`.
 
@@ -324,6 +325,9 @@ def simulate(
         ``memory_budget`` bytes.
     source
         How errors name the scenario (its file) when ``scenario`` is already validated.
+    transform
+        Changes the compiled market inputs before sampling (policy levers use it); the draws
+        of the baseline are unchanged, so a plan and its baseline share their samples.
 
     Examples
     --------
@@ -346,6 +350,8 @@ def simulate(
         scenario = Scenario.model_validate({**scenario.model_dump(), **update})
     ds = ds if ds is not None else load_dataset()
     mi = prepare(scenario, ds, source)
+    if transform is not None:
+        mi = transform(mi)
     n, s = scenario.samples, scenario.seed
     bounds = block_bounds(n)
     need = estimate_bytes(mi, n, keep)

@@ -1,0 +1,1 @@
+"""Policy levers, plans and the portfolio optimiser."""
