@@ -44,8 +44,9 @@ def main() -> None:
     opts = lever_options(mi, ds)
     t_opts = time.perf_counter() - t0
     n_years, n_minerals = mi.shape
-    print(f"{args.samples} samples x {n_years} years x {n_minerals} minerals; baseline simulation {t_sim:.1f} s; "
-          f"{len(opts.table)} lever options ({t_opts:.1f} s)")  # fmt: skip
+    print(f"{args.samples} samples x {n_years} years x {n_minerals} minerals; "
+          f"baseline simulation {t_sim:.1f} s; {len(opts.table)} lever options "
+          f"({t_opts:.1f} s)")  # fmt: skip
     for lam in (0.0, 1.0):
         sol = solve(base, opts, args.budget, lam=lam)
         b, s = sol.timings["build_s"], sol.timings["solve_s"]
