@@ -623,7 +623,7 @@ def plan_evaluate(
     try:
         p = load_plan(plan)
         ev = evaluate(p, _standard_scenario(scenario), samples=samples, seed=seed,
-                      workers=workers)  # fmt: skip
+                      workers=workers, source=str(plan))  # fmt: skip
     except DataError as e:
         _fail(e)
         return

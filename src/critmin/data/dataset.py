@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -65,6 +66,14 @@ class Dataset:
     path: Path
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _supply_cache: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
+    _derived: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+        """A value derived from this dataset, computed once (higher layers cache here so
+        the cache lives and dies with the data it was computed from)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
@@ -214,10 +223,18 @@ def load(path: str | Path | None = None) -> Dataset:
     600000.0
     """
     p = Path(path) if path is not None else default_dir()
+    if path is None and _DEFAULT:
+        # The embedded dataset is read-only: one shared object keeps every derived cache.
+        return _DEFAULT[0]
     if not p.is_dir():
         raise DataError(
             [Problem(str(p), None, None, "a dataset folder built by `critmin data build`")]
         )
     ds = Dataset(p)
     _ = ds.manifest  # fail early on a folder that is not a dataset
+    if path is None:
+        _DEFAULT.append(ds)
     return ds
+
+
+_DEFAULT: list[Dataset] = []

@@ -95,6 +95,7 @@ def evaluate(
     samples: int | None = None,
     seed: int | None = None,
     workers: int = 1,
+    source: str = "plan",
 ) -> Evaluation:
     """Run the baseline and the plan on the same samples and compare them.
 
@@ -113,7 +114,7 @@ def evaluate(
     holder: dict[str, list[ItemEffect]] = {}
 
     def with_plan(mi: MarketInputs) -> MarketInputs:
-        holder["effects"] = item_effects(plan, mi, ds)
+        holder["effects"] = item_effects(plan, mi, ds, source)
         return apply_plan(mi, plan, holder["effects"])
 
     kw = dict(samples=samples, seed=seed, workers=workers)

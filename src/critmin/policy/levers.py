@@ -133,7 +133,9 @@ def _stage(item: PlanItem, mineral: str) -> str:
     return hazard.last_stage(mineral)
 
 
-def item_effects(plan: Plan, mi: MarketInputs, ds: Dataset) -> list[ItemEffect]:
+def item_effects(
+    plan: Plan, mi: MarketInputs, ds: Dataset, source: str = "plan"
+) -> list[ItemEffect]:
     """The effect of every plan item on every one of its minerals, over the horizon.
 
     Raises
@@ -147,7 +149,7 @@ def item_effects(plan: Plan, mi: MarketInputs, ds: Dataset) -> list[ItemEffect]:
         if not years[0] <= it.start <= years[-1]:
             problems.append(
                 Problem(
-                    "plan",
+                    source,
                     None,
                     f"items.{i}.start",
                     f"a year in the horizon {years[0]}-{years[-1]}",

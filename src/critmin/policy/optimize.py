@@ -271,13 +271,8 @@ def solve(
     mv = (dual * k).sum(["sample", "year", "mineral"])
     if "stock" in m.constraints:
         sd = m.constraints["stock"].dual.fillna(0.0)
-        mv = (
-            mv
-            + (-sd * opts.stock.reindex(mineral=minerals, fill_value=0.0)).sum(
-                ["sample", "mineral"]
-            )
-            / n_samples
-        )
+        stock_k = opts.stock.reindex(mineral=minerals, fill_value=0.0)
+        mv = mv + (-sd * stock_k).sum(["sample", "mineral"])
     alloc = opts.table.copy()
     alloc["usd"] = alloc["option"].map(xs).fillna(0.0).to_numpy()
     alloc["marginal_value"] = alloc["option"].map(mv.to_series()).fillna(0.0).to_numpy()

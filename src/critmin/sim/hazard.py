@@ -38,6 +38,13 @@ SOURCE = "critmin default hazard model (docs/model.md; REFERENCE §5.5-5.6)"
 
 
 def base_rate(ds: Dataset, min_share: float = 0.1) -> tuple[float, int, int]:
+    """China's observed restriction rate per mineral-year (cached per dataset)."""
+    result: tuple[float, int, int] = ds.memo(("sim.base_rate", min_share),
+                                             lambda: _base_rate(ds, min_share))  # fmt: skip
+    return result
+
+
+def _base_rate(ds: Dataset, min_share: float = 0.1) -> tuple[float, int, int]:
     """China's observed restriction rate per mineral-year: (rate, restricted, at risk).
 
     Examples

@@ -259,15 +259,9 @@ def _stages(mineral: str) -> tuple[str, ...]:
 
 def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
     """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
-    key = (id(ds), mineral, stage)
-    if key not in _SHARES:
-        _SHARES[key] = _stage_shares_uncached(ds, mineral, stage)
-    s, total, src = _SHARES[key]
+    s, total, src = ds.memo(("sim.stage_shares", mineral, stage),
+                            lambda: _stage_shares_uncached(ds, mineral, stage))  # fmt: skip
     return s.copy(), total, src
-
-
-#: Per dataset object: shares are asked for by every prepare() and by the hazard model.
-_SHARES: dict[tuple[int, str, str], tuple[pd.Series, float, str]] = {}
 
 
 def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
@@ -323,16 +317,14 @@ def _bloc_share(ds: Dataset, members: tuple[str, ...], mineral: str) -> tuple[fl
 
 
 def _trade_latest(ds: Dataset) -> pd.DataFrame:
-    key = id(ds.trade)
-    if key not in _TRADE:
+    def latest() -> pd.DataFrame:
         t = ds.trade
-        latest = t[t["year"] == t["year"].max()][["year", "importer", "hs", "value"]].copy()
-        latest["hs"] = latest["hs"].astype(str)
-        _TRADE[key] = latest
-    return _TRADE[key]
+        out = t[t["year"] == t["year"].max()][["year", "importer", "hs", "value"]].copy()
+        out["hs"] = out["hs"].astype(str)
+        return out
 
-
-_TRADE: dict[int, pd.DataFrame] = {}
+    result: pd.DataFrame = ds.memo(("sim.trade_latest",), latest)
+    return result
 
 
 def _fraction(ev: Timed, years: np.ndarray) -> np.ndarray:
@@ -351,14 +343,9 @@ def _world_path(
     ds: Dataset, minerals: tuple[str, ...], years: np.ndarray, demand: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     """World demand path and AI demand (T, M) from the AI-demand issue's world context."""
-    key = (id(ds), minerals, tuple(int(y) for y in years), demand)
-    if key not in _WORLD:
-        _WORLD[key] = _world_path_uncached(ds, minerals, years, demand)
-    w, a, b = _WORLD[key]
+    key = ("sim.world_path", minerals, tuple(int(y) for y in years), demand)
+    w, a, b = ds.memo(key, lambda: _world_path_uncached(ds, minerals, years, demand))
     return w.copy(), a.copy(), dict(b)
-
-
-_WORLD: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray, dict[str, str]]] = {}
 
 
 def _world_path_uncached(

@@ -1,0 +1,167 @@
+"""`critmin plan evaluate` and `critmin plan optimize` end to end.
+
+``evaluate`` runs in process (typer's CliRunner); ``optimize -f json`` runs in a subprocess,
+because the solver's C library writes its banner to file descriptor 1, which only a real
+process shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from critmin.cli.main import app
+from critmin.policy.evaluate import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = str(ROOT / "examples" / "plan-partners-11.6bn.yaml")
+CORPUS = ROOT / "tests" / "corpus" / "plans"
+
+runner = CliRunner()
+OPTIMIZE_ARGS = ["--budget", "1e9", "--samples", "30", "-f", "json"]
+
+SMALL_SCENARIO = {
+    "name": "small cobalt restriction",
+    "horizon": {"start": 2026, "end": 2033},
+    "bloc": "OECD",
+    "samples": 20,
+    "seed": 5,
+    "minerals": ["cobalt", "rare_earths", "nickel"],
+    "events": [
+        {
+            "type": "export_restriction",
+            "country": "CHN",
+            "minerals": ["cobalt", "rare_earths"],
+            "stage": "refine",
+            "start": 2026,
+            "duration_years": 3,
+            "share": {"low": 0.5, "central": 0.7, "high": 0.9},
+        }
+    ],
+}
+
+
+def plan(*args: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr (unwrapped: rich folds long lines)."""
+    res = runner.invoke(app, ["plan", *args])
+    return res.exit_code, res.stdout, res.stderr.replace("\n", "")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> str:
+    p = tmp_path_factory.mktemp("sc") / "small.yaml"
+    p.write_text(yaml.safe_dump(SMALL_SCENARIO), "utf-8")
+    return str(p)
+
+
+@pytest.fixture(scope="module")
+def as_json() -> list[dict]:
+    code, out, err = plan("evaluate", PLAN, "--samples", "30", "-f", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_evaluate_json(as_json: list[dict]) -> None:
+    assert isinstance(as_json, list) and len(as_json) > 1
+    for row in as_json:
+        assert list(row) == list(COLUMNS)
+    total = [r for r in as_json if r["mineral"] == "total"]
+    assert len(total) == 1 and as_json[-1]["mineral"] == "total"
+    t = total[0]
+    assert t["cost_usd"] == pytest.approx(11.6e9)
+    assert 0.0 <= t["ai_output_at_risk_plan"] <= 1.0
+    assert 0.0 <= t["ai_output_at_risk_base"] <= 1.0
+    rows = {r["mineral"]: r for r in as_json}
+    assert "insufficient data" in rows["tantalum"]["status"]
+    assert rows["cobalt"]["unmet_t_plan"] < rows["cobalt"]["unmet_t_base"]
+    assert rows["rare_earths"]["cost_usd"] == pytest.approx(3.2e9)
+
+
+def test_evaluate_table_and_csv(small: str) -> None:
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "30")
+    assert code == 0, err
+    assert "cobalt" in out and "total" in out
+    assert "Partners and domestic supply" in out
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "30", "-f", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == list(COLUMNS)
+    assert rows[-1]["mineral"] == "total"
+    co = next(r for r in rows if r["mineral"] == "cobalt")
+    assert float(co["unmet_t_plan"]) <= float(co["unmet_t_base"])
+
+
+def test_evaluate_items(small: str) -> None:
+    code, out, err = plan(
+        "evaluate", PLAN, "--scenario", small, "--samples", "10", "--items", "-f", "json"
+    )
+    assert code == 0, err
+    items = json.loads(out)
+    by = {r["mineral"]: r for r in items}
+    assert {"rare_earths", "cobalt", "tantalum", "tin", "nickel", "lithium"} == set(by)
+    assert by["tantalum"]["status"] == "insufficient data"
+    assert by["cobalt"]["status"] == "ok" and 0 < by["cobalt"]["availability"] < 1
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "10", "--items")
+    assert code == 0, err
+    assert "what each item buys" in out and "┏" in out  # a rich table
+
+
+@pytest.mark.parametrize(
+    "name, field",
+    [
+        ("unknown-lever.yaml", "items.0.lever"),
+        ("negative-usd.yaml", "items.1.usd"),
+        ("not-a-mapping.yaml", "(document)"),
+    ],
+)
+def test_broken_plan_exits_1(name: str, field: str) -> None:
+    code, out, err = plan("evaluate", str(CORPUS / name), "--samples", "5")
+    assert code == 1
+    assert name in err and repr(field) in err
+    assert "not valid" in err
+    assert out == ""
+
+
+def test_start_outside_the_horizon_exits_1(small: str, tmp_path: Path) -> None:
+    p = tmp_path / "late.yaml"
+    p.write_text(
+        "name: late\nitems:\n  - {lever: stockpile, minerals: [cobalt], usd: 1.0e8, start: 2050}\n",
+        "utf-8",
+    )
+    code, _, err = plan("evaluate", str(p), "--scenario", small, "--samples", "5")
+    assert code == 1
+    assert "items.0.start" in err
+
+
+def test_optimize_json_stdout_is_clean() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "critmin", "plan", "optimize", *OPTIMIZE_ARGS],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HiGHS" not in proc.stdout
+    data = json.loads(proc.stdout)  # the whole of stdout is one JSON document
+    assert {"allocation", "comparison", "lp"} <= set(data)
+    spent = sum(r["usd"] for r in data["allocation"])
+    assert 0 < spent <= 1e9 + 1e-6
+    assert len(data["comparison"]) == 1 and data["comparison"][0]["plan"] == "optimised"
+    assert data["lp"]["variables"] > 0 and data["lp"]["budget_dual"] <= 0
+
+
+def test_optimize_negative_budget() -> None:
+    res = runner.invoke(app, ["plan", "optimize", "--budget", "-5", "--samples", "5"])
+    assert res.exit_code != 0
+    err = res.stderr.replace("\n", "")
+    assert "budget" in err
+    assert res.stdout == ""
