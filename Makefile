@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_usgs_import.py
 	$(BIN)/python benchmarks/bench_simulate.py --dask
 	$(BIN)/python benchmarks/bench_optimize.py
+	$(BIN)/python benchmarks/bench_brief.py --pdf
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict -d site

@@ -66,7 +66,7 @@ class Section:
     def table(self, df: pd.DataFrame, caption: str, source: str, max_rows: int = 40) -> None:
         shown = df.head(max_rows)
         body = shown.to_html(
-            index=False, border=0, classes="data", na_rep="—", float_format=lambda x: f"{x:,.3g}"
+            index=False, border=0, classes="data", na_rep="—", float_format=_number
         )
         more = (
             f" (first {max_rows} of {len(df)} rows; all in the CSV)" if len(df) > max_rows else ""
@@ -75,6 +75,17 @@ class Section:
             f'<div class="table"><p class="caption">{html.escape(caption)}{more}</p>'
             f'{body}<p class="source">Source: {html.escape(source)}</p></div>'
         )
+
+
+def _number(x: float) -> str:
+    """Table numbers a reader can take in: thousands separators, no exponents."""
+    if x != x:
+        return "—"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:,.2f}"
+    return f"{x:.3f}"
 
 
 @dataclass

@@ -48,7 +48,11 @@ def _layout(fig: go.Figure, title: str, source: str, height: int = 420) -> go.Fi
 
 def composite_bars(df: pd.DataFrame, source: str, n: int = 12) -> go.Figure:
     """Top ``n`` minerals by composite score with the score's range."""
-    top = df.nsmallest(n, "rank").iloc[::-1]
+    top = (
+        df.nsmallest(n, "rank")
+        .iloc[::-1]
+        .assign(mineral=lambda d: d["mineral"].str.replace("_", " "))
+    )
     err = None
     if "score_low" in top and "score_high" in top:
         err = {
@@ -66,13 +70,14 @@ def composite_bars(df: pd.DataFrame, source: str, n: int = 12) -> go.Figure:
             marker_color=MINE,
             error_x=err,
             text=top["why"],
-            textposition="outside",
-            cliponaxis=False,
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"color": "white", "size": 11},
         )
     )
     lead = ", ".join(df.nsmallest(3, "rank")["mineral"].str.replace("_", " "))
     fig.update_xaxes(
-        title="composite AI-exposure score (0–1; bar = range across methods)", range=[0, 1.25]
+        title="composite AI-exposure score (0–1; bar = range across methods)", range=[0, 1.0]
     )
     return _layout(fig, f"AI hardware is most exposed on {lead}", source, height=520)
 
@@ -81,12 +86,11 @@ def china_share(conc: pd.DataFrame, minerals: list[str], source: str) -> go.Figu
     """China's share at the mine and the refining stage, per mineral."""
     fig = go.Figure()
     sub = conc[conc["mineral"].isin(minerals)]
+    labels = [m.replace("_", " ") for m in minerals]
     for stage, colour in (("mine", MINE), ("refine", REFINE)):
         s = sub[sub["stage"] == stage].set_index("mineral")["china_share"].reindex(minerals)
         fig.add_trace(
-            go.Bar(
-                y=minerals, x=100 * s, name=f"{stage} stage", orientation="h", marker_color=colour
-            )
+            go.Bar(y=labels, x=100 * s, name=f"{stage} stage", orientation="h", marker_color=colour)
         )
     both = sub.pivot_table(index="mineral", columns="stage", values="china_share")
     pairs = both.dropna() if {"mine", "refine"} <= set(both.columns) else both.iloc[0:0]
@@ -162,7 +166,7 @@ def import_reliance(nir: pd.DataFrame, minerals: list[str], source: str) -> go.F
         )
     full = nir[(nir["year"] == nir["year"].max()) & (nir["value"] >= 100)]["mineral"]
     n_full = int(full.isin(minerals).sum())
-    fig.update_yaxes(title="US net import reliance (% of apparent consumption)", range=[0, 105])
+    fig.update_yaxes(title="net import reliance (%)", range=[0, 105])
     fig.update_xaxes(title="year", dtick=1)
     return _layout(
         fig, f"The US imports all it uses of {n_full} of these {len(minerals)} minerals", source
@@ -232,18 +236,16 @@ def ai_demand(df: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
             )
         )
     last = df[df["year"] == df["year"].max()].nlargest(1, "ai_share_central")
-    lead = (
-        (
-            f"{last['mineral'].iloc[0].replace('_', ' ')} reaches "
-            f"{100 * last['ai_share_central'].iloc[0]:.1f}% of world demand by "
-            f"{int(last['year'].iloc[0])}"
+    title = "AI data centres' share of world demand (central, band low–high)"
+    if len(last):
+        title = (
+            f"{str(last['mineral'].iloc[0]).replace('_', ' ').capitalize()}: AI data centres "
+            f"reach {100 * float(last['ai_share_central'].iloc[0]):.1f}% of world demand by "
+            f"{int(last['year'].iloc[0])} (band: low–high intensity)"
         )
-        if len(last)
-        else ""
-    )
-    fig.update_yaxes(title="AI data centres' share of world demand (%; band = low–high)")
+    fig.update_yaxes(title="AI share of world demand (%)")
     fig.update_xaxes(title="year")
-    return _layout(fig, f"AI demand grows fastest relative to the market for {lead}", source)
+    return _layout(fig, title, source)
 
 
 def recoverable(eol: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
@@ -260,7 +262,7 @@ def recoverable(eol: pd.DataFrame, minerals: list[str], source: str) -> go.Figur
                 line={"color": PALETTE[i % 10]},
             )
         )
-    fig.update_yaxes(title="recoverable metal in retiring AI hardware (t per year)", type="log")
+    fig.update_yaxes(title="recoverable metal (t/yr, log)", type="log")
     fig.update_xaxes(title="year")
     return _layout(fig, "Retiring AI hardware becomes a growing secondary source", source)
 
