@@ -83,3 +83,51 @@ def _encoding_error(rel: str, raw: bytes, base: int, offset: int) -> DataError:
             )
         ]
     )
+
+
+def read_csv_rows(
+    path: Path, required: tuple[str, ...], *, exact: bool = False
+) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """A CSV file's label and its data rows as ``(line, {column: stripped text})``.
+
+    The header must hold every ``required`` column (and only those when ``exact``); blank
+    lines are skipped; a row with another number of fields than the header, or a file with no
+    data row, is a problem naming the line. All problems are reported at once.
+
+    Raises
+    ------
+    DataError
+        A missing file, missing or unexpected columns, ragged rows, no data.
+    """
+    if not path.is_file():
+        raise DataError([Problem(path.as_posix(), None, None, "an existing CSV file")])
+    label, records = read_csv_records(path, path.parent)
+    header = [c.strip() for c in records[0][1]]
+    problems = [
+        Problem(label, 1, c, "a column of this table (header line)")
+        for c in required
+        if c not in header
+    ]
+    if exact:
+        problems += [
+            Problem(label, 1, c or None, f"only the columns {', '.join(required)}", c)
+            for c in header
+            if c not in required
+        ]
+    if problems:
+        raise DataError(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line, cells in records[1:]:
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(label, line, None, f"{len(header)} fields like the header", f"{len(cells)}")
+            )
+            continue
+        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    if not rows and not problems:
+        problems.append(Problem(label, None, None, "data rows below the header"))
+    if problems:
+        raise DataError(problems)
+    return label, rows

@@ -37,7 +37,7 @@ import pandas as pd
 from critmin.data.catalogue import MINERAL_IDS, mineral
 from critmin.data.countries import known_iso3
 from critmin.data.errors import DataError, Problem
-from critmin.data.files import read_csv_records
+from critmin.data.files import read_csv_rows
 
 #: The packaged tables.
 LEVER_COSTS_PATH = Path(__file__).with_name("lever_costs.csv")
@@ -210,37 +210,7 @@ def _load(path: str, stamp: int, kind: str) -> pd.DataFrame:
 
 def _records(path: Path, columns: tuple[str, ...]) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """The file's label and its data rows as ``(line, {column: stripped text})``."""
-    if not path.is_file():
-        raise DataError([Problem(path.as_posix(), None, None, "an existing CSV file")])
-    label, records = read_csv_records(path, path.parent)
-    header = [c.strip() for c in records[0][1]]
-    problems = [
-        Problem(label, 1, c, "a column of this table (header line)")
-        for c in columns
-        if c not in header
-    ]
-    problems += [
-        Problem(label, 1, c or None, f"only the columns {', '.join(columns)}", c)
-        for c in header
-        if c not in columns
-    ]
-    if problems:
-        raise DataError(problems)
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, cells in records[1:]:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(
-                Problem(label, line, None, f"{len(header)} fields like the header", f"{len(cells)}")
-            )
-            continue
-        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
-    if not rows and not problems:
-        problems.append(Problem(label, None, None, "data rows below the header"))
-    if problems:
-        raise DataError(problems)
-    return label, rows
+    return read_csv_rows(path, columns, exact=True)
 
 
 class _Row:

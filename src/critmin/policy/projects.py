@@ -34,7 +34,7 @@ import pandas as pd
 from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.countries import known_iso3
 from critmin.data.errors import DataError, Problem
-from critmin.data.files import read_csv_records
+from critmin.data.files import read_csv_rows
 
 #: Project statuses documented in projects_SOURCES.md.
 STATUSES = (
@@ -226,29 +226,7 @@ def _date_year(text: str) -> int | None:
 
 def _records(path: Path, required: tuple[str, ...]) -> tuple[str, list[tuple[int, dict[str, str]]]]:
     """The file's label and its data rows as ``(line, {column: stripped text})``."""
-    label, records = read_csv_records(path, path.parent)
-    header = [c.strip() for c in records[0][1]]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise DataError(
-            [Problem(label, 1, c, "a column of this table (header line)") for c in missing]
-        )
-    problems: list[Problem] = []
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, cells in records[1:]:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(
-                Problem(label, line, None, f"{len(header)} fields like the header", f"{len(cells)}")
-            )
-            continue
-        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
-    if not rows and not problems:
-        problems.append(Problem(label, None, None, "data rows below the header"))
-    if problems:
-        raise DataError(problems)
-    return label, rows
+    return read_csv_rows(path, required, exact=False)
 
 
 class _Checker:
