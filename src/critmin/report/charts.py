@@ -46,6 +46,31 @@ def _layout(fig: go.Figure, title: str, source: str, height: int = 420) -> go.Fi
     return fig
 
 
+def _band_and_line(
+    fig: go.Figure,
+    x: pd.Series,
+    low: pd.Series,
+    mid: pd.Series,
+    high: pd.Series,
+    colour: str,
+    name: str,
+) -> None:
+    """A shaded band from ``low`` to ``high`` and a line through ``mid``, one colour."""
+    fig.add_trace(
+        go.Scatter(
+            x=list(x) + list(x)[::-1],
+            y=list(high) + list(low)[::-1],
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.16,
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(go.Scatter(x=x, y=mid, name=name, line={"color": colour, "width": 2.5}))
+
+
 def composite_bars(df: pd.DataFrame, source: str, n: int = 12) -> go.Figure:
     """Top ``n`` minerals by composite score with the score's range."""
     top = (
@@ -215,25 +240,14 @@ def ai_demand(df: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
     for i, m in enumerate(minerals):
         s = df[df["mineral"] == m].sort_values("year")
         c = PALETTE[i % 10]
-        fig.add_trace(
-            go.Scatter(
-                x=list(s["year"]) + list(s["year"])[::-1],
-                y=list(100 * s["ai_share_high"]) + list(100 * s["ai_share_low"])[::-1],
-                fill="toself",
-                fillcolor=c,
-                opacity=0.15,
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=s["year"],
-                y=100 * s["ai_share_central"],
-                name=m.replace("_", " "),
-                line={"color": c, "width": 2.5},
-            )
+        _band_and_line(
+            fig,
+            s["year"],
+            100 * s["ai_share_low"],
+            100 * s["ai_share_central"],
+            100 * s["ai_share_high"],
+            c,
+            m.replace("_", " "),
         )
     last = df[df["year"] == df["year"].max()].nlargest(1, "ai_share_central")
     title = "AI data centres' share of world demand (central, band low–high)"
@@ -276,25 +290,14 @@ def fan(
     for i, m in enumerate(minerals):
         s = by_year[by_year["mineral"] == m].sort_values("year")
         c = PALETTE[i % 10]
-        fig.add_trace(
-            go.Scatter(
-                x=list(s["year"]) + list(s["year"])[::-1],
-                y=list(scale * s[f"{var}_p95"]) + list(scale * s[f"{var}_p5"])[::-1],
-                fill="toself",
-                fillcolor=c,
-                opacity=0.18,
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=s["year"],
-                y=scale * s[f"{var}_p50"],
-                name=f"{m.replace('_', ' ')} (median; band P5–P95)",
-                line={"color": c, "width": 2.5},
-            )
+        _band_and_line(
+            fig,
+            s["year"],
+            scale * s[f"{var}_p5"],
+            scale * s[f"{var}_p50"],
+            scale * s[f"{var}_p95"],
+            c,
+            f"{m.replace('_', ' ')} (median; band P5–P95)",
         )
     fig.update_yaxes(title=unit, rangemode="tozero")
     fig.update_xaxes(title="year", dtick=1)
