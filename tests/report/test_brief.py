@@ -114,3 +114,30 @@ def test_cli_brief_rejects_a_broken_scenario(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "bad.yaml" in res.output
     assert not (tmp_path / "b" / "brief.html").exists()
+
+
+def test_a_browser_opening_the_brief_requests_nothing_and_draws_every_chart(brief: Brief) -> None:
+    """The brief in headless Chromium: every request the page makes stays on the file."""
+    exe = _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=exe,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(brief.html.resolve().as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
+        drawn = page.evaluate("document.querySelectorAll('.js-plotly-plot .main-svg').length")
+        figures = page.evaluate("document.querySelectorAll('figure.chart').length")
+        shapes = page.evaluate("document.querySelectorAll('.choroplethlocation').length")
+        land = page.evaluate("document.querySelectorAll('.geo .land path, .geo path.land').length")
+        browser.close()
+    assert all(u.startswith("file://") or u.startswith("data:") for u in requests), requests
+    assert figures >= 12 and drawn >= figures
+    # Producing countries and the land are drawn from the embedded geometry.
+    assert shapes > 5 and land >= 1
