@@ -756,6 +756,40 @@ def plan_optimize(
         render(res.pareto, fmt, title="Pareto frontier: expected shortfall cost vs CO2e")
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="bind address (not loopback: needs CRITMIN_TOKEN)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="store and results (default: $CRITMIN_DATA_DIR or ~/.critmin)"
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=2, help="background run threads")] = 1,
+) -> None:
+    """Run the web service and dashboard (API under /api, dashboard at /)."""
+    import os
+
+    import uvicorn
+
+    from critmin.api import Settings, create_app, is_loopback
+
+    settings = Settings.from_env(host=host, workers=workers)
+    if data_dir is not None:
+        settings = Settings(data_dir=data_dir, token=settings.token, db_url=settings.db_url,
+                            max_body=settings.max_body, host=host, workers=workers)  # fmt: skip
+    if not is_loopback(host) and not settings.token:
+        err.print(f"[bold red]error:[/] refusing to serve on {host}, which is not loopback, "
+                  "without a token: set CRITMIN_TOKEN to a secret (writes then need "
+                  "'Authorization: Bearer <token>'), or bind to 127.0.0.1")  # fmt: skip
+        raise typer.Exit(2)
+    os.environ.setdefault("CRITMIN_HOST", host)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Entry point for ``python -m critmin``."""
     app()

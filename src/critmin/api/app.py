@@ -1,0 +1,200 @@
+"""``create_app``: the FastAPI application, its middleware and error handlers."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import critmin
+from critmin.api.deps import Services
+from critmin.api.parsing import BodyDataError, problem_detail
+from critmin.api.routers import demand, health, minerals, plans, risk, runs, scenarios
+from critmin.api.settings import Settings
+from critmin.api.worker import RunManager
+from critmin.data.errors import DataError
+from critmin.store import Store
+
+log = logging.getLogger("critmin.api")
+STATIC = Path(__file__).parent / "static"
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+MISSING_DASHBOARD = """<!doctype html><html><head><meta charset="utf-8"><title>critmin</title>
+</head><body><h1>critmin service</h1><p>The dashboard assets are missing
+(<code>critmin/api/static/index.html</code>). The API is at <a href="/docs">/docs</a>.</p>
+</body></html>"""
+
+
+class BodyLimit:
+    """413 for request bodies above ``limit`` bytes (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for k, v in scope.get("headers", []):
+            if k == b"content-length":
+                try:
+                    too_big = int(v) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await _too_large(self.limit, scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLargeError
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLargeError:
+            await _too_large(self.limit, scope, receive, send)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    resp = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
+    await resp(scope, receive, send)
+
+
+class TokenAuth:
+    """Bearer token on every write (POST/PUT/DELETE) under ``/api``; reads stay open."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in WRITE_METHODS
+            and str(scope["path"]).startswith("/api")
+        ):
+            auth = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+            scheme, _, given = auth.partition(" ")
+            if not auth or scheme.lower() != "bearer":
+                resp = JSONResponse(
+                    {"detail": "authorization: a bearer token is required for writes"},
+                    status_code=401, headers={"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+                await resp(scope, receive, send)
+                return
+            ok = self.token is not None and hmac.compare_digest(
+                given.strip().encode(), self.token.encode()
+            )
+            if not ok:
+                resp = JSONResponse({"detail": "authorization: wrong token"}, status_code=403)
+                await resp(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+@cache
+def _plotly_js() -> bytes:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().encode("utf-8")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The critmin API over a store in ``settings.data_dir``.
+
+    At startup every run a dead server left queued or running is marked failed
+    (:meth:`critmin.store.Store.recover`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fastapi.testclient import TestClient
+    >>> app = create_app(Settings(data_dir=tempfile.mkdtemp(), workers=0))
+    >>> with TestClient(app) as c:
+    ...     c.get("/api/health").json()["status"]
+    'ok'
+    """
+    if settings.auth_required and not settings.token:
+        raise ValueError(
+            f"host {settings.host!r} is not loopback: set CRITMIN_TOKEN to a secret "
+            "(writes then need 'Authorization: Bearer <token>')"
+        )
+    store = Store(settings.data_dir, settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        n = store.recover()
+        if n:
+            log.warning("marked %d interrupted run(s) failed", n)
+        manager = RunManager(store, settings.workers)
+        app.state.services = Services(settings, store, manager)
+        try:
+            yield
+        finally:
+            manager.shutdown()
+
+    app = FastAPI(
+        title="critmin",
+        version=critmin.__version__,
+        description="Critical-mineral supply-chain security for AI hardware.",
+        lifespan=lifespan,
+    )
+    for r in (health, minerals, risk, demand, scenarios, plans, runs):
+        app.include_router(r.router, prefix="/api")
+
+    @app.exception_handler(BodyDataError)
+    async def _body_data_error(request: Request, exc: BodyDataError) -> JSONResponse:
+        detail = [problem_detail(p, exc.body_field) for p in exc.problems]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        detail = [problem_detail(p, "body") for p in exc.problems]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": f"internal error ({type(exc).__name__}); this is a bug"}, status_code=500
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        page = STATIC / "index.html"
+        if page.is_file():
+            return HTMLResponse(page.read_text("utf-8"))
+        return HTMLResponse(MISSING_DASHBOARD)
+
+    @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> Response:
+        return Response(
+            _plotly_js(), media_type="application/javascript",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )  # fmt: skip
+
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    if settings.auth_required:
+        app.add_middleware(TokenAuth, token=settings.token)
+    return app

@@ -1,0 +1,61 @@
+"""``/api/plans``: saved policy plans, their evaluation and the budget optimiser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from critmin.api.deps import Services, services
+from critmin.api.parsing import BodyDataError, parse_plan
+from critmin.api.routers.docs import crud
+from critmin.api.routers.runs import scenario_text, submit
+from critmin.api.schemas import EvaluateIn, OptimizeIn, RunAccepted
+from critmin.data.errors import DataError
+from critmin.store import NotFoundError
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+Svc = Annotated[Services, Depends(services)]
+
+
+def _plan_text(svc: Services, plan_id: str | None, plan_yaml: str | None, field: str) -> str:
+    if plan_yaml is None:
+        assert plan_id is not None
+        try:
+            plan_yaml = str(svc.store.get_plan(plan_id)["yaml"])
+        except NotFoundError as e:
+            raise HTTPException(404, f"plan_id: no plan with id {plan_id!r}") from e
+    try:
+        parse_plan(plan_yaml)
+    except DataError as e:
+        raise BodyDataError(e, field) from e
+    return plan_yaml
+
+
+@router.post("/evaluate", status_code=202, response_model=RunAccepted)
+def evaluate(body: EvaluateIn, svc: Svc) -> RunAccepted:
+    """Evaluate a plan against a scenario in the background (a run of kind ``evaluate``)."""
+    plan = _plan_text(svc, body.plan_id, body.plan_yaml, "plan_yaml")
+    text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
+    return submit(svc, "evaluate", {"plan_yaml": plan}, text, body.samples, body.seed)
+
+
+@router.post("/optimize", status_code=202, response_model=RunAccepted)
+def optimize(body: OptimizeIn, svc: Svc) -> RunAccepted:
+    """Allocate a budget across levers in the background (a run of kind ``optimize``)."""
+    text = body.scenario_yaml
+    if text is None:
+        from critmin.cli.main import STANDARD_SCENARIO
+
+        if not STANDARD_SCENARIO.exists():
+            raise HTTPException(422, "scenario_yaml: required (the standard scenario file is "
+                                "not installed)")  # fmt: skip
+        text = STANDARD_SCENARIO.read_text("utf-8")
+    params: dict[str, object] = {"budget": body.budget}
+    if body.compare_plan_yaml is not None:
+        params["compare_plan_yaml"] = _plan_text(svc, None, body.compare_plan_yaml,
+                                                 "compare_plan_yaml")  # fmt: skip
+    return submit(svc, "optimize", params, text, body.samples, body.seed)
+
+
+crud(router, "plan", parse_plan)

@@ -1,0 +1,218 @@
+"""``/api/runs``: simulation runs in the background, their progress and results."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.responses import FileResponse, StreamingResponse
+
+from critmin.api.deps import Services, not_found, services
+from critmin.api.parsing import BodyDataError, parse_scenario
+from critmin.api.schemas import Rows, Run, RunAccepted, RunIn
+from critmin.api.worker import data_version
+from critmin.data.errors import DataError
+from critmin.store import TERMINAL, NotFoundError, ResultUnavailableError
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+RunId = Annotated[str, Path(max_length=64)]
+Svc = Annotated[Services, Depends(services)]
+#: Seconds between server-sent progress events.
+EVENT_INTERVAL = 0.5
+
+
+def submit(
+    svc: Services,
+    kind: str,
+    params: dict[str, Any],
+    scenario_yaml: str,
+    samples: int,
+    seed: int | None,
+    field: str = "scenario_yaml",
+) -> RunAccepted:
+    """Validate the scenario, record the run as queued and hand it to the workers."""
+    try:
+        sc = parse_scenario(scenario_yaml)
+    except DataError as e:
+        raise BodyDataError(e, field) from e
+    seed = sc.seed if seed is None else seed
+    run = svc.store.create_run(
+        kind, {**params, "samples": samples, "seed": seed, "scenario": sc.name},
+        scenario_yaml=scenario_yaml, seed=seed, samples=samples, data_version=data_version(),
+    )  # fmt: skip
+    svc.runs.submit(run)
+    return RunAccepted(id=run["id"], status=run["status"])
+
+
+def scenario_text(svc: Services, scenario_id: str | None, scenario_yaml: str | None) -> str:
+    """The YAML of a saved scenario, or the text given."""
+    if scenario_yaml is not None:
+        return scenario_yaml
+    assert scenario_id is not None
+    try:
+        text: str = svc.store.get_scenario(scenario_id)["yaml"]
+    except NotFoundError as e:
+        raise HTTPException(404, f"scenario_id: no scenario with id {scenario_id!r}") from e
+    return text
+
+
+def _get(svc: Services, run_id: str) -> dict[str, Any]:
+    try:
+        return svc.store.get_run(run_id)
+    except NotFoundError as e:
+        raise not_found("run", run_id) from e
+
+
+def _out(run: dict[str, Any]) -> Run:
+    elapsed = None
+    if run["started"]:
+        end = run["finished"] or dt.datetime.now(dt.UTC).isoformat()
+        elapsed = dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(run["started"])
+        elapsed = round(elapsed.total_seconds(), 3)  # type: ignore[assignment]
+    return Run.model_validate({**run, "elapsed_s": elapsed, "files": sorted(run["files"] or [])})
+
+
+def _file(svc: Services, run_id: str, name: str) -> Any:
+    try:
+        return svc.store.result_file(run_id, name)
+    except NotFoundError as e:
+        raise not_found("run", run_id) from e
+    except ResultUnavailableError as e:
+        code = 409 if e.reason == "not complete" else 410
+        raise HTTPException(code, e.message) from e
+
+
+def _cached(run_id: str, name: str) -> Any | None:
+    """A verified result still unchanged on disk, or None.
+
+    A complete run's files never change: once the store has checked status and hash, the
+    parsed file is kept and served while the file keeps its size and mtime (a changed or
+    deleted file goes back through the store's checks).
+    """
+    known = _VERIFIED.get((run_id, name))
+    if known is None:
+        return None
+    path, stamp, parsed = known
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return parsed if (st.st_mtime_ns, st.st_size) == stamp else None
+
+
+def _json(svc: Services, run_id: str, name: str) -> Any:
+    hit = _cached(run_id, name)
+    if hit is not None:
+        return hit
+    path = _file(svc, run_id, name)
+    st = path.stat()
+    parsed = json.loads(path.read_text("utf-8"))
+    if len(_VERIFIED) > 256:
+        _VERIFIED.clear()
+    _VERIFIED[(run_id, name)] = (path, (st.st_mtime_ns, st.st_size), parsed)
+    return parsed
+
+
+#: (run id, file) → (path, (mtime, size), parsed JSON) of results the store has verified.
+_VERIFIED: dict[tuple[str, str], tuple[Any, tuple[int, int], Any]] = {}
+
+
+@router.post("", status_code=202, response_model=RunAccepted)
+def create_run(body: RunIn, svc: Svc) -> RunAccepted:
+    """Start a simulation of a saved scenario (``scenario_id``) or of ``scenario_yaml``."""
+    text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
+    params = {"scenario_id": body.scenario_id} if body.scenario_id else {}
+    return submit(svc, "simulate", params, text, body.samples, body.seed)
+
+
+@router.get("", response_model=list[Run])
+def list_runs(svc: Svc, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Run]:
+    """Recent runs, newest first."""
+    return [_out(r) for r in svc.store.list_runs(limit)]
+
+
+@router.get("/{run_id}", response_model=Run)
+def get_run(run_id: RunId, svc: Svc) -> Run:
+    """A run's status, progress (0–1), timings and error."""
+    return _out(_get(svc, run_id))
+
+
+@router.get("/{run_id}/events", response_class=StreamingResponse)
+async def events(run_id: RunId, svc: Svc) -> StreamingResponse:
+    """Server-sent events: ``progress`` about every 0.5 s, then ``done`` with the final state."""
+    _get(svc, run_id)
+
+    async def stream() -> AsyncIterator[str]:
+        while True:
+            run = await asyncio.to_thread(svc.store.get_run, run_id)
+            data = json.dumps({"progress": run["progress"], "status": run["status"]})
+            if run["status"] in TERMINAL:
+                final = {"progress": run["progress"], "status": run["status"],
+                         "error": run["error"]}  # fmt: skip
+                yield f"event: done\ndata: {json.dumps(final)}\n\n"
+                return
+            yield f"event: progress\ndata: {data}\n\n"
+            await asyncio.sleep(EVENT_INTERVAL)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/{run_id}/summary", response_model=Rows)
+async def run_summary(run_id: RunId, svc: Svc) -> list[dict[str, Any]]:
+    """Per-mineral summary of a complete simulation (409 while it is not complete)."""
+    hit = _cached(run_id, "summary.json")
+    if hit is not None:  # no database round trip for a result already verified
+        cached: list[dict[str, Any]] = hit["summary"]
+        return cached
+    run = _get(svc, run_id)
+    if run["kind"] != "simulate":
+        raise HTTPException(409, f"run {run_id} is a {run['kind']} run: see its /result")
+    rows: list[dict[str, Any]] = _json(svc, run_id, "summary.json")["summary"]
+    return rows
+
+
+@router.get("/{run_id}/by-year", response_model=Rows)
+def run_by_year(
+    run_id: RunId,
+    svc: Svc,
+    mineral: Annotated[list[str] | None, Query(max_length=100)] = None,
+) -> list[dict[str, Any]]:
+    """Fan-chart rows (year × mineral: shortfall and price index mean, P5, P50, P95)."""
+    run = _get(svc, run_id)
+    if run["kind"] != "simulate":
+        raise HTTPException(409, f"run {run_id} is a {run['kind']} run: see its /result")
+    rows: list[dict[str, Any]] = _json(svc, run_id, "summary.json")["by_year"]
+    if mineral:
+        known = {r["mineral"] for r in rows}
+        bad = [m for m in mineral if m not in known]
+        if bad:
+            raise HTTPException(
+                404, f"mineral: {bad} not in this run; it has {', '.join(sorted(known))}"
+            )
+        rows = [r for r in rows if r["mineral"] in mineral]
+    return rows
+
+
+@router.get("/{run_id}/result")
+def run_result(run_id: RunId, svc: Svc) -> Any:
+    """The JSON result of an evaluate or optimize run; a simulation's NetCDF file."""
+    run = _get(svc, run_id)
+    if run["kind"] == "simulate":
+        path = _file(svc, run_id, "result.nc")
+        return FileResponse(path, media_type="application/x-netcdf",
+                            filename=f"critmin-run-{run_id}.nc")  # fmt: skip
+    return _json(svc, run_id, "result.json")
+
+
+@router.post("/{run_id}/cancel", response_model=Run)
+def cancel(run_id: RunId, svc: Svc) -> Run:
+    """Cancel a queued or running run (409 when it has already finished)."""
+    run = _get(svc, run_id)
+    if not svc.runs.cancel(run_id):
+        raise HTTPException(409, f"run {run_id} is already {run['status']}")
+    return _out(_get(svc, run_id))

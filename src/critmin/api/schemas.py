@@ -1,0 +1,145 @@
+"""Request (input) and response (output) models of the API, kept apart on purpose."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Yaml = Field(min_length=1, max_length=1_000_000, description="the document as YAML text")
+
+
+class In(BaseModel):
+    """Inputs reject unknown fields: a misspelt field must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+
+class DocIn(In):
+    """A scenario or plan to save."""
+
+    name: str = Field(min_length=1, max_length=200)
+    yaml: str = Yaml
+
+
+class ValidateIn(In):
+    """YAML text to check without saving it."""
+
+    yaml: str = Field(max_length=1_000_000)
+
+
+class RunIn(In):
+    """A simulation run: a saved scenario or YAML text, and the sample count."""
+
+    scenario_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    samples: int = Field(default=1000, ge=1, le=200_000)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+    @model_validator(mode="after")
+    def _one_scenario(self) -> RunIn:
+        if (self.scenario_id is None) == (self.scenario_yaml is None):
+            raise ValueError("give exactly one of scenario_id or scenario_yaml")
+        return self
+
+
+class EvaluateIn(In):
+    """A plan evaluated against a scenario (each saved or given as YAML text)."""
+
+    plan_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    plan_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    scenario_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    samples: int = Field(default=500, ge=1, le=2000)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+    @model_validator(mode="after")
+    def _one_each(self) -> EvaluateIn:
+        if (self.plan_id is None) == (self.plan_yaml is None):
+            raise ValueError("give exactly one of plan_id or plan_yaml")
+        if (self.scenario_id is None) == (self.scenario_yaml is None):
+            raise ValueError("give exactly one of scenario_id or scenario_yaml")
+        return self
+
+
+class OptimizeIn(In):
+    """A budget to allocate across levers (the standard scenario unless one is given)."""
+
+    budget: float = Field(ge=0, le=1e13, allow_inf_nan=False, description="USD")
+    samples: int = Field(default=200, ge=1, le=500)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    compare_plan_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+
+
+# -- outputs ---------------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    data_version: str
+
+
+class DocCreated(BaseModel):
+    id: str
+    name: str
+    created: str
+
+
+class DocSummary(BaseModel):
+    id: str
+    name: str
+    created: str
+    updated: str | None = None
+
+
+class Doc(DocSummary):
+    yaml: str
+
+
+class ProblemOut(BaseModel):
+    line: int | None
+    field: str | None
+    expected: str
+    got: str
+    message: str
+
+
+class Validation(BaseModel):
+    valid: bool
+    problems: list[ProblemOut]
+    name: str | None = None
+    minerals_touched: list[str] = []
+
+
+class RunAccepted(BaseModel):
+    id: str
+    status: str
+
+
+class Run(BaseModel):
+    id: str
+    kind: str
+    status: str
+    progress: float
+    params: dict[str, Any]
+    seed: int | None
+    samples: int | None
+    data_version: str | None
+    created: str
+    started: str | None
+    finished: str | None
+    elapsed_s: float | None
+    error: str | None
+    files: list[str] = []
+
+
+class Message(BaseModel):
+    detail: str
+
+
+Rows = list[dict[str, Any]]
