@@ -58,8 +58,19 @@ def parse_scenario(text: str, *, deep: bool = True, file: str = "scenario") -> S
         from critmin.data.dataset import load
         from critmin.sim.inputs import prepare
 
-        prepare(sc, load(), file)
+        try:
+            prepare(sc, load(), file)
+        except DataError as e:
+            # The data-level problems name fields like "events.0.stage": give them lines too.
+            raise DataError([_with_line(p, lines) for p in e.problems]) from e
     return sc
+
+
+def _with_line(p: Problem, lines: Lines) -> Problem:
+    if p.row is not None or not p.field:
+        return p
+    parts = tuple(int(x) if x.isdigit() else x for x in str(p.field).split("."))
+    return Problem(p.file, line_of(lines, parts), p.field, p.expected, p.got)
 
 
 def parse_plan(text: str, *, file: str = "plan") -> Plan:
