@@ -141,3 +141,15 @@ def test_a_browser_opening_the_brief_requests_nothing_and_draws_every_chart(brie
     assert figures >= 12 and drawn >= figures
     # Producing countries and the land are drawn from the embedded geometry.
     assert shapes > 5 and land >= 1
+
+
+def test_brief_with_a_sourcing_section(tmp_path: Path) -> None:
+    from tests.sourcing.test_templates import clean_cmrt, emrt
+
+    files = [clean_cmrt(tmp_path), emrt(tmp_path)]
+    drc = [p for p in packaged_scenarios() if "cobalt" in p.name]
+    b = build(tmp_path / "b", samples=100, plan_samples=20, scenarios=drc, sourcing=files)
+    page = b.html.read_text("utf-8")
+    assert '<section id="sourcing">' in page
+    exp = pd.read_csv(tmp_path / "b" / "tables" / "sourcing_exposure.csv")
+    assert len(exp) >= 2 and "tin" in set(exp["metal"])

@@ -65,6 +65,10 @@ def brief(
     pdf: Annotated[bool, typer.Option("--pdf", help="also print brief.pdf (needs Chromium)")] = (
         False
     ),
+    sourcing: Annotated[
+        list[Path] | None,
+        typer.Option(help="suppliers' CMRT/EMRT workbooks: adds a sourcing section; repeatable"),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """critmin's main job: a self-contained HTML brief (and PDF) with charts, maps and tables."""
@@ -77,7 +81,7 @@ def brief(
                       console=err, transient=True) as bar:  # fmt: skip
             task = bar.add_task("starting", total=None)
             result = build(out, scenarios=scenario, plan=plan, budget=budget, samples=samples,
-                           plan_samples=plan_samples, pdf=pdf,
+                           plan_samples=plan_samples, pdf=pdf, sourcing=sourcing,
                            progress=lambda s: bar.update(task, description=s))  # fmt: skip
     except DataError as e:
         _fail(e)
@@ -788,6 +792,206 @@ def serve(
         raise typer.Exit(2)
     os.environ.setdefault("CRITMIN_HOST", host)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+sourcing_app = typer.Typer(help="Responsible sourcing: supplier CMRT/EMRT smelter reports.",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(sourcing_app, name="sourcing")
+
+FilesArg = Annotated[list[Path], typer.Argument(help="supplier CMRT/EMRT workbooks (.xlsx)")]
+ConformantOpt = Annotated[
+    Path | None, typer.Option("--conformant", help="CSV smelter_id, metal, status")
+]
+ConcernOpt = Annotated[
+    Path | None, typer.Option("--concern", help="CSV smelter_id or name, country, reason")
+]
+CoveredOpt = Annotated[
+    Path | None, typer.Option("--covered", help="CSV iso3, name, source (default: Dodd-Frank)")
+]
+
+
+def _sourcing_import(files: list[Path]) -> pd.DataFrame:
+    from critmin.sourcing.templates import import_files
+
+    smelters, warnings = import_files(files)
+    for w in warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    return smelters
+
+
+@sourcing_app.command("import")
+def sourcing_import(
+    files: FilesArg,
+    out: Annotated[Path | None, typer.Option("--out", help="write the smelter rows as CSV")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Read supplier CMRT/EMRT templates into one table of smelter rows."""
+    try:
+        smelters = _sourcing_import(files)
+    except DataError as e:
+        _fail(e)
+        return
+    if out is not None:
+        smelters.to_csv(out, index=False)
+    cols = ["supplier", "template", "metal", "smelter_id", "smelter_name", "country",
+            "mine_country", "flag"]  # fmt: skip
+    render(smelters[cols] if fmt is Format.table else smelters, fmt, title="Smelters reported")
+
+
+@sourcing_app.command("exposure")
+def sourcing_exposure(
+    files: FilesArg,
+    metal: Annotated[str | None, typer.Option("--metal", help="one metal only")] = None,
+    conformant: ConformantOpt = None,
+    concern: ConcernOpt = None,
+    covered: CoveredOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Per metal: distinct smelters, their countries and the shares raising flags."""
+    from critmin.sourcing.exposure import exposure
+    from critmin.sourcing.registry import load_concern, load_conformant, load_covered
+
+    try:
+        smelters = _sourcing_import(files)
+        df = exposure(smelters, conformant=load_conformant(conformant) if conformant else None,
+                      concern=load_concern(concern) if concern else None,
+                      covered=load_covered(covered), metal=metal)  # fmt: skip
+    except DataError as e:
+        _fail(e)
+        return
+    render(df, fmt, title="Smelter exposure by metal")
+
+
+@sourcing_app.command("report")
+def sourcing_report(
+    files: FilesArg,
+    conformant: ConformantOpt = None,
+    concern: ConcernOpt = None,
+    covered: CoveredOpt = None,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="scenario YAML: smelters its events hit")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Due diligence per supplier and metal: red flags, and the smelters a scenario touches."""
+    from critmin.sourcing.exposure import due_diligence, touched_by
+    from critmin.sourcing.registry import load_concern, load_conformant, load_covered
+
+    try:
+        smelters = _sourcing_import(files)
+        dd = due_diligence(smelters, conformant=load_conformant(conformant) if conformant
+                           else None, concern=load_concern(concern) if concern else None,
+                           covered=load_covered(covered))  # fmt: skip
+        touched = touched_by(smelters, scenario) if scenario is not None else None
+    except DataError as e:
+        _fail(e)
+        return
+    render(dd, fmt, title="Due diligence: red flags by supplier and metal")
+    if touched is not None:
+        cols = ["supplier", "metal", "smelter_id", "smelter_name", "country", "events"]
+        render(touched[cols], fmt, title=f"Smelters touched by {scenario}")
+
+
+# --- trace: the chain of custody (critmin.sourcing.ledger) ---------------------------------
+trace_app = typer.Typer(help="Chain of custody: append lot records, show provenance, verify.",
+                        no_args_is_help=True)  # fmt: skip
+app.add_typer(trace_app, name="trace")
+TraceDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="ledger in critmin.db (default: $CRITMIN_DATA_DIR or ~/.critmin)"
+    ),
+]
+
+
+def _trace_dir(data_dir: Path | None) -> Path:
+    from critmin.api.settings import default_data_dir
+
+    return data_dir if data_dir is not None else default_data_dir()
+
+
+_TRACE_COLUMNS = ["seq", "kind", "lots", "site", "created", "hash"]
+
+
+@trace_app.command("add")
+def trace_add(
+    path: Annotated[Path, typer.Argument(help="a YAML or JSON file: one record or a list")],
+    data_dir: TraceDirOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Append one record (or a list, all or nothing) to the ledger; print the entries."""
+    import yaml
+
+    from critmin.data.errors import fail
+    from critmin.sourcing.ledger import Ledger
+
+    try:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as e:
+            raise fail(str(path), None, None, "a readable YAML or JSON file", e) from None
+        recs = doc if isinstance(doc, list) else [doc]
+        if not recs or not all(isinstance(r, dict) for r in recs):
+            raise fail(str(path), None, None, "a record (mapping) or a list of records", doc)
+        led = Ledger(_trace_dir(data_dir))
+        try:
+            entries = led.append_many(recs)
+        finally:
+            led.close()
+    except DataError as e:
+        _fail(e)
+    df = pd.DataFrame([e.row() for e in entries], columns=_TRACE_COLUMNS)
+    render(df, fmt, title=f"Appended to the ledger in {led.path}")
+
+
+@trace_app.command("show")
+def trace_show(
+    lot: Annotated[str | None, typer.Argument(help="a lot id: show its provenance")] = None,
+    data_dir: TraceDirOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The ledger, or one lot's provenance back to the mines with its documents."""
+    from critmin.sourcing.ledger import Ledger
+
+    led = Ledger(_trace_dir(data_dir))
+    try:
+        if lot is None:
+            df = pd.DataFrame([e.row() for e in led.entries()], columns=_TRACE_COLUMNS)
+            render(df, fmt, title=f"Chain-of-custody ledger in {led.path}")
+            return
+        rows = led.lot(lot)
+    except DataError as e:
+        _fail(e)
+    finally:
+        led.close()
+    df = pd.DataFrame(rows)
+    df["inputs"] = [", ".join(f"{i['lot']}:{i['kg']}" for i in v) for v in df["inputs"]]
+    df["documents"] = [", ".join(f"{d['name']}:{d['sha256'][:12]}" for d in v)
+                       for v in df["documents"]]  # fmt: skip
+    df = df.drop(columns=["events", "hash"] if fmt is Format.table else ["events"])
+    render(df, fmt, title=f"Provenance of lot {lot}")
+
+
+@trace_app.command("verify")
+def trace_verify(data_dir: TraceDirOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Recompute the hash chain: exit 0 and 'intact', or exit 1 listing the problems."""
+    from critmin.sourcing.ledger import Ledger
+
+    led = Ledger(_trace_dir(data_dir))
+    try:
+        problems = led.verify()
+        n = len(led.entries())
+    finally:
+        led.close()
+    if not problems:
+        if fmt is Format.table:
+            typer.echo(f"intact ({n} entries)")
+        else:
+            render(pd.DataFrame(columns=["seq", "kind", "detail"]), fmt)
+        return
+    df = pd.DataFrame([{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in problems])
+    render(df, fmt, title="Ledger problems: the chain has been tampered with")
+    raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

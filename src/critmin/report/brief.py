@@ -115,6 +115,7 @@ def build(
     samples: int = 10_000,
     plan_samples: int = 200,
     pdf: bool = False,
+    sourcing: list[Path] | None = None,
     progress: Progress | None = None,
 ) -> Brief:
     """Build the brief into the folder ``out`` (created; files replaced atomically).
@@ -148,8 +149,10 @@ def build(
         _demand(ds, tables, say),
         _disruptions(ds, tables, _scenarios(scenarios), samples, say),
         _plans(ds, tables, plan, budget, plan_samples, say),
-        _notes(ds, tables),
     ]
+    if sourcing:
+        sections.append(_sourcing(tables, sourcing, _scenarios(scenarios), say))
+    sections.append(_notes(ds, tables))
     say("writing the files")
     out.mkdir(parents=True, exist_ok=True)
     page = _page(sections, ds)
@@ -493,6 +496,36 @@ def _plans(
         "Both plans, scored by the LP and by the simulator (billion USD over 2026–2040)",
         src,
     )
+    return sec
+
+
+def _sourcing(tables: dict[str, pd.DataFrame], files: list[Path], scenarios: list[Path],
+              say: Progress) -> Section:  # fmt: skip
+    """A company's own exposure from its suppliers' CMRT/EMRT reports (optional section)."""
+    from critmin.sourcing.exposure import due_diligence, exposure, touched_by
+    from critmin.sourcing.templates import import_files
+
+    say("responsible sourcing")
+    smelters, warnings = import_files(files)
+    exp = exposure(smelters)
+    dd = due_diligence(smelters)
+    tables["sourcing_exposure"] = exp
+    tables["sourcing_due_diligence"] = dd
+    sec = Section("sourcing", "Responsible sourcing: the company's smelters")
+    sec.text(f"From {len(files)} supplier report(s) (RMI CMRT/EMRT): {len(smelters)} smelter rows. "
+             "Shares are of reported smelters by country; covered countries are the DRC and its "
+             "neighbours (Dodd-Frank §1502); conformance needs a list of audited smelters "
+             "(critmin sourcing exposure --conformant).")  # fmt: skip
+    src = "suppliers' CMRT/EMRT workbooks; critmin.sourcing"
+    sec.table(exp, "Exposure per metal", src)
+    sec.table(dd, "Due diligence per supplier and metal (red flags)", src)
+    for p in scenarios:
+        hit = touched_by(smelters, p)
+        if len(hit):
+            tables[f"sourcing_touched_{p.stem}"] = hit
+            sec.table(hit, f"Smelters the scenario '{p.stem}' touches", src)
+    for w in warnings[:20]:
+        sec.text(f"Warning: {w}")
     return sec
 
 

@@ -1,0 +1,1 @@
+"""Responsible sourcing: supplier smelter reports, exposure and chain of custody."""
