@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import critmin
 from critmin.api.deps import Services
 from critmin.api.parsing import BodyDataError, problem_detail
-from critmin.api.routers import demand, health, minerals, plans, risk, runs, scenarios, trace
+from critmin.api.routers import (
+    demand,
+    health,
+    minerals,
+    plans,
+    risk,
+    runs,
+    scenarios,
+    sourcing,
+    trace,
+)
 from critmin.api.settings import Settings
 from critmin.api.worker import RunManager
 from critmin.data.errors import DataError
@@ -157,7 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Critical-mineral supply-chain security for AI hardware.",
         lifespan=lifespan,
     )
-    for r in (health, minerals, risk, demand, scenarios, plans, runs, trace):
+    for r in (health, minerals, risk, demand, scenarios, plans, runs, trace, sourcing):
         app.include_router(r.router, prefix="/api")
 
     @app.exception_handler(BodyDataError)
