@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -810,6 +810,19 @@ CoveredOpt = Annotated[
 ]
 
 
+def _sourcing_lists(
+    conformant: Path | None, concern: Path | None, covered: Path | None
+) -> dict[str, Any]:
+    """The optional audited and concern lists and the covered countries, as keyword args."""
+    from critmin.sourcing.registry import load_concern, load_conformant, load_covered
+
+    return {
+        "conformant": load_conformant(conformant) if conformant else None,
+        "concern": load_concern(concern) if concern else None,
+        "covered": load_covered(covered),
+    }
+
+
 def _sourcing_import(files: list[Path]) -> pd.DataFrame:
     from critmin.sourcing.templates import import_files
 
@@ -849,13 +862,10 @@ def sourcing_exposure(
 ) -> None:
     """Per metal: distinct smelters, their countries and the shares raising flags."""
     from critmin.sourcing.exposure import exposure
-    from critmin.sourcing.registry import load_concern, load_conformant, load_covered
 
     try:
         smelters = _sourcing_import(files)
-        df = exposure(smelters, conformant=load_conformant(conformant) if conformant else None,
-                      concern=load_concern(concern) if concern else None,
-                      covered=load_covered(covered), metal=metal)  # fmt: skip
+        df = exposure(smelters, **_sourcing_lists(conformant, concern, covered), metal=metal)
     except DataError as e:
         _fail(e)
         return
@@ -875,13 +885,10 @@ def sourcing_report(
 ) -> None:
     """Due diligence per supplier and metal: red flags, and the smelters a scenario touches."""
     from critmin.sourcing.exposure import due_diligence, touched_by
-    from critmin.sourcing.registry import load_concern, load_conformant, load_covered
 
     try:
         smelters = _sourcing_import(files)
-        dd = due_diligence(smelters, conformant=load_conformant(conformant) if conformant
-                           else None, concern=load_concern(concern) if concern else None,
-                           covered=load_covered(covered))  # fmt: skip
+        dd = due_diligence(smelters, **_sourcing_lists(conformant, concern, covered))
         touched = touched_by(smelters, scenario) if scenario is not None else None
     except DataError as e:
         _fail(e)

@@ -167,6 +167,19 @@ def item_effects(
     return out
 
 
+def _no_data(base: dict[str, Any], zero: np.ndarray, note: str) -> ItemEffect:
+    """An item the data cannot evaluate: no effect, and the reason."""
+    return ItemEffect(
+        **base,
+        quantity_t=0.0,
+        online=None,
+        dedicated=zero,
+        availability=1.0,
+        status="insufficient data",
+        note=note,
+    )
+
+
 def _effect(
     i: int, it: PlanItem, m: str, usd: float, qty: float | None, mi: MarketInputs, ds: Dataset
 ) -> ItemEffect:
@@ -174,30 +187,17 @@ def _effect(
     zero = np.zeros(T)
     base: dict[str, Any] = dict(item=i, lever=it.lever, mineral=m, country=it.country, usd=usd)
     if m not in mi.minerals:
-        return ItemEffect(
-            **base,
-            quantity_t=0.0,
-            online=None,
-            dedicated=zero,
-            availability=1.0,
-            status="insufficient data",
-            note=f"{m} has no production data: not simulated",
-        )
+        return _no_data(base, zero, f"{m} has no production data: not simulated")
     if it.lever in ("mine", "refine", "partner_investment", "recycling"):
         stage = "recycle" if it.lever == "recycling" else _stage(it, m)
         lever = "recycle" if it.lever == "recycling" else ("mine" if stage == "mine" else "refine")
         cost = capex(m, stage, lever)
         if qty is None and cost is None:
-            return ItemEffect(
-                **base,
-                quantity_t=0.0,
-                online=None,
-                dedicated=zero,
-                availability=1.0,
-                status="insufficient data",
-                note=f"no sourced capital cost for {lever} of {m} at the {stage} "
-                "stage: give quantity_t to evaluate it",
+            why = (
+                f"no sourced capital cost for {lever} of {m} at the {stage} stage: "
+                "give quantity_t to evaluate it"
             )
+            return _no_data(base, zero, why)
         cap = qty if qty is not None else usd / cost[0]  # type: ignore[index]
         country = it.country or "USA"
         permit, build, up, notes = lead_years(
@@ -223,15 +223,7 @@ def _effect(
     if it.lever == "stockpile":
         price = _price(m)
         if qty is None and price is None:
-            return ItemEffect(
-                **base,
-                quantity_t=0.0,
-                online=None,
-                dedicated=zero,
-                availability=1.0,
-                status="insufficient data",
-                note=f"no USGS price for {m}: give quantity_t",
-            )
+            return _no_data(base, zero, f"no USGS price for {m}: give quantity_t")
         tonnes = qty if qty is not None else usd / price[0]  # type: ignore[index]
         note = f"{tonnes:,.0f} t at {price[0]:,.0f} USD/t" if price else "quantity given"
         return ItemEffect(
