@@ -31,8 +31,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from critmin.data.errors import DataError
-from critmin.data.yamlfile import read_yaml, validate_model
+from critmin.data.errors import DataError, Problem
+from critmin.data.yamlfile import Lines, parse_yaml, read_yaml, validate_model
 from critmin.sim.scenario import Fraction, Strict, _country, _minerals
 
 LEVERS = (
@@ -143,8 +143,23 @@ def load_plan(path: str | Path) -> Plan:
     """
     path = Path(path)
     data, lines = read_yaml(path)
-    if not isinstance(data, dict):
-        from critmin.data.errors import Problem
+    return _plan(data, lines, str(path))
 
-        raise DataError([Problem(str(path), 1, "(document)", "a mapping", type(data).__name__)])
-    return validate_model(Plan, data, str(path), lines)
+
+def plan_from_text(text: str, file: str = "plan") -> Plan:
+    """Validate a plan given as YAML text, as :func:`load_plan` validates a file.
+
+    Examples
+    --------
+    >>> plan_from_text("name: t\\nitems:\\n  - {lever: stockpile, minerals: gallium, "
+    ...     "usd: 5.0e6, start: 2026}\\n").total_usd
+    5000000.0
+    """
+    data, lines = parse_yaml(text, file)
+    return _plan(data, lines, file)
+
+
+def _plan(data: object, lines: Lines, file: str) -> Plan:
+    if not isinstance(data, dict):
+        raise DataError([Problem(file, 1, "(document)", "a mapping", type(data).__name__)])
+    return validate_model(Plan, data, file, lines)

@@ -43,7 +43,7 @@ from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.countries import known_iso3
 from critmin.data.errors import DataError, Problem
 from critmin.data.regions import builtin_regions
-from critmin.data.yamlfile import line_of, read_yaml, validate_model
+from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml, validate_model
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -496,13 +496,34 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     p = Path(path)
     data, lines = read_yaml(p)
+    return _scenario(data, lines, str(p))
+
+
+def scenario_from_text(text: str, file: str = "scenario") -> Scenario:
+    """Validate a scenario given as YAML text, as :func:`load_scenario` validates a file.
+
+    Examples
+    --------
+    >>> scenario_from_text("name: t\\nhorizon: {start: 2025, end: 2027}\\n").name
+    't'
+    >>> scenario_from_text("name: t\\nhorizon: {start: 2025, end: 2027}\\nsampels: 3\\n")
+    Traceback (most recent call last):
+    ...
+    critmin.data.errors.DataError: scenario, row 3, field 'sampels': ...
+    """
+    data, lines = parse_yaml(text, file)
+    return _scenario(data, lines, file)
+
+
+def _scenario(data: object, lines: Lines, file: str) -> Scenario:
     if not isinstance(data, dict):
-        raise DataError([Problem(str(p), 1, None, "a YAML mapping with name, horizon, events")])
-    scenario = validate_model(Scenario, data, str(p), lines)
+        raise DataError([Problem(file, 1, None, "a YAML mapping with name, horizon, events",
+                                 type(data).__name__)])  # fmt: skip
+    scenario = validate_model(Scenario, data, file, lines)
     bad = contradictions(scenario)
     if bad:
         raise DataError(
-            [Problem(str(p), line_of(lines, ("events", i, field)), f"events.{i}.{field}",
+            [Problem(file, line_of(lines, ("events", i, field)), f"events.{i}.{field}",
                      "events that do not contradict each other", why)
              for i, field, why in bad]
         )  # fmt: skip
