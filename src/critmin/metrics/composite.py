@@ -105,22 +105,10 @@ def _governance(ds: Dataset, rows: pd.DataFrame, indicator: str) -> tuple[float,
 
 
 def _nir_fraction(ds: Dataset, mineral: str) -> float:
-    nir = ds.import_reliance[ds.import_reliance["mineral"] == mineral]
-    nir = nir.sort_values(["year", "edition"], ascending=False)
-    if nir.empty:
-        sal = ds.salient
-        nir = sal[(sal["mineral"] == mineral) & (sal["category"] == "net_import_reliance")
-                  & (sal["status"] != "missing")].sort_values(["year", "edition"],
-                                                             ascending=False)  # fmt: skip
-    if nir.empty:
-        return math.nan
-    r = nir.iloc[0]
-    if r["status"] == "net_exporter":
-        return 0.0
-    if r["status"] == "bound":
-        v = r["low"] if not math.isnan(r["low"]) and r["low"] > 0 else r["high"]
-        return float(v) / 100.0
-    return float(r["value"]) / 100.0 if not math.isnan(r["value"]) else math.nan
+    from critmin.metrics.import_reliance import us_import_reliance
+
+    v = us_import_reliance(ds, mineral).value
+    return math.nan if v is None else v
 
 
 def composite(ds: Dataset, options: CompositeOptions | None = None) -> pd.DataFrame:

@@ -41,37 +41,17 @@ def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
 
 
 def latest_import_reliance(ds: Dataset, mineral: str) -> dict[str, object]:
-    """Newest US net import reliance of a mineral (value or bound, year, source).
+    """Newest US net import reliance of a mineral (value in percent or bound, year, source).
 
-    The trend table (USGS Fig. 2, import-reliant commodities only) comes first; the
-    salient-statistics series fills in commodities it omits, such as net exporters.
+    The same reading as every method's (:func:`critmin.metrics.import_reliance.us_import_reliance`).
     """
-    nir = ds.import_reliance
-    rows = nir[nir["mineral"] == mineral].sort_values(["year", "edition"], ascending=False)
-    if rows.empty:
-        sal = ds.salient
-        rows = sal[
-            (sal["mineral"] == mineral)
-            & (sal["category"] == "net_import_reliance")
-            & (sal["status"] != "missing")
-        ].sort_values(["year", "edition", "variable"], ascending=[False, False, True])
-    if rows.empty:
+    from critmin.metrics.import_reliance import us_import_reliance
+
+    ir = us_import_reliance(ds, mineral)
+    if ir.year is None:
         return {"value": None, "text": "insufficient data", "year": None, "source": None}
-    r = rows.iloc[0]
-    if r["status"] == "bound":
-        text = f">{r['low']:g}" if math.isnan(r["high"]) else f"<{r['high']:g}"
-    elif r["status"] == "net_exporter":
-        text = "net exporter"
-    elif math.isnan(r["value"]):
-        text = str(r["status"])
-    else:
-        text = f"{r['value']:g}"
-    return {
-        "value": None if math.isnan(r["value"]) else float(r["value"]),
-        "text": text,
-        "year": int(r["year"]),
-        "source": str(r["source"]),
-    }
+    value = None if ir.value is None or ir.bound else round(100.0 * ir.value, 10)
+    return {"value": value, "text": ir.text, "year": ir.year, "source": ir.source}
 
 
 def overview(ds: Dataset) -> pd.DataFrame:

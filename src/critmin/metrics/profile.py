@@ -14,7 +14,7 @@ import pandas as pd
 from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
-from critmin.metrics.concentration import hhi_fraction, shares
+from critmin.metrics.concentration import shares, stage_concentration
 from critmin.metrics.restrictions import status_on
 
 Row = dict[str, Any]
@@ -47,8 +47,11 @@ def _supply_rows(ds: Dataset, mid: str, top: int) -> list[Row]:
             out.append({"section": f"{stage} production", "item": item, "year": year,
                         "value": r["value"], "unit": unit, "status": r["status"],
                         "source": src})  # fmt: skip
-        out.append({"section": f"{stage} production", "item": "HHI (0-1) of listed entities",
-                    "year": year, "value": round(hhi_fraction(s["share"]), 4), "unit": "",
+        # The same HHI as `critmin risk --method hhi`: countries only, "Other countries"
+        # taken as fragmented (metrics.concentration.stage_concentration).
+        hhi = stage_concentration(rows)["hhi"]
+        out.append({"section": f"{stage} production", "item": "HHI (0-1) of countries",
+                    "year": year, "value": hhi, "unit": "",
                     "status": "modelled", "source": f"critmin, from {src}"})  # fmt: skip
     res = ds.supply(mid, "mine", measure="reserves")
     if not res.empty:

@@ -182,7 +182,7 @@ def usgs_style_risk(
             wy_used = wgi_year_for(ds, years[used])
         rec["wgi_year"] = wy_used
 
-        ir = us_import_reliance(ds, m.id, years.get(used) if used else year, used)
+        ir = us_import_reliance(ds, m.id, year, used)
         rec["te"] = ir.value if ir.value is not None else float("nan")
         rec["te_text"], rec["te_year"] = ir.text, ir.year
         notes.append(ir.describe())
