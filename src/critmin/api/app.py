@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import critmin
+from critmin.analysis.errors import QueryError
 from critmin.api.deps import Services
 from critmin.api.parsing import BodyDataError, problem_detail
 from critmin.api.routers import (
@@ -175,6 +176,12 @@ def create_app(settings: Settings) -> FastAPI:
         detail = [problem_detail(p, exc.body_field) for p in exc.problems]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(QueryError)
+    async def _query_error(request: Request, exc: QueryError) -> JSONResponse:
+        # Unknown names and missing data are 404s; an option out of range is a 422.
+        code = 422 if exc.kind == "invalid" else 404
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=code)
+
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:
         detail = [problem_detail(p, "body") for p in exc.problems]
@@ -208,3 +215,9 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.auth_required:
         app.add_middleware(TokenAuth, token=settings.token)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment (``CRITMIN_*``): uvicorn's factory for
+    ``critmin serve``, which sets the bound host there itself."""
+    return create_app(Settings.from_env())

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
+from critmin.analysis.frames import records
 from critmin.data.errors import DataError
 from critmin.store import Store
 
@@ -36,14 +37,6 @@ def data_version() -> str:
     except FileNotFoundError:  # pragma: no cover - a broken install
         return "unknown"
     return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def records(df: Any) -> list[dict[str, Any]]:
-    """DataFrame rows as JSON-safe records (NaN, NA and infinities → null)."""
-    out: list[dict[str, Any]] = json.loads(
-        df.to_json(orient="records", date_format="iso", default_handler=str)
-    )
-    return out
 
 
 class RunManager:
@@ -117,13 +110,15 @@ class RunManager:
         return self.store.publish(run_id, name)
 
     def _simulate(self, run: dict[str, Any], ev: threading.Event) -> tuple[str, dict[str, str]]:
-        from critmin.api.parsing import parse_scenario
-        from critmin.data.dataset import load
-        from critmin.sim.runner import simulate
-        from critmin.sim.summary import by_year, summary
+        from critmin.analysis.scenarios import (
+            check_scenario,
+            run_simulation,
+            simulation_by_year,
+            simulation_summary,
+        )
 
         run_id = run["id"]
-        sc = parse_scenario(run["scenario_yaml"], deep=False)
+        sc = check_scenario(text=run["scenario_yaml"], deep=False)
         store = self.store
 
         def progress(done: int, total: int) -> None:
@@ -133,9 +128,9 @@ class RunManager:
             store.set_progress(run_id, 0.95 * done / max(total, 1))
 
         tmp = store.temp_path(run_id, "result.nc")
-        result = simulate(
-            sc, load(), samples=run["samples"], seed=run["seed"], keep="summary",
-            progress=progress, out=tmp,
+        result = run_simulation(
+            sc, samples=run["samples"], seed=run["seed"], keep="summary", progress=progress,
+            out=tmp,
         )  # fmt: skip
         if ev.is_set():
             raise CancelledError
@@ -144,8 +139,10 @@ class RunManager:
             "scenario": sc.name,
             "samples": int(result.sizes["sample"]),
             "seed": run["seed"],
-            "summary": _clean(records(summary(result))),
-            "by_year": _clean(records(by_year(result))),
+            "summary": _clean(records(simulation_summary(result, touched_only=False))),
+            # The minerals the scenario visibly moves (the CLI's and the brief's rule).
+            "touched": simulation_summary(result)["mineral"].tolist(),
+            "by_year": _clean(records(simulation_by_year(result, touched_only=False))),
         }
         result.close()
         files = {"result.nc": store.publish(run_id, "result.nc")}
@@ -153,26 +150,26 @@ class RunManager:
         return "result.nc", files
 
     def _evaluate(self, run: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        from critmin.api.parsing import parse_plan, parse_scenario
-        from critmin.policy.evaluate import evaluate
+        from critmin.analysis.plans import evaluate_plan
+        from critmin.analysis.scenarios import check_plan, check_scenario
 
         p = run["params"]
-        sc = parse_scenario(run["scenario_yaml"], deep=False)
-        plan = parse_plan(p["plan_yaml"])
-        ev = evaluate(plan, sc, samples=run["samples"], seed=run["seed"])
+        sc = check_scenario(text=run["scenario_yaml"], deep=False)
+        plan = check_plan(text=p["plan_yaml"])
+        ev = evaluate_plan(plan, sc, samples=run["samples"], seed=run["seed"])
         body = {"run": run["id"], "plan": plan.name, "scenario": sc.name,
                 "table": _clean(records(ev.table)), "items": _clean(records(ev.items))}  # fmt: skip
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 
     def _optimize(self, run: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        from critmin.api.parsing import parse_plan, parse_scenario
-        from critmin.policy.portfolio import optimise_and_compare
+        from critmin.analysis.plans import optimise_budget
+        from critmin.analysis.scenarios import check_plan, check_scenario
 
         p = run["params"]
-        sc = parse_scenario(run["scenario_yaml"], deep=False)
-        compare = parse_plan(p["compare_plan_yaml"]) if p.get("compare_plan_yaml") else None
-        res = optimise_and_compare(p["budget"], sc, samples=run["samples"], seed=run["seed"],
-                                   compare=compare)  # fmt: skip
+        sc = check_scenario(text=run["scenario_yaml"], deep=False)
+        compare = check_plan(text=p["compare_plan_yaml"]) if p.get("compare_plan_yaml") else None
+        res = optimise_budget(p["budget"], sc, samples=run["samples"], seed=run["seed"],
+                              compare=compare)  # fmt: skip
         body = {"run": run["id"], "budget": p["budget"], **_clean(res.as_json())}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 

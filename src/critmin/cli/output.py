@@ -7,7 +7,6 @@ JSON output is a list of objects, one per row, with the column names as keys; Na
 from __future__ import annotations
 
 import json
-import math
 import sys
 from enum import StrEnum
 from typing import Any
@@ -16,6 +15,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from critmin.analysis.frames import plain as _plain
+from critmin.analysis.frames import records
+
 
 class Format(StrEnum):
     """Output formats every command accepts."""
@@ -23,25 +25,6 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _plain(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-        if isinstance(v, float) and math.isnan(v):
-            return None
-    if v is pd.NA or v is pd.NaT:
-        return None
-    return v
-
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts (NaN and NA become None, numpy scalars become Python ones)."""
-    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
 
 
 def _cell(v: Any, col: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -67,6 +68,42 @@ class CompositeOptions:
             raise ValueError("stage must be mine, refine or bottleneck")
         if self.wgi_indicator not in ("pv", "mean6"):
             raise ValueError("wgi_indicator must be pv or mean6")
+
+
+def parse_weights(weights: str | Mapping[str, float]) -> dict[str, float]:
+    """Component weights from ``"concentration=2,china=1"`` or a mapping; components not
+    named keep their default weight 1.
+
+    Raises
+    ------
+    ValueError
+        A part that is not ``name=number``, an unknown component, a negative or non-finite
+        weight.
+
+    Examples
+    --------
+    >>> parse_weights("concentration=2, china=0")["concentration"], parse_weights({})["china"]
+    (2.0, 1.0)
+    """
+    out = dict.fromkeys(COMPONENTS, 1.0)
+    given: dict[str, float] = {}
+    if isinstance(weights, str):
+        for part in filter(None, (p.strip() for p in weights.split(","))):
+            name, _, value = part.partition("=")
+            try:
+                given[name.strip()] = float(value)
+            except ValueError as e:
+                raise ValueError(f"weights take name=number pairs, not {part!r}") from e
+    else:
+        given = {str(k): float(v) for k, v in weights.items()}
+    unknown = sorted(set(given) - set(COMPONENTS))
+    if unknown:
+        raise ValueError(f"unknown components {unknown}; known: {', '.join(COMPONENTS)}")
+    bad = [k for k, v in given.items() if not math.isfinite(v) or v < 0]
+    if bad:
+        raise ValueError(f"weights must be finite and non-negative: {', '.join(bad)}")
+    out.update(given)
+    return out
 
 
 def weighted_score(components: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
@@ -168,4 +205,11 @@ def top(df: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     return df.nsmallest(n, "rank")
 
 
-__all__ = ["COMPONENTS", "CompositeOptions", "composite", "top", "weighted_score"]
+__all__ = [
+    "COMPONENTS",
+    "CompositeOptions",
+    "composite",
+    "parse_weights",
+    "top",
+    "weighted_score",
+]

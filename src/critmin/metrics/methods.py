@@ -11,27 +11,6 @@ from critmin.data.dataset import Dataset
 
 METHODS = ("hhi", "geopolrisk", "eu", "usgs", "composite")
 
-#: The columns a terminal table shows per method (JSON and CSV carry every column).
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "hhi": ["mineral", "stage", "year", "source", "hhi", "hhi_points", "top1", "top1_share",
-            "top3_share", "china_share", "notes"],
-    "composite": ["mineral", "rank", "score", "concentration", "governance", "china",
-                  "import_reliance", "restrictions", "ai_components", "stage", "missing"],
-    "ranges": ["mineral", "rank", "score", "score_low", "score_high", "rank_best",
-               "rank_worst", "n_alternatives"],
-    "method_ranges": ["mineral", "score", "score_low", "score_high", "n_alternatives"],
-    "eu": ["mineral", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "critical", "ir_text"],
-    "usgs": ["mineral", "dp", "te", "ev", "score", "stage_used"],
-    "geopolrisk": ["mineral", "importer", "year", "hhi", "import_risk", "score", "price", "cf",
-                   "notes"],
-}  # fmt: skip
-
-
-def table_view(df: pd.DataFrame, method: str) -> pd.DataFrame:
-    """The columns of ``df`` worth a terminal's width for ``method``."""
-    cols = [c for c in TABLE_COLUMNS.get(method, list(df.columns)) if c in df.columns]
-    return df[cols]
-
 
 def _stage_view(table: pd.DataFrame, stage: str) -> pd.DataFrame:
     from critmin.metrics.concentration import bottleneck

@@ -82,9 +82,10 @@ def prices() -> dict[str, float]:
 
 
 def at_risk(result: xr.Dataset) -> float:
-    """Expected AI hardware output at risk: mean over samples of 1 − the worst component's
-    worst year."""
-    return float((1.0 - result["ai_output_min"].min("component")).mean())
+    """Expected AI hardware output at risk (:func:`critmin.sim.summary.ai_output_at_risk`)."""
+    from critmin.sim.summary import ai_output_at_risk
+
+    return ai_output_at_risk(result)
 
 
 def evaluate(

@@ -146,6 +146,24 @@ def load_plan(path: str | Path) -> Plan:
     return _plan(data, lines, str(path))
 
 
+#: The example plan shipped with critmin (a copy for users to read is in ``examples/``).
+EXAMPLE_PLAN = "plan-partners-11.6bn.yaml"
+
+
+def example_plan_path() -> Path:
+    """The shipped example plan: $11.6 billion across partner and domestic levers.
+
+    Examples
+    --------
+    >>> load_plan(example_plan_path()).total_usd
+    11600000000.0
+    """
+    from importlib import resources
+
+    # Installed from a wheel the package is a plain folder, so the resource is a real file.
+    return Path(str(resources.files("critmin.policy") / "plans" / EXAMPLE_PLAN))
+
+
 def plan_from_text(text: str, file: str = "plan") -> Plan:
     """Validate a plan given as YAML text, as :func:`load_plan` validates a file.
 

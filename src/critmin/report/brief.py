@@ -35,9 +35,10 @@ from critmin.report import charts
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 ASSETS = Path(__file__).with_name("assets")
-EXAMPLE_PLAN = Path(__file__).resolve().parents[3] / "examples" / "plan-partners-11.6bn.yaml"
 
 Progress = Callable[[str], None]
+#: Samples of the brief's plan optimisation (the LP grows with samples × years × minerals).
+PLAN_SAMPLES = 200
 
 
 @dataclass
@@ -112,8 +113,8 @@ def build(
     scenarios: list[Path] | None = None,
     plan: Path | None = None,
     budget: float | None = None,
-    samples: int = 10_000,
-    plan_samples: int = 200,
+    samples: int | None = None,
+    plan_samples: int = PLAN_SAMPLES,
     pdf: bool = False,
     sourcing: list[Path] | None = None,
     progress: Progress | None = None,
@@ -333,37 +334,41 @@ def _demand(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Sect
 
 
 def _disruptions(
-    ds: Dataset, tables: dict[str, pd.DataFrame], paths: list[Path], samples: int, say: Progress
+    ds: Dataset,
+    tables: dict[str, pd.DataFrame],
+    paths: list[Path],
+    samples: int | None,
+    say: Progress,
 ) -> Section:
-    from critmin.sim.runner import simulate
+    from critmin.analysis.scenarios import run_simulation, simulation_by_year, simulation_summary
     from critmin.sim.scenario import load_scenario
-    from critmin.sim.summary import by_year, summary
+    from critmin.sim.summary import ai_output_at_risk
 
+    scenarios = [load_scenario(p) for p in paths]
+    counts = sorted({samples or sc.samples for sc in scenarios})
     sec = Section("disruptions", "5. Disruption scenarios")
     sec.text(
-        f"Each scenario runs {samples:,} Monte Carlo samples of the market model "
-        "(docs/model.md). Shortfall = share of the bloc's (OECD) demand left unmet; price "
-        "index = 1 at baseline. Bands span the 5th to 95th percentile."
+        f"Each scenario runs {' or '.join(f'{n:,}' for n in counts)} Monte Carlo samples of "
+        "the market model (docs/model.md). Shortfall = share of the bloc's (OECD) demand left "
+        "unmet; price index = 1 at baseline. Bands span the 5th to 95th percentile."
     )
     rows = []
-    for p in paths:
-        sc = load_scenario(p)
+    for p, sc in zip(paths, scenarios, strict=True):
         say(f"simulating: {sc.name}")
-        res = simulate(sc, ds, samples=samples, keep="summary")
-        summ = summary(res)
-        hit = summ[(summ.shortfall_mean > 0.001) | (summ.price_index_p95 > 1.01)]
+        res = run_simulation(sc, samples=samples, keep="summary", ds=ds)
+        n = int(res.sizes["sample"])
+        hit = simulation_summary(res)
         minerals = hit["mineral"].head(5).tolist()
-        yearly = by_year(res, minerals) if minerals else pd.DataFrame()
+        yearly = simulation_by_year(res, minerals) if minerals else pd.DataFrame()
         key = p.stem
         tables[f"scenario_{key}_summary"] = hit
         tables[f"scenario_{key}_by_year"] = yearly
-        at_risk = float((1.0 - res["ai_output_min"].min("component")).mean())
         rows.append(
             {
                 "scenario": sc.name,
                 "label": p.stem.replace("-", " "),
-                "samples": samples,
-                "ai_output_at_risk": at_risk,
+                "samples": n,
+                "ai_output_at_risk": ai_output_at_risk(res),
                 "worst_mineral": minerals[0] if minerals else None,
                 "worst_shortfall_mean": float(hit["shortfall_mean"].iloc[0]) if len(hit) else 0.0,
             }
@@ -435,19 +440,14 @@ def _plans(
     samples: int,
     say: Progress,
 ) -> Section:
-    from critmin.policy.plan import load_plan
-    from critmin.policy.portfolio import optimise_and_compare
+    from critmin.analysis.plans import optimise_budget
+    from critmin.policy.plan import example_plan_path, load_plan
 
     sec = Section("plans", "6. Plans: the example plan against the optimised plan")
-    plan = plan or (EXAMPLE_PLAN if EXAMPLE_PLAN.exists() else None)
-    scenario = Path(__file__).resolve().parents[3] / "examples" / "standard-2026.yaml"
-    if plan is None or not scenario.exists():
-        sec.text("No plan file given and the example plan is not beside the package: skipped.")
-        return sec
-    p = load_plan(plan)
+    p = load_plan(plan or example_plan_path())
     money = budget if budget is not None else p.total_usd
     say(f"optimising {money / 1e9:,.1f} billion USD")
-    res = optimise_and_compare(money, scenario, samples=samples, compare=p)
+    res = optimise_budget(money, samples=samples, compare=p)
     alloc = res.allocation[res.allocation["usd"] >= 1.0][
         ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
     ]

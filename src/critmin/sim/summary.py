@@ -106,3 +106,32 @@ def by_year(result: xr.Dataset, minerals: list[str] | None = None) -> pd.DataFra
                            strict=True):  # fmt: skip
             out[f"{var}_{stat}"] = q.ravel()
     return out
+
+
+#: A mineral is touched by a result when the mean worst-year shortfall exceeds 0.1 % of the
+#: bloc's demand or the P95 worst-year price index exceeds 1.01: below that the movement is
+#: the noise of the market parameters' draws, not the scenario's doing.
+TOUCHED_SHORTFALL = 0.001
+TOUCHED_PRICE_INDEX = 1.01
+
+
+def touched(table: pd.DataFrame) -> pd.Series:
+    """Rows of a :func:`summary` table whose mineral the scenario visibly moves (a mask).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"mineral": ["a", "b", "c"], "shortfall_mean": [0.2, 0.0, 0.0],
+    ...     "price_index_p95": [3.0, 1.5, 1.0]})
+    >>> t.loc[touched(t), "mineral"].tolist()
+    ['a', 'b']
+    """
+    return (table["shortfall_mean"] > TOUCHED_SHORTFALL) | (
+        table["price_index_p95"] > TOUCHED_PRICE_INDEX
+    )
+
+
+def ai_output_at_risk(result: xr.Dataset) -> float:
+    """Expected AI hardware output at risk: the mean over samples of 1 − the worst
+    component's output in its worst year (AI output = the scarcest input of each component).
+    """
+    return float((1.0 - result["ai_output_min"].min("component")).mean())

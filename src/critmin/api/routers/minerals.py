@@ -1,55 +1,42 @@
-"""``/api/minerals``: the overview and supply by country."""
+"""``/api/minerals``: the overview and supply by country (the same tables as the CLI's)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from critmin.api.deps import overview_rows
+from critmin.analysis import minerals as uc
+from critmin.analysis.frames import records
 from critmin.api.schemas import Rows
-from critmin.api.worker import records
 
 router = APIRouter(tags=["minerals"])
 
 
 @router.get("/minerals", response_model=Rows)
-async def minerals() -> list[dict[str, Any]]:
+def minerals() -> list[dict[str, Any]]:
     """One overview row per mineral (top producers, import reliance, AI uses)."""
-    return overview_rows()
+    return records(uc.minerals_overview())
 
 
 @router.get("/minerals/{mineral}/supply", response_model=Rows)
-async def supply(
+def supply(
     mineral: Annotated[str, Path(max_length=64)],
     stage: Annotated[Literal["mine", "refine"], Query()] = "mine",
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    measure: Annotated[Literal["production", "capacity", "reserves"], Query()] = "production",
+    source: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[dict[str, Any]]:
-    """Producing countries of a mineral at a stage: value, unit, share of the world, source."""
-    from critmin.data.catalogue import MINERAL_IDS
-    from critmin.data.dataset import load
-
-    if mineral not in MINERAL_IDS:
-        raise HTTPException(404, f"unknown mineral {mineral!r}; known: {', '.join(MINERAL_IDS)}")
-    key = (mineral, stage, year)
-    if key not in _SUPPLY:
-        _SUPPLY[key] = _supply_rows(load(), mineral, stage, year)
-    return _SUPPLY[key]
+    """Producing countries of a mineral at a stage: value, unit, share, status, source — the
+    rows of ``critmin supply --format json`` (countries and "Other countries"; shares of their
+    sum, never of the reported world total)."""
+    return records(uc.supply_table(mineral, stage, year, measure=measure, source=source).rows)
 
 
-#: The embedded dataset does not change while the server runs: rows are computed once.
-_SUPPLY: dict[tuple[str, str, int | None], list[dict[str, Any]]] = {}
-
-
-def _supply_rows(ds: Any, mineral: str, stage: str, year: int | None) -> list[dict[str, Any]]:
-    df = ds.supply(mineral, stage, year)
-    cols = ["country", "entity", "value", "unit", "share", "source", "year"]
-    if df.empty:
-        return []
-    kind = df["entity_kind"].astype(str) if "entity_kind" in df else None
-    world = df.loc[kind == "world", "value"] if kind is not None else df.iloc[0:0]["value"]
-    total = float(world.iloc[0]) if len(world) and world.iloc[0] == world.iloc[0] else None
-    if not total:
-        total = float(df.loc[kind != "world", "value"].sum()) if kind is not None else None
-    df = df.assign(share=df["value"] / total if total else None)
-    return records(df[cols])
+@router.get("/minerals/{mineral}/profile", response_model=Rows)
+def profile(
+    mineral: Annotated[str, Path(max_length=64)],
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[dict[str, Any]]:
+    """Everything on one mineral, as ``critmin profile --format json``."""
+    return records(uc.mineral_profile(mineral, top))

@@ -45,12 +45,9 @@ def optimize(body: OptimizeIn, svc: Svc) -> RunAccepted:
     """Allocate a budget across levers in the background (a run of kind ``optimize``)."""
     text = body.scenario_yaml
     if text is None:
-        from critmin.cli.main import STANDARD_SCENARIO
+        from critmin.sim import library
 
-        if not STANDARD_SCENARIO.exists():
-            raise HTTPException(422, "scenario_yaml: required (the standard scenario file is "
-                                "not installed)")  # fmt: skip
-        text = STANDARD_SCENARIO.read_text("utf-8")
+        text = library.text(library.STANDARD)
     params: dict[str, object] = {"budget": body.budget}
     if body.compare_plan_yaml is not None:
         params["compare_plan_yaml"] = _plan_text(svc, None, body.compare_plan_yaml,

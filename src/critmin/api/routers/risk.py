@@ -1,4 +1,4 @@
-"""``/api/risk``: one row per mineral by a risk method."""
+"""``/api/risk``: one row per mineral by a risk method (as ``critmin risk``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from critmin.api.deps import risk_rows
+from critmin.analysis.frames import records
+from critmin.analysis.risk import supply_risk
 from critmin.api.schemas import Rows
 
 router = APIRouter(tags=["risk"])
@@ -17,6 +18,11 @@ def risk(
     method: Annotated[Literal["composite", "hhi", "geopolrisk", "eu", "usgs"], Query()] = (
         "composite"
     ),
+    importer: Annotated[str, Query(min_length=2, max_length=16)] = "USA",
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    stage: Annotated[Literal["mine", "refine", "bottleneck"], Query()] = "bottleneck",
+    weights: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[dict[str, Any]]:
     """Supply risk per mineral by ``method`` (see ``critmin risk --method``)."""
-    return risk_rows(method)[1]
+    t = supply_risk(method, importer=importer, year=year, stage=stage, weights=weights)
+    return records(t.frame)

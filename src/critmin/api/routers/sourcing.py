@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 
-from critmin.api.worker import records
+from critmin.analysis.frames import records
 from critmin.data.errors import DataError, Problem
 
 router = APIRouter(prefix="/sourcing", tags=["sourcing"])
@@ -23,14 +23,14 @@ MAX_FILES = 20
 
 
 @router.post("/exposure")
-async def exposure(
+def exposure(
     files: Annotated[list[UploadFile], File(description="CMRT 6.x / EMRT 2.x workbooks")],
     metal: Annotated[str | None, Form(max_length=32)] = None,
 ) -> dict[str, Any]:
     """Exposure per metal and red flags per supplier from the uploaded templates."""
-    from critmin.sourcing.exposure import due_diligence
-    from critmin.sourcing.exposure import exposure as exposure_table
-    from critmin.sourcing.templates import import_files
+    # A plain ``def``: FastAPI runs it in a worker thread, so parsing workbooks never blocks
+    # the event loop.
+    from critmin.analysis import sourcing as uc
 
     if not files or len(files) > MAX_FILES:
         raise DataError(
@@ -41,10 +41,10 @@ async def exposure(
         paths = []
         for i, f in enumerate(files):
             p = Path(tmp) / f"upload-{i}.xlsx"
-            p.write_bytes(await f.read())
+            p.write_bytes(f.file.read())
             paths.append(p)
         try:
-            smelters, warnings = import_files(paths)
+            reports = uc.read_smelter_reports(paths)
         except DataError as e:
             # Name the client's file, not the temporary one.
             rename = {str(p): n for p, n in zip(paths, names, strict=True)}
@@ -60,13 +60,14 @@ async def exposure(
                 for q in e.problems
             ]
             raise HTTPException(422, detail) from e
+    smelters, warnings = reports.smelters, reports.warnings
     for p, n in zip(paths, names, strict=True):
         warnings = [w.replace(str(p), n).replace(p.name, n) for w in warnings]
     if "file" in smelters.columns:
         smelters = smelters.assign(file=[_label(str(v), {}) for v in smelters["file"]])
     return {
-        "exposure": records(exposure_table(smelters, metal=metal)),
-        "due_diligence": records(due_diligence(smelters)),
+        "exposure": records(uc.sourcing_exposure(smelters, metal=metal)),
+        "due_diligence": records(uc.due_diligence(smelters)),
         "smelters": len(smelters),
         "warnings": warnings,
     }

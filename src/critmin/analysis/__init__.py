@@ -1,0 +1,58 @@
+"""The use-case layer: one function per question a user asks critmin.
+
+The CLI, the web service, the brief and the dashboard hold no domain logic: they call these
+functions and only format what comes back, so the same question always gets the same numbers
+(docs/decisions/0016-use-case-layer.md). Every function returns tidy frames, xarray datasets or
+plain data classes — never formatted text — and takes the embedded dataset unless given one.
+Defaults (samples, seeds, weights, horizons, the standard scenario) are not restated here:
+they live in the layer that owns them.
+
+Examples
+--------
+>>> from critmin.analysis import supply_table
+>>> t = supply_table("gallium", "refine", 2023, source="USGS MCS 2024")
+>>> t.rows.loc[t.rows.country == "CHN", "share"].round(3).iloc[0]
+np.float64(0.98)
+"""
+
+from critmin.analysis.errors import QueryError
+from critmin.analysis.frames import records
+from critmin.analysis.minerals import (
+    SupplyTable,
+    concentration,
+    mineral_profile,
+    minerals_overview,
+    supply_table,
+)
+from critmin.analysis.plans import evaluate_plan, optimise_budget
+from critmin.analysis.risk import RiskTable, supply_risk
+from critmin.analysis.scenarios import (
+    check_plan,
+    check_scenario,
+    minerals_named,
+    minerals_touched,
+    run_simulation,
+    simulation_by_year,
+    simulation_summary,
+)
+
+__all__ = [
+    "QueryError",
+    "RiskTable",
+    "SupplyTable",
+    "check_plan",
+    "check_scenario",
+    "concentration",
+    "evaluate_plan",
+    "mineral_profile",
+    "minerals_named",
+    "minerals_overview",
+    "minerals_touched",
+    "optimise_budget",
+    "records",
+    "run_simulation",
+    "simulation_by_year",
+    "simulation_summary",
+    "supply_risk",
+    "supply_table",
+]

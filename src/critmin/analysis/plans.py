@@ -1,0 +1,108 @@
+"""Which levers buy resilience: evaluate a plan, optimise a budget (standard scenario by
+default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from critmin.analysis.errors import QueryError
+from critmin.analysis.scenarios import check_plan
+from critmin.data.dataset import Dataset, load
+from critmin.policy.evaluate import Evaluation
+from critmin.policy.plan import Plan
+from critmin.policy.portfolio import Result
+from critmin.sim.scenario import Scenario, load_scenario
+
+
+def standard_scenario() -> Scenario:
+    """The standard risk scenario every plan is judged against (shipped with critmin)."""
+    from critmin.sim import library
+
+    return library.load(library.STANDARD)
+
+
+def _scenario(scenario: Scenario | Path | str | None) -> Scenario:
+    if scenario is None:
+        return standard_scenario()
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def evaluate_plan(
+    plan: Plan | Path | str,
+    scenario: Scenario | Path | str | None = None,
+    *,
+    samples: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    ds: Dataset | None = None,
+) -> Evaluation:
+    """A plan through the simulator against its baseline, on the same samples.
+
+    ``scenario`` defaults to the standard risk scenario; ``samples`` and ``seed`` to the
+    scenario's.
+    """
+    from critmin.policy.evaluate import evaluate
+
+    source = str(plan) if not isinstance(plan, Plan) else "plan"
+    p = plan if isinstance(plan, Plan) else check_plan(plan)
+    return evaluate(p, _scenario(scenario), ds if ds is not None else load(),
+                    samples=samples, seed=seed, workers=workers, source=source)  # fmt: skip
+
+
+def optimise_budget(
+    budget: float,
+    scenario: Scenario | Path | str | None = None,
+    *,
+    samples: int | None = None,
+    seed: int | None = None,
+    alpha: float = 0.95,
+    lam: float = 0.0,
+    compare: Plan | Path | str | None = None,
+    pareto: int = 0,
+    partners: tuple[str, ...] = ("AUS", "CAN"),
+    out_plan: Path | None = None,
+) -> Result:
+    """The allocation of ``budget`` (USD) across levers that minimises the expected cost of
+    shortfall on the scenario (default: the standard one), scored with ``compare``."""
+    from critmin.policy.portfolio import optimise_and_compare
+
+    return optimise_and_compare(budget, _scenario(scenario), samples=samples, seed=seed,
+                                alpha=alpha, lam=lam, compare=compare, pareto=pareto,
+                                partners=partners, out_plan=out_plan)  # fmt: skip
+
+
+def project_pipeline(
+    mineral: str | None = None,
+    country: str | None = None,
+    status: str | None = None,
+    project: str | None = None,
+    *,
+    funding: bool = False,
+) -> pd.DataFrame:
+    """Critical-mineral projects (capacity, status, expected start), or with ``funding`` the
+    US funding actions (of the selected projects when a filter is given).
+
+    Raises
+    ------
+    QueryError
+        An unknown project id, mineral, country or status.
+    """
+    from critmin.policy import projects as pj
+
+    try:
+        df = pj.pipeline(mineral, country, status)
+    except ValueError as e:
+        raise QueryError(str(e), "invalid") from e
+    if project is not None:
+        known = set(pj.load_projects()["project_id"])
+        if project.upper() not in known:
+            raise QueryError(f"unknown project {project!r} (ids are {min(known)} … "
+                             f"{max(known)})", "unknown", "project")  # fmt: skip
+        df = df[df["project_id"] == project.upper()].reset_index(drop=True)
+    if funding:
+        selected = country is not None or status is not None or project is not None
+        actions = pj.funding(mineral, list(df["project_id"]) if selected else None)
+        return actions[list(pj.FUNDING_COLUMNS)]
+    return df[list(pj.PIPELINE_COLUMNS)]

@@ -1,0 +1,170 @@
+"""What a disruption would do: check a scenario, run it, summarise what it touches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from critmin.data.dataset import Dataset, load
+from critmin.data.errors import DataError, Problem
+from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml
+from critmin.policy.plan import Plan, load_plan, plan_from_text
+from critmin.sim.scenario import Scenario, load_scenario, scenario_from_text
+
+Keep = Literal["all", "summary"]
+
+
+def _source(path: Path | None, text: str | None, file: str | None) -> tuple[str, Lines]:
+    if (path is None) == (text is None):
+        raise ValueError("give a path or a text, not both")
+    if path is not None:
+        return file or str(path), read_yaml(Path(path))[1]
+    return file or "scenario", parse_yaml(str(text), file or "scenario")[1]
+
+
+def check_scenario(
+    path: Path | str | None = None,
+    *,
+    text: str | None = None,
+    file: str | None = None,
+    deep: bool = True,
+    ds: Dataset | None = None,
+) -> Scenario:
+    """Parse and check a scenario file (``path``) or YAML ``text``: every problem with its
+    line and field, the data-level ones included.
+
+    ``deep`` also compiles the scenario against the dataset, which finds what only the data
+    can tell (a country that does not produce that mineral at that stage, a mineral without a
+    market). ``file`` names the text in problems.
+
+    Raises
+    ------
+    DataError
+        Malformed YAML, unknown or misspelt fields, out-of-range values, contradictory events,
+        and with ``deep`` every problem the data reveal, each with its line.
+
+    Examples
+    --------
+    >>> check_scenario(text="name: t\\nhorizon: {start: 2025, end: 2027}\\n").name
+    't'
+    >>> check_scenario(text="name: t\\nhorizon: {start: 2025, end: 2027}\\nevents:\\n"
+    ...     "  - {type: outage, country: JPN, mineral: cobalt, stage: mine, start: 2026,\\n"
+    ...     "     duration_years: 1, capacity_loss: 0.3}\\n")
+    Traceback (most recent call last):
+    ...
+    critmin.data.errors.DataError: scenario, row 4, field 'events.0.country': ...
+    """
+    p = Path(path) if path is not None else None
+    name = file or (str(p) if p is not None else "scenario")
+    sc = load_scenario(p) if p is not None else scenario_from_text(str(text), name)
+    if deep:
+        from critmin.sim.inputs import prepare
+
+        try:
+            prepare(sc, ds if ds is not None else load(), name)
+        except DataError as e:
+            _, lines = _source(p, text, name)
+            # The data-level problems name fields like "events.0.stage": give them lines too.
+            raise DataError([_with_line(q, lines) for q in e.problems]) from e
+    return sc
+
+
+def _with_line(p: Problem, lines: Lines) -> Problem:
+    if p.row is not None or not p.field:
+        return p
+    parts = tuple(int(x) if x.isdigit() else x for x in str(p.field).split("."))
+    return Problem(p.file, line_of(lines, parts), p.field, p.expected, p.got)
+
+
+def check_plan(
+    path: Path | str | None = None, *, text: str | None = None, file: str | None = None
+) -> Plan:
+    """Parse and check a plan file or YAML text (every problem with its line and field)."""
+    if path is not None:
+        return load_plan(path)
+    return plan_from_text(str(text), file or "plan")
+
+
+def minerals_named(scenario: Scenario, ds: Dataset | None = None) -> list[str]:
+    """The minerals a scenario's events act on, before it runs (its restrictions, outages,
+    logistics, demand surges, stock changes and stocks, default hazards expanded).
+
+    Examples
+    --------
+    >>> sc = check_scenario(text="name: t\\nhorizon: {start: 2025, end: 2027}\\nevents:\\n"
+    ...     "  - {type: outage, country: COD, mineral: cobalt, stage: mine, start: 2026,\\n"
+    ...     "     duration_years: 1, capacity_loss: 0.3}\\n")
+    >>> minerals_named(sc)
+    ['cobalt']
+    """
+    from critmin.sim.inputs import prepare
+
+    mi = prepare(scenario, ds if ds is not None else load())
+    hit: set[int] = {int(mi.slot_mineral[e.slot]) for e in mi.effects}
+    for _, js, _, _ in mi.surge:
+        hit.update(int(j) for j in np.asarray(js).ravel())
+    for arr in (mi.forced_release, mi.purchase, mi.front_run):
+        hit.update(int(j) for j in np.flatnonzero(np.asarray(arr).any(axis=0)))
+    names = {mi.minerals[j] for j in hit}
+    names.update(m for m, t in scenario.stocks.items() if t > 0 and m in mi.minerals)
+    return sorted(names)
+
+
+def run_simulation(
+    scenario: Scenario | Path | str,
+    *,
+    samples: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    out: Path | None = None,
+    keep: Keep = "all",
+    progress: Callable[[int, int], None] | None = None,
+    ds: Dataset | None = None,
+) -> xr.Dataset:
+    """Run the Monte Carlo market model on a scenario (object or file); ``samples`` and
+    ``seed`` default to the scenario's own."""
+    from critmin.sim.runner import simulate
+
+    source = str(scenario) if not isinstance(scenario, Scenario) else "scenario"
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
+                    workers=workers, scheduler=scheduler, out=out, keep=keep,
+                    progress=progress, source=source)  # fmt: skip
+
+
+def simulation_summary(
+    result: xr.Dataset, threshold: float | None = None, *, touched_only: bool = True
+) -> pd.DataFrame:
+    """Per mineral, each sample's worst year: shortfall and price statistics.
+
+    ``touched_only`` keeps the minerals the scenario visibly moves
+    (:func:`critmin.sim.summary.touched`); ``threshold`` defaults to the summary's own.
+    """
+    from critmin.sim.summary import summary, touched
+
+    df = summary(result) if threshold is None else summary(result, threshold)
+    return df[touched(df)].reset_index(drop=True) if touched_only else df
+
+
+def minerals_touched(result: xr.Dataset) -> list[str]:
+    """The minerals a simulation result visibly moves, worst mean shortfall first."""
+    return simulation_summary(result)["mineral"].tolist()
+
+
+def simulation_by_year(
+    result: xr.Dataset, minerals: list[str] | None = None, *, touched_only: bool = True
+) -> pd.DataFrame:
+    """Fan-chart rows (year × mineral: mean, P5, P50, P95 of shortfall and price index)."""
+    from critmin.sim.summary import by_year
+
+    if minerals is None and touched_only:
+        minerals = simulation_summary(result)["mineral"].tolist()
+        if not minerals:
+            return by_year(result).iloc[0:0]
+    return by_year(result, minerals)

@@ -1,0 +1,62 @@
+"""What every command shares: the format option, the error console and the one error handler.
+
+Commands call :mod:`critmin.analysis` and only format; an input problem (:class:`DataError`,
+with file, row and field) exits 1 listing the problems, a question that cannot be answered
+as asked (:class:`QueryError`) exits 2 (1 for insufficient data) with one line — never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from critmin.analysis.errors import QueryError
+from critmin.cli.output import Format
+from critmin.data.errors import DataError
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+err = Console(stderr=True)
+#: At most this many problems are listed (the rest are counted).
+MAX_PROBLEMS = 200
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(e: DataError) -> typer.Exit:
+    """Print an input's problems; the exit (status 1) to raise."""
+    err.print("[bold red]error:[/] the input is not valid:")
+    for p in e.problems[:MAX_PROBLEMS]:
+        err.print(f"  {p}", markup=False, highlight=False)
+    if len(e.problems) > MAX_PROBLEMS:
+        err.print(f"  … and {len(e.problems) - MAX_PROBLEMS} more problems")
+    return typer.Exit(1)
+
+
+def refuse(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error; the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """The one error handler of every command (a decorator)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except DataError as e:
+            raise fail(e) from None
+        except QueryError as e:
+            if e.kind == "insufficient data":
+                err.print(str(e), highlight=False, markup=False)
+                raise typer.Exit(1) from None
+            raise refuse(str(e)) from None
+
+    return run

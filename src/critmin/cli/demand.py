@@ -1,0 +1,55 @@
+"""``critmin demand``: what the AI build-out needs, or a company's own demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from critmin.analysis.demand import View, ai_demand_table, company_demand
+from critmin.cli.common import FormatOpt, handles_errors, refuse
+from critmin.cli.output import Format, render
+from critmin.demand.buildout import DEFAULT_YEARS
+
+
+@handles_errors
+def demand(
+    scenario: Annotated[
+        str,
+        typer.Option(
+            help="built-in scenario (base, lift-off, high-efficiency, headwinds, "
+            "iea2026-base …) or a scenario YAML file"
+        ),
+    ] = "base",
+    start: Annotated[int, typer.Option("--from", help="first year")] = DEFAULT_YEARS[0],
+    end: Annotated[int, typer.Option("--to", help="last year")] = DEFAULT_YEARS[-1],
+    by: Annotated[str, typer.Option(help="mineral or component")] = "mineral",
+    context: Annotated[
+        bool, typer.Option("--context", help="AI demand beside world demand, share per year")
+    ] = False,
+    eol: Annotated[
+        bool, typer.Option("--eol", help="installed base, retirements and recoverable metal")
+    ] = False,
+    replacement: Annotated[
+        bool, typer.Option("--replacement", help="add like-for-like replacement of retirements")
+    ] = False,
+    intensities: Annotated[
+        Path | None, typer.Option(help="your own intensities CSV (same columns as the shipped one)")
+    ] = None,
+    bom: Annotated[Path | None, typer.Option(help="company mode: your BOM (CSV or YAML)")] = None,
+    plan: Annotated[Path | None, typer.Option(help="company mode: production plan CSV")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mineral demand of the AI build-out per year (low, central, high), or a company's own."""
+    if bom is not None or plan is not None:
+        if bom is None or plan is None:
+            raise refuse("company mode needs both --bom and --plan")
+        render(company_demand(bom, plan), fmt,
+               title="Company demand and where its minerals come from")  # fmt: skip
+        return
+    view: View = (
+        "replacement" if replacement else "eol" if eol else "context" if context else "demand"
+    )
+    t = ai_demand_table(scenario, start, end, by=by, view=view, intensities=intensities)
+    render(t.frame, fmt, title=t.title)

@@ -1,0 +1,91 @@
+"""``critmin minerals``, ``supply`` and ``profile``: where each mineral comes from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from critmin.analysis import minerals as uc
+from critmin.cli.common import FormatOpt, handles_errors
+from critmin.cli.output import Format, render
+
+
+@handles_errors
+def minerals(fmt: FormatOpt = Format.table) -> None:
+    """Overview of AI-critical minerals: stages, uses, US status, import reliance, top producers."""
+    df = uc.minerals_overview()
+    if fmt is Format.table:
+        render(
+            _overview_view(df),
+            fmt,
+            title="AI-critical minerals: where they come from and how exposed the US is",
+            caption="Top producer and share: latest year of the preferred source per stage "
+            "(USGS MCS, then IEA, then World Mining Data). US net import reliance: USGS MCS. "
+            "`critmin minerals --format json` gives years, sources and bases.",
+        )
+    else:
+        render(df, fmt)
+
+
+def _top(iso3: object, share: object) -> str:
+    if not isinstance(iso3, str):
+        return "—"
+    return f"{iso3} {share:.0%}" if isinstance(share, float) and share == share else iso3
+
+
+def _overview_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The overview as a terminal reads it: short columns, shares folded into the producer."""
+    nir = [
+        t if pd.isna(y) or t in ("insufficient data", "net exporter", "withheld")
+        else f"{t}% ({int(y)})"
+        for t, y in zip(df["net_import_reliance"], df["net_import_reliance_year"], strict=True)
+    ]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "mineral": df["mineral"],
+            "US output": df["us_production"],
+            "US import reliance": nir,
+            "top miner": [_top(c, s) for c, s in zip(df["mine_top"], df["mine_top_share"],
+                                                     strict=True)],
+            "top refiner": [_top(c, s) for c, s in zip(df["refine_top"], df["refine_top_share"],
+                                                       strict=True)],
+            "AI hardware uses": df["ai_uses"].fillna("—").str.replace("; ", ", "),
+        }
+    )  # fmt: skip
+
+
+@handles_errors
+def supply(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. lithium, rare_earths")],
+    stage: Annotated[str, typer.Option(help="mine or refine")] = "mine",
+    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="source prefix, e.g. 'USGS MCS 2023', 'World Mining Data'")
+    ] = None,
+    measure: Annotated[str, typer.Option(help="production, capacity or reserves")] = "production",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Production by country of one mineral at one stage and year, with shares and sources."""
+    t = uc.supply_table(mineral, stage, year, measure=measure, source=source)
+    if fmt is not Format.table:
+        render(t.rows, fmt)
+        return
+    render(
+        t.rows[["country", "entity", "value", "unit", "share", "status", "source"]],
+        fmt,
+        title=f"{mineral} {stage} {measure} {t.year} ({t.basis})",
+        caption=f"World total as reported: {t.world_total:,.6g} {t.unit}. "
+        "Shares are of the sum of the listed countries and 'Other countries'.",
+    )
+
+
+@handles_errors
+def profile(
+    mineral: Annotated[str, typer.Argument(help="mineral id, e.g. gallium")],
+    top: Annotated[int, typer.Option(help="countries to list per stage")] = 5,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Everything on one mineral: supply by stage, reserves, US statistics, imports, AI uses."""
+    render(uc.mineral_profile(mineral, top), fmt, title=f"Profile of {mineral}")

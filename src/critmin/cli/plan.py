@@ -1,0 +1,157 @@
+"""``critmin plan evaluate|optimize`` and ``critmin projects``: policy levers and the pipeline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from critmin.analysis import plans as uc
+from critmin.cli.common import FormatOpt, handles_errors
+from critmin.cli.output import Format, render
+
+app = typer.Typer(help="Policy plans: evaluate one, or find the best for a budget.",
+                  no_args_is_help=True)  # fmt: skip
+
+ScenarioOpt = Annotated[
+    Path | None,
+    typer.Option(help="scenario YAML (default: the standard risk scenario shipped with critmin)"),
+]
+
+
+@handles_errors
+def projects(
+    mineral: Annotated[
+        str | None, typer.Option(help="mineral id, e.g. lithium, rare_earths")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="ISO3 country code, e.g. USA")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="operating, commissioning, construction, permitted, permitting, "
+            "feasibility, stalled, closed or unverified"
+        ),
+    ] = None,
+    project: Annotated[str | None, typer.Option(help="one project id, e.g. P001")] = None,
+    funding: Annotated[
+        bool, typer.Option("--funding", help="the US funding actions instead of the projects")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Critical-mineral projects: capacity, status, expected start; or US funding actions."""
+    from critmin.policy import projects as pj
+
+    out = uc.project_pipeline(mineral, country, status, project, funding=funding)
+    if fmt is not Format.table:
+        render(pj.flat(out) if fmt is Format.csv else out, fmt)
+        return
+    if funding:
+        view = pj.table_view(out, "funding")
+        title = f"US government funding actions ({len(out)})"
+        caption = (
+            "Nominal USD as reported (— = undisclosed). With --country, --status or "
+            "--project: the actions linked to those projects. Sources: --format json."
+        )
+    else:
+        view = pj.table_view(out, "pipeline")
+        title = f"Critical-mineral projects ({len(out)})"
+        caption = (
+            "Expected start: the reported first production, else permit year + "
+            "permitting + 3 years' building (REFERENCE §7; build time confidence L). "
+            "Expedited: remaining permitting halved (a scenario assumption). Capacity "
+            "units differ between projects. Sources: projects_SOURCES.md."
+        )
+    render(view, fmt, title=title, caption=caption)
+
+
+@app.command("evaluate")
+@handles_errors
+def plan_evaluate(
+    plan: Annotated[Path, typer.Argument(help="plan YAML file (see examples/)")],
+    scenario: ScenarioOpt = None,
+    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    workers: Annotated[int, typer.Option(help="threads")] = 1,
+    items: Annotated[bool, typer.Option("--items", help="what each item buys and when")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A plan through the simulator against its baseline, on the same samples."""
+    p = uc.check_plan(plan)
+    ev = uc.evaluate_plan(plan, scenario, samples=samples, seed=seed, workers=workers)
+    if items:
+        render(ev.items, fmt, title=f"{p.name}: what each item buys")
+        return
+    df = plan_view(ev.table) if fmt is Format.table else ev.table
+    caption = (
+        "shortfall = unmet share of the bloc's demand; unmet t over the horizon; cost of unmet "
+        "demand at the USGS price; CO2e = cradle-to-gate of the added supply"
+    )
+    title = f"{p.name}: baseline vs plan, per mineral (worst year per sample)"
+    render(df, fmt, title=title, caption=caption)
+
+
+def plan_view(df: pd.DataFrame) -> pd.DataFrame:
+    """A plan evaluation as a terminal reads it: base→plan pairs in percent and USD."""
+    pct = lambda x: "—" if x != x else f"{100 * x:.1f}%"  # noqa: E731
+    usd = lambda x: "—" if x != x else f"{x / 1e6:,.0f}M"  # noqa: E731
+    return pd.DataFrame({
+        "mineral": df["mineral"],
+        "cost": df["cost_usd"].map(usd),
+        "shortfall base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+                                zip(df["shortfall_mean_base"], df["shortfall_mean_plan"],
+                                    strict=True)],
+        "P95 base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+                          zip(df["shortfall_p95_base"], df["shortfall_p95_plan"], strict=True)],
+        "unmet cost base→plan": [f"{usd(a)}→{usd(b)}" for a, b in
+                                 zip(df["unmet_cost_usd_base"], df["unmet_cost_usd_plan"],
+                                     strict=True)],
+        "AI output at risk": [f"{pct(a)}→{pct(b)}" if a == a else "" for a, b in
+                              zip(df["ai_output_at_risk_base"], df["ai_output_at_risk_plan"],
+                                  strict=True)],
+        "CO2e kt": df["co2e_t"].map(lambda x: f"{x / 1e3:,.0f}"),
+        "status": df["status"],
+    })  # fmt: skip
+
+
+@app.command("optimize")
+@handles_errors
+def plan_optimize(
+    budget: Annotated[float, typer.Option(help="budget, USD")],
+    scenario: ScenarioOpt = None,
+    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    cvar_alpha: Annotated[float, typer.Option("--cvar-alpha", help="CVaR level α")] = 0.95,
+    lam: Annotated[float, typer.Option("--lambda", help="weight λ of the CVaR term")] = 0.0,
+    compare: Annotated[
+        Path | None, typer.Option(help="a plan to compare with (same budget scale)")
+    ] = None,
+    pareto: Annotated[int, typer.Option(help="points on the cost/CO2e Pareto frontier")] = 0,
+    partners: Annotated[str, typer.Option(help="partner countries, ISO3, comma-separated")] = (
+        "AUS,CAN"
+    ),
+    out_plan: Annotated[
+        Path | None, typer.Option("--out-plan", help="write the optimal plan as YAML")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The allocation of a budget across levers that minimises expected shortfall cost."""
+    res = uc.optimise_budget(
+        budget, scenario, samples=samples, seed=seed, alpha=cvar_alpha, lam=lam,
+        compare=compare, pareto=pareto,
+        partners=tuple(c.strip() for c in partners.split(",") if c.strip()), out_plan=out_plan,
+    )  # fmt: skip
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(res.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    alloc = res.allocation[res.allocation["usd"] >= 1.0]
+    cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
+    caption = "marginal_value = USD of expected shortfall cost avoided per extra USD"
+    title = f"Optimal allocation of {budget / 1e9:,.2f} billion USD"
+    render(alloc[cols], fmt, title=title, caption=caption)
+    render(res.comparison, fmt, title="Optimised plan vs the compared plan (USD, t CO2e)")
+    if len(res.pareto):
+        render(res.pareto, fmt, title="Pareto frontier: expected shortfall cost vs CO2e")

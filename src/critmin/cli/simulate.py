@@ -1,0 +1,105 @@
+"""``critmin simulate``: a disruption scenario through the Monte Carlo market model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from critmin.analysis import scenarios as uc
+from critmin.cli.common import FormatOpt, err, handles_errors, refuse
+from critmin.cli.output import Format, render
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _idx(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def sim_view(df: pd.DataFrame, by: str, threshold: float) -> pd.DataFrame:
+    """The simulation summary in a width a terminal can show (percentages, short headers)."""
+    pct, idx = _pct, _idx
+    if by == "year":
+        return pd.DataFrame({
+            "year": df["year"], "mineral": df["mineral"],
+            "shortfall mean": df["shortfall_mean"].map(pct),
+            "P5–P95": [f"{pct(a)}–{pct(b)}" for a, b in
+                       zip(df["shortfall_p5"], df["shortfall_p95"], strict=True)],
+            "price P50": df["price_index_p50"].map(idx),
+            "price P5–P95": [f"{idx(a)}–{idx(b)}" for a, b in
+                             zip(df["price_index_p5"], df["price_index_p95"], strict=True)],
+        })  # fmt: skip
+    return pd.DataFrame({
+        "mineral": df["mineral"],
+        "shortfall mean": df["shortfall_mean"].map(pct),
+        "P50": df["shortfall_p50"].map(pct),
+        "P95": df["shortfall_p95"].map(pct),
+        "CVaR95": df["shortfall_cvar95"].map(pct),
+        f"P(>{100 * threshold:g}%)": df["p_shortfall_over"].map(pct),
+        "price P50": df["price_index_p50"].map(idx),
+        "price P95": df["price_index_p95"].map(idx),
+        "years to recover": df["years_to_recover_mean"].map(lambda x: f"{x:.1f}"),
+        "unmet t (mean)": df["unmet_t_mean"].map(lambda x: f"{x:,.0f}"),
+    })  # fmt: skip
+
+
+@handles_errors
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file (see examples/)")],
+    samples: Annotated[int | None, typer.Option(help="samples (default: the file's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    workers: Annotated[int, typer.Option(help="threads (or LocalCluster workers)")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask distributed scheduler address, or 'local' for a LocalCluster"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="write every sample's results: FILE.nc or FILE.zarr")
+    ] = None,
+    by: Annotated[str, typer.Option(help="mineral (worst year per sample) or year")] = "mineral",
+    threshold: Annotated[float, typer.Option(help="shortfall share for P(shortfall > X)")] = 0.05,
+    keep: Annotated[
+        str, typer.Option(help="all outputs, or 'summary' (shortfall and price) for huge runs")
+    ] = "all",
+    all_minerals: Annotated[
+        bool, typer.Option("--all", help="list minerals the scenario does not touch too")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Monte Carlo disruption simulation: shortfall, prices, stocks and AI output at risk."""
+    from rich.progress import Progress
+
+    if by not in ("mineral", "year") or keep not in ("all", "summary"):
+        raise refuse("--by is mineral or year; --keep is all or summary")
+    sc = uc.check_scenario(scenario, deep=False)
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("simulating", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = uc.run_simulation(scenario, samples=samples, seed=seed, workers=workers,
+                                   scheduler=scheduler, out=out, keep=keep,  # type: ignore[arg-type]
+                                   progress=tick)  # fmt: skip
+    touched_only = not all_minerals
+    if by == "year":
+        df = uc.simulation_by_year(result, touched_only=touched_only)
+        title = f"{sc.name}: shortfall and price index by year (mean, P5, P50, P95)"
+    else:
+        df = uc.simulation_summary(result, threshold, touched_only=touched_only)
+        title = f"{sc.name}: per mineral, each sample's worst year"
+    n = result.sizes["sample"]
+    if fmt is Format.table:
+        df = sim_view(df, by, threshold)
+    bloc = sc.bloc if isinstance(sc.bloc, str) else ", ".join(sc.bloc)
+    caption = (
+        f"{n} samples, seed {result.attrs['seed']}, bloc {bloc}; shortfall = unmet share of the "
+        "bloc's demand; price index = 1 at baseline. Model and parameters: docs/model.md"
+        + (f"; results in {out}" if out else "")
+    )
+    render(df, fmt, title=title, caption=caption)
