@@ -14,79 +14,29 @@ no request to any host. The PDF is printed by a headless Chromium when one is in
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
 from critmin.report import charts
+from critmin.report.page import Section, render_page
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
-ASSETS = Path(__file__).with_name("assets")
 
 Progress = Callable[[str], None]
 #: Samples of the brief's plan optimisation (the LP grows with samples × years × minerals).
 PLAN_SAMPLES = 200
-
-
-@dataclass
-class Section:
-    """One section of the brief: HTML fragments in order."""
-
-    key: str
-    title: str
-    parts: list[str] = field(default_factory=list)
-
-    def text(self, s: str) -> None:
-        self.parts.append(f"<p>{html.escape(s)}</p>")
-
-    def chart(self, fig: go.Figure, source: str) -> None:
-        body = fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            config={"displaylogo": False, "responsive": True, "displayModeBar": False},
-        )
-        self.parts.append(
-            f'<figure class="chart">{body}<figcaption class="source">Source: '
-            f"{html.escape(source)}</figcaption></figure>"
-        )
-
-    def table(self, df: pd.DataFrame, caption: str, source: str, max_rows: int = 40) -> None:
-        shown = df.head(max_rows)
-        body = shown.to_html(
-            index=False, border=0, classes="data", na_rep="—", float_format=_number
-        )
-        more = (
-            f" (first {max_rows} of {len(df)} rows; all in the CSV)" if len(df) > max_rows else ""
-        )
-        self.parts.append(
-            f'<div class="table"><p class="caption">{html.escape(caption)}{more}</p>'
-            f'{body}<p class="source">Source: {html.escape(source)}</p></div>'
-        )
-
-
-def _number(x: float) -> str:
-    """Table numbers a reader can take in: thousands separators, no exponents."""
-    if x != x:
-        return "—"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.3f}"
 
 
 @dataclass
@@ -156,7 +106,7 @@ def build(
     sections.append(_notes(ds, tables))
     say("writing the files")
     out.mkdir(parents=True, exist_ok=True)
-    page = _page(sections, ds)
+    page = render_page(sections)
     html_path = out / "brief.html"
     _atomic_write(html_path, page.encode("utf-8"))
     _write_tables(out, tables)
@@ -374,7 +324,7 @@ def _disruptions(
             }
         )
         src = f"critmin simulation of '{sc.name}' ({p.name}); parameters: critmin/sim/params.csv"
-        sec.parts.append(f"<h3>{html.escape(sc.name)}</h3>")
+        sec.heading(sc.name)
         if not minerals:
             sec.text("No mineral is short in this scenario.")
             continue
@@ -574,46 +524,7 @@ def _notes(ds: Dataset, tables: dict[str, pd.DataFrame]) -> Section:
 
 
 # --------------------------------------------------------------------------------------------
-# page, tables, PDF
-
-CSS = """
-body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222;line-height:1.45}
-h1{font-size:1.9em;margin-bottom:.2em}h2{margin-top:2.2em;border-bottom:2px solid #4c72b0;
-padding-bottom:.2em}h3{margin-top:1.6em}
-.source{font-size:.85em;color:#555;margin:.2em 0 1.2em}.caption{font-weight:bold;margin-bottom:.3em}
-table.data{border-collapse:collapse;font-size:.85em;margin:.4em 0}table.data th,table.data td{
-padding:.25em .6em;border-bottom:1px solid #ddd;text-align:right}table.data th{background:#f4f4f4}
-table.data td:first-child,table.data th:first-child{text-align:left}
-figure.chart{margin:1em 0;page-break-inside:avoid}nav a{margin-right:1em}
-@media print{nav{display:none}body{max-width:none}}
-"""
-
-
-def _page(sections: list[Section], ds: Dataset) -> str:
-    import plotly.offline
-
-    topo = (ASSETS / "world_110m.json").read_text("utf-8")
-    js = plotly.offline.get_plotlyjs()
-    nav = " ".join(f'<a href="#{s.key}">{html.escape(s.title)}</a>' for s in sections)
-    body = "\n".join(
-        f'<section id="{s.key}"><h2>{html.escape(s.title)}</h2>{"".join(s.parts)}</section>'
-        for s in sections
-    )
-    today = dt.date.today()
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>critmin brief: critical minerals for AI hardware</title>"
-        f"<style>{CSS}</style>"
-        # The world geometry, before plotly.js loads: plotly would fetch it from a CDN.
-        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{topo}}}}};</script>"
-        f"<script>{js}</script></head><body>"
-        "<h1>Critical minerals for AI hardware: exposure, disruption and policy</h1>"
-        f'<p class="source">critmin brief, {today:%d %B %Y}. Every chart states its source '
-        "underneath; tables are in the CSV and XLSX files beside this page.</p>"
-        f"<nav>{nav}</nav>{body}</body></html>"
-    )
+# tables, PDF (the page itself: critmin.report.page and its templates)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
