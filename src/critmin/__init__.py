@@ -4,7 +4,7 @@ The public entry point for notebooks is :func:`load`, which returns the embedded
 dataset (built from the real USGS, World Bank, IEA, World Mining Data and BACI releases).
 """
 
+from critmin._version import __version__
 from critmin.data.dataset import Dataset, load
 
 __all__ = ["Dataset", "__version__", "load"]
-__version__ = "0.1.0"

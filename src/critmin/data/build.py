@@ -273,7 +273,7 @@ def build(raw: Path, out: Path, reference: Path | None = None) -> BuildReport:
     """
     import time
 
-    from critmin import __version__
+    from critmin._version import __version__
 
     t0 = time.perf_counter()
     tables, quality = import_all(raw, reference)

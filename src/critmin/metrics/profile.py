@@ -109,7 +109,7 @@ def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
                 "year": eu["year"], "value": eu["sr"], "status": "modelled",
                 "source": "EU 2017 method on critmin data; proxies: "
                 + (str(eu["proxies"]) or "none")})  # fmt: skip
-    from critmin.metrics.methods import run_geopolrisk
+    from critmin.metrics.geopolrisk import run_geopolrisk
 
     gpr, label = run_geopolrisk(ds, importer="USA")
     g = gpr[gpr["mineral"] == mid]

@@ -133,7 +133,7 @@ def method_ranges(ds: Dataset, method: str, importer: str = "USA") -> pd.DataFra
             t["alternative"] = f"data year {year or 'latest'}"
             runs.append(t)
     elif method == "geopolrisk":
-        from critmin.metrics.methods import run_geopolrisk
+        from critmin.metrics.geopolrisk import run_geopolrisk
 
         base, _ = run_geopolrisk(ds, importer=importer)
         last = int(base["year"].iloc[0])
