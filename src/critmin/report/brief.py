@@ -22,7 +22,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -32,8 +31,8 @@ from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
 from critmin.report import charts
+from critmin.sim import library
 
-SCENARIO_DIR = Path(__file__).with_name("scenarios")
 ASSETS = Path(__file__).with_name("assets")
 EXAMPLE_PLAN = Path(__file__).resolve().parents[3] / "examples" / "plan-partners-11.6bn.yaml"
 
@@ -102,7 +101,7 @@ class Brief:
 def _scenarios(paths: list[Path] | None) -> list[Path]:
     if paths:
         return paths
-    return sorted(SCENARIO_DIR.glob("*.yaml"))
+    return library.brief_scenarios()
 
 
 def build(
@@ -440,8 +439,8 @@ def _plans(
 
     sec = Section("plans", "6. Plans: the example plan against the optimised plan")
     plan = plan or (EXAMPLE_PLAN if EXAMPLE_PLAN.exists() else None)
-    scenario = Path(__file__).resolve().parents[3] / "examples" / "standard-2026.yaml"
-    if plan is None or not scenario.exists():
+    scenario = library.path(library.STANDARD)
+    if plan is None:
         sec.text("No plan file given and the example plan is not beside the package: skipped.")
         return sec
     p = load_plan(plan)
@@ -702,5 +701,5 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
 
 
 def packaged_scenarios() -> list[Path]:
-    """The standard scenario files shipped with the package."""
-    return sorted(Path(str(resources.files("critmin.report") / "scenarios")).glob("*.yaml"))
+    """The standard scenario files the brief runs by default (from the scenario library)."""
+    return library.brief_scenarios()
