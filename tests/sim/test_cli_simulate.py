@@ -15,7 +15,7 @@ from critmin.cli.main import app
 from critmin.sim.summary import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
-COBALT = str(ROOT / "examples" / "drc-cobalt-outage.yaml")
+COBALT = str(ROOT / "examples" / "drc-cobalt-outage-illustrative.yaml")
 CORPUS = ROOT / "tests" / "corpus" / "scenarios"
 KEYS = {"mineral", "shortfall_mean", "shortfall_p95", "price_index_p50", "price_index_p95"}
 

@@ -104,7 +104,7 @@ def test_shipped_examples_load() -> None:
     ev = sb.events[0]
     assert isinstance(ev, ExportRestriction)
     assert ev.end_date == dt.date(2027, 9, 14)
-    co = load_scenario(ROOT / "examples" / "drc-cobalt-outage.yaml")
+    co = load_scenario(ROOT / "examples" / "drc-cobalt-outage-illustrative.yaml")
     kinds = [type(e) for e in co.events]
     assert Outage in kinds and StockChange in kinds
 

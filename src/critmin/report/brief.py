@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +30,7 @@ from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
 from critmin.report import charts
 from critmin.report.page import Section, render_page
-
-SCENARIO_DIR = Path(__file__).with_name("scenarios")
+from critmin.sim import library
 
 Progress = Callable[[str], None]
 #: Samples of the brief's plan optimisation (the LP grows with samples × years × minerals).
@@ -53,7 +51,7 @@ class Brief:
 def _scenarios(paths: list[Path] | None) -> list[Path]:
     if paths:
         return paths
-    return sorted(SCENARIO_DIR.glob("*.yaml"))
+    return library.brief_scenarios()
 
 
 def build(
@@ -613,5 +611,5 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
 
 
 def packaged_scenarios() -> list[Path]:
-    """The standard scenario files shipped with the package."""
-    return sorted(Path(str(resources.files("critmin.report") / "scenarios")).glob("*.yaml"))
+    """The standard scenario files the brief runs by default (from the scenario library)."""
+    return library.brief_scenarios()
