@@ -82,7 +82,9 @@ def project_pipeline(
     funding: bool = False,
 ) -> pd.DataFrame:
     """Critical-mineral projects (capacity, status, expected start), or with ``funding`` the
-    US funding actions (of the selected projects when a filter is given).
+    US funding actions (of the selected projects when a filter is given). Every column is
+    kept; :data:`critmin.policy.projects.PIPELINE_COLUMNS` and ``FUNDING_COLUMNS`` are the
+    documented ones.
 
     Raises
     ------
@@ -104,5 +106,5 @@ def project_pipeline(
     if funding:
         selected = country is not None or status is not None or project is not None
         actions = pj.funding(mineral, list(df["project_id"]) if selected else None)
-        return actions[list(pj.FUNDING_COLUMNS)]
-    return df[list(pj.PIPELINE_COLUMNS)]
+        return actions
+    return df

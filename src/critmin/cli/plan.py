@@ -45,19 +45,20 @@ def projects(
     """Critical-mineral projects: capacity, status, expected start; or US funding actions."""
     from critmin.policy import projects as pj
 
-    out = uc.project_pipeline(mineral, country, status, project, funding=funding)
+    full = uc.project_pipeline(mineral, country, status, project, funding=funding)
+    out = full[list(pj.FUNDING_COLUMNS if funding else pj.PIPELINE_COLUMNS)]
     if fmt is not Format.table:
         render(pj.flat(out) if fmt is Format.csv else out, fmt)
         return
     if funding:
-        view = pj.table_view(out, "funding")
+        view = pj.table_view(full, "funding")
         title = f"US government funding actions ({len(out)})"
         caption = (
             "Nominal USD as reported (— = undisclosed). With --country, --status or "
             "--project: the actions linked to those projects. Sources: --format json."
         )
     else:
-        view = pj.table_view(out, "pipeline")
+        view = pj.table_view(full, "pipeline")
         title = f"Critical-mineral projects ({len(out)})"
         caption = (
             "Expected start: the reported first production, else permit year + "

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from critmin.cli.common import refuse
-from critmin.store.settings import is_loopback
 
 
 def serve(
@@ -33,6 +32,8 @@ def serve(
 ) -> None:
     """Run the web service and dashboard (API under /api, dashboard at /)."""
     import uvicorn
+
+    from critmin.store.settings import is_loopback
 
     if not is_loopback(host) and not os.environ.get("CRITMIN_TOKEN"):
         raise refuse(f"refusing to serve on {host}, which is not loopback, without a token: "
