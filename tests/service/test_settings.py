@@ -52,6 +52,7 @@ def test_environment_is_read_and_validated(tmp_path: Path, monkeypatch: pytest.M
         ("CRITMIN_MAX_BODY", "0", "a whole number of bytes"),
         ("CRITMIN_MAX_BODY", "10000000000", "a whole number of bytes"),
         ("CRITMIN_WORKERS", "3", "0, 1 or 2"),
+        ("CRITMIN_DB_URL", "not a url", "a SQLAlchemy database URL"),
     ],
 )
 def test_bad_environment_is_one_line_naming_the_variable(
@@ -61,7 +62,8 @@ def test_bad_environment_is_one_line_naming_the_variable(
     with pytest.raises(SettingsError) as e:
         Settings.from_env()
     msg = str(e.value)
-    assert "\n" not in msg and var in msg and expected in msg and repr(value) in msg
+    assert "\n" not in msg and var in msg and expected in msg
+    assert (repr(value) in msg) is (var != "CRITMIN_DB_URL")  # a URL may hold a password
     assert not isinstance(e.value.__cause__, Exception)  # no pydantic traceback chained
 
 

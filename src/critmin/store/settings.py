@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from critmin.data.errors import DataError, Problem
 from critmin.store.engine import create_engine
@@ -124,8 +125,15 @@ class StoreSettings(BaseSettings):
 
     @field_validator("db_url", mode="after")
     @classmethod
-    def _blank_is_none(cls, v: str | None) -> str | None:
-        return (v.strip() or None) if v is not None else None
+    def _url(cls, v: str | None) -> str | None:
+        v = v.strip() if v is not None else None
+        if not v:
+            return None
+        try:  # parsed now, so a typo fails at startup naming the variable, not at first query
+            make_url(v)
+        except ArgumentError as e:
+            raise ValueError(str(e)) from None
+        return v
 
     @property
     def database_url(self) -> str:
@@ -171,7 +179,7 @@ def settings_error(
             problems.append(Problem("settings", None, name, expected, str(got)))
         else:
             var = f"{ENV_PREFIX}{name}".upper()
-            # Never echo a secret back, even a malformed one.
-            shown = "" if "token" in name else str(got)
+            # Never echo a secret back, even a malformed one (a URL may hold a password).
+            shown = "" if name in ("token", "db_url") else str(got)
             problems.append(Problem("environment", None, var, expected, shown))
     return SettingsError(problems)
