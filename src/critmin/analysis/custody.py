@@ -22,7 +22,7 @@ def open_ledger(data_dir: Path | None = None) -> Iterator[Ledger]:
     from critmin.store.settings import StoreSettings
 
     settings = StoreSettings() if data_dir is None else StoreSettings(data_dir=data_dir)
-    led = Ledger(settings.engine())
+    led = Ledger(settings.engine(), owns_engine=True)
     try:
         yield led
     finally:
@@ -43,13 +43,13 @@ def append_records(
 ) -> tuple[str, list[Any]]:
     """Append records (all or nothing); where the ledger is and the new entries."""
     with open_ledger(data_dir) as led:
-        return str(led.path), led.append_many(recs)
+        return led.location, led.append_many(recs)
 
 
 def ledger_entries(data_dir: Path | None = None) -> tuple[str, list[Any]]:
     """Where the ledger is and all its entries."""
     with open_ledger(data_dir) as led:
-        return str(led.path), led.entries()
+        return led.location, led.entries()
 
 
 def lot_provenance(lot: str, data_dir: Path | None = None) -> list[dict[str, Any]]:

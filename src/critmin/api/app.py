@@ -29,9 +29,10 @@ from critmin.api.routers import (
     sourcing,
     trace,
 )
-from critmin.api.settings import Settings
+from critmin.api.settings import Settings, SettingsError
 from critmin.api.worker import RunManager
 from critmin.data.errors import DataError
+from critmin.sourcing.ledger import Ledger
 from critmin.store import Store
 
 log = logging.getLogger("critmin.api")
@@ -148,7 +149,9 @@ def create_app(settings: Settings) -> FastAPI:
             f"host {settings.host!r} is not loopback: set CRITMIN_TOKEN to a secret "
             "(writes then need 'Authorization: Bearer <token>')"
         )
-    store = Store(settings.data_dir, settings.db_url)
+    store = Store.from_settings(settings)
+    # The ledger shares the store's engine: CRITMIN_DB_URL governs both, one connection pool.
+    ledger = Ledger(store.engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -156,7 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
         if n:
             log.warning("marked %d interrupted run(s) failed", n)
         manager = RunManager(store, settings.workers)
-        app.state.services = Services(settings, store, manager)
+        app.state.services = Services(settings, store, manager, ledger)
         try:
             yield
         finally:
@@ -213,11 +216,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit=settings.max_body)
     if settings.auth_required:
-        app.add_middleware(TokenAuth, token=settings.token)
+        app.add_middleware(TokenAuth, token=settings.token_value)
     return app
 
 
 def app_from_env() -> FastAPI:
     """The app with settings from the environment (``CRITMIN_*``): uvicorn's factory for
-    ``critmin serve``, which sets the bound host there itself."""
-    return create_app(Settings.from_env())
+    ``critmin serve``, which sets the bound host there itself.
+
+    An invalid variable stops the process with one line naming it (``SystemExit``): uvicorn
+    would otherwise print the validation traceback.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        raise SystemExit(f"error: {e}") from None
+    return create_app(settings)

@@ -8,6 +8,7 @@ from fastapi import HTTPException, Request
 
 from critmin.api.settings import Settings
 from critmin.api.worker import RunManager
+from critmin.sourcing.ledger import Ledger
 from critmin.store import Store
 
 
@@ -18,12 +19,18 @@ class Services:
     settings: Settings
     store: Store
     runs: RunManager
+    ledger: Ledger
 
 
 def services(request: Request) -> Services:
     """The app's :class:`Services` (a FastAPI dependency)."""
     svc: Services = request.app.state.services
     return svc
+
+
+def ledger(request: Request) -> Ledger:
+    """The app's chain-of-custody ledger, on the store's engine (a FastAPI dependency)."""
+    return services(request).ledger
 
 
 def not_found(what: str, id_: str) -> HTTPException:

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from critmin.cli.common import refuse
+from critmin.store.settings import is_loopback
 
 
 def serve(
@@ -32,8 +33,6 @@ def serve(
 ) -> None:
     """Run the web service and dashboard (API under /api, dashboard at /)."""
     import uvicorn
-
-    from critmin.store.settings import is_loopback
 
     if not is_loopback(host) and not os.environ.get("CRITMIN_TOKEN"):
         raise refuse(f"refusing to serve on {host}, which is not loopback, without a token: "

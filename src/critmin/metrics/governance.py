@@ -12,10 +12,12 @@ cases all get 1); the EU weight is not clipped, as the EU guidelines give no bou
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from cachetools import LRUCache
 
 #: GeoPolRisk's weight for a country with no political-stability estimate.
 GPR_MISSING = 0.5
@@ -58,13 +60,25 @@ class Weights:
 
 def _year_frame(wgi: pd.DataFrame, year: int, indicators: tuple[str, ...]) -> pd.DataFrame:
     key = (id(wgi), len(wgi), year, indicators)
-    if key not in _FRAMES:
-        _FRAMES[key] = _pivot(wgi, year, indicators)
-    return _FRAMES[key]
+    with _FRAMES_LOCK:
+        hit = _FRAMES.get(key)
+    # The entry holds the table itself, so its id cannot be reused while cached; the
+    # identity check still guards against a table of the same length at a recycled id.
+    if hit is not None and hit[0] is wgi:
+        return hit[1]
+    frame = _pivot(wgi, year, indicators)
+    with _FRAMES_LOCK:
+        _FRAMES[key] = (wgi, frame)
+    return frame
 
 
 #: Pivoted WGI years, keyed by table identity: scores ask for the same year many times.
-_FRAMES: dict[tuple[int, int, int, tuple[str, ...]], pd.DataFrame] = {}
+#: Bounded (a handful of years × two indicator sets per table in practice) and locked, since
+#: the web service computes scores from several threads.
+_FRAMES: LRUCache[tuple[int, int, int, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]] = (
+    LRUCache(maxsize=64)
+)
+_FRAMES_LOCK = threading.Lock()
 
 
 def _pivot(wgi: pd.DataFrame, year: int, indicators: tuple[str, ...]) -> pd.DataFrame:

@@ -32,11 +32,13 @@ entry's hash) and ``created`` besides the record, and the entry's hash is
 Storage
 -------
 The table ``ledger(seq INTEGER PRIMARY KEY, record TEXT, hash TEXT, created)`` lives in the
-data directory's ``critmin.db`` (the same SQLite file as :class:`critmin.store.store.Store`,
-through SQLAlchemy Core), next to a one-row table ``ledger_head(id, seq, hash)`` that
+database of the engine the ledger is given -- critmin's database, shared with
+:class:`critmin.store.Store` (``critmin.store.open_ledger``; ``CRITMIN_DB_URL`` or the data
+directory's ``critmin.db``) -- next to a one-row table ``ledger_head(id, seq, hash)`` that
 remembers the last entry, so that deleting the *last* record is detected too. An append
 validates first and writes nothing when the record is refused; the rows and the head are
-written in one transaction.
+written in one transaction. This layer sits below the store, so it never builds the shared
+engine itself; given a folder instead, it opens that folder's ``critmin.db`` on its own.
 
 Examples
 --------
@@ -79,6 +81,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from sqlalchemy.engine import Engine
 
 from critmin.data.errors import DataError, Problem
 
@@ -448,13 +451,17 @@ def _now() -> str:
 
 
 class Ledger:
-    """The append-only, hash-chained chain of custody stored in ``data_dir/critmin.db``.
+    """The append-only, hash-chained chain of custody, on a SQLAlchemy engine.
 
     Parameters
     ----------
-    data_dir
-        The critmin data directory (created if missing); the ledger is the ``ledger`` table of
-        its ``critmin.db``.
+    source
+        The engine of critmin's database (``critmin.store.open_engine``, or a running
+        store's ``engine``), or a data directory whose ``critmin.db`` SQLite file to open
+        (created if missing; ``CRITMIN_DB_URL`` is not consulted: that is the store's job).
+    owns_engine
+        Whether :meth:`close` disposes of the engine. An engine built here from a folder is
+        always owned; one passed in is by default left to its creator.
 
     Examples
     --------
@@ -471,19 +478,44 @@ class Ledger:
     critmin.data.errors.DataError: ledger, row 2, field 'outputs': expected outputs totalling ...
     >>> len(led.entries()), led.verify()
     (1, [])
+    >>> Ledger(sa.create_engine("sqlite://")).entries()
+    []
     """
 
-    def __init__(self, data_dir: str | Path) -> None:
-        self.data_dir = Path(data_dir).expanduser().resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = self.data_dir / "critmin.db"
-        self.engine = sa.create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30})
+    def __init__(self, source: Engine | str | Path, *, owns_engine: bool = False) -> None:
+        if isinstance(source, Engine):
+            self.engine = source
+            self._owns_engine = owns_engine
+        else:
+            data_dir = Path(source).expanduser().resolve()
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self.engine = sa.create_engine(
+                f"sqlite:///{data_dir / 'critmin.db'}", connect_args={"timeout": 30}
+            )
+            self._owns_engine = True
         metadata.create_all(self.engine)
+        # Appends read the chain's end and write after it: one at a time per process (the
+        # primary key on seq refuses a second process's colliding append).
         self._lock = threading.Lock()
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file holding the ledger; None for another database."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    @property
+    def location(self) -> str:
+        """Where the ledger is, for messages: the SQLite file, or the URL without password."""
+        path = self.path
+        return str(path) if path is not None else self.engine.url.render_as_string()
+
     def close(self) -> None:
-        """Release the database connections."""
-        self.engine.dispose()
+        """Release the database connections (of an engine the ledger owns)."""
+        if self._owns_engine:
+            self.engine.dispose()
 
     def entries(self) -> list[Entry]:
         """Every entry, in sequence order (as stored: call :meth:`verify` to check them)."""

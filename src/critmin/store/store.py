@@ -7,13 +7,14 @@ import hashlib
 import json
 import os
 import re
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+
+from critmin.store.engine import create_engine
+from critmin.store.settings import StoreSettings, sqlite_url
 
 #: The error a run left behind by a dead server gets.
 INTERRUPTED = "interrupted (server stopped)"
@@ -125,6 +126,10 @@ class Store:
         A SQLAlchemy URL to use instead of the SQLite file (for example
         ``postgresql+psycopg://user@host/critmin``); result files stay under ``data_dir``.
 
+    The database is also the ledger's (:func:`critmin.store.open_ledger`,
+    ``Ledger(store.engine)``): its tables (``ledger``, ``ledger_head``) do not clash with the
+    store's (``scenarios``, ``plans``, ``runs``).
+
     Examples
     --------
     >>> import tempfile
@@ -141,11 +146,15 @@ class Store:
         self.data_dir = Path(data_dir).expanduser().resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "runs").mkdir(exist_ok=True)
-        self.url = url or f"sqlite:///{self.data_dir / 'critmin.db'}"
-        self.engine = _engine(self.url)
+        self.url = url or sqlite_url(self.data_dir)
+        self.engine = create_engine(self.url)
         metadata.create_all(self.engine)
-        self._verified: dict[tuple[str, int, int], str] = {}
-        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings | None = None) -> Store:
+        """The store in ``settings.data_dir`` on ``settings.db_url`` (default: the environment)."""
+        settings = settings if settings is not None else StoreSettings()
+        return cls(settings.data_dir, settings.db_url)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -369,8 +378,35 @@ class Store:
             pass
         return digest
 
+    def result_path(self, id_: str, name: str) -> Path:
+        """Where result file ``name`` of run ``id_`` lives; nothing is checked or created.
+
+        For a cache keyed on content (:meth:`result_bytes` verifies); a malformed id raises
+        :class:`NotFoundError` and a malformed name ``ValueError``, so no path escapes the
+        run's folder.
+        """
+        if not _ID.match(id_):
+            raise NotFoundError(id_)
+        if not _NAME.match(name):
+            raise ValueError(f"bad result file name {name!r}")
+        return self.data_dir / "runs" / id_ / name
+
+    def _recorded_hash(self, id_: str, name: str) -> str:
+        run = self.get_run(id_)
+        if run["status"] != "complete":
+            raise ResultUnavailableError(
+                "not complete", f"run {id_} is {run['status']}, not complete"
+            )
+        files: dict[str, str] = run["files"] or {}
+        if name not in files:
+            raise ResultUnavailableError("missing", f"run {id_} has no result {name!r}")
+        return files[name]
+
     def result_file(self, id_: str, name: str) -> Path:
         """The path of a complete run's result file after checking its SHA-256.
+
+        The file is hashed on every call: a cache keyed on size and modification time would
+        miss an edit that keeps both, and hashing runs at about 1 GB/s.
 
         Raises
         ------
@@ -380,52 +416,40 @@ class Store:
             The run is not complete, the file is not one of its results, is missing, or
             its content no longer matches the recorded hash.
         """
-        run = self.get_run(id_)
-        if run["status"] != "complete":
-            raise ResultUnavailableError(
-                "not complete", f"run {id_} is {run['status']}, not complete"
-            )
-        files: dict[str, str] = run["files"] or {}
-        if name not in files:
-            raise ResultUnavailableError("missing", f"run {id_} has no result {name!r}")
-        path = self.data_dir / "runs" / id_ / name
-        try:
-            st = path.stat()
-        except FileNotFoundError as exc:
-            raise ResultUnavailableError(
-                "missing", f"result {name!r} of run {id_} is missing"
-            ) from exc
-        key = (str(path), st.st_mtime_ns, st.st_size)
-        with self._lock:
-            known = self._verified.get(key)
-        if known is None:
-            known = sha256_file(path)
-            with self._lock:
-                self._verified[key] = known
-        if known != files[name]:
-            raise ResultUnavailableError(
-                "altered", f"result {name!r} of run {id_} does not match its recorded SHA-256"
-            )
+        recorded = self._recorded_hash(id_, name)
+        path = self.result_path(id_, name)
+        if not path.exists():
+            raise ResultUnavailableError("missing", f"result {name!r} of run {id_} is missing")
+        if sha256_file(path) != recorded:
+            raise _altered(id_, name)
         return path
+
+    def result_bytes(self, id_: str, name: str) -> bytes:
+        """The content of a complete run's result file, checked against its recorded SHA-256.
+
+        The bytes returned are the bytes hashed (read once), so what the caller parses is
+        what was verified. Raises like :meth:`result_file`.
+        """
+        recorded = self._recorded_hash(id_, name)
+        path = self.result_path(id_, name)
+        try:
+            raw = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError) as exc:
+            raise ResultUnavailableError(
+                "missing", f"result {name!r} of run {id_} is missing or not a file"
+            ) from exc
+        if hashlib.sha256(raw).hexdigest() != recorded:
+            raise _altered(id_, name)
+        return raw
+
+
+def _altered(id_: str, name: str) -> ResultUnavailableError:
+    return ResultUnavailableError(
+        "altered", f"result {name!r} of run {id_} does not match its recorded SHA-256"
+    )
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     row["params"] = json.loads(row["params"]) if row.get("params") else {}
     row["files"] = json.loads(row["files"]) if row.get("files") else None
     return row
-
-
-def _engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
-    eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-    @sa.event.listens_for(eng, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    return eng

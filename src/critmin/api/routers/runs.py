@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
+import threading
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+from cachetools import LRUCache
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import FileResponse, StreamingResponse
 
@@ -76,49 +79,57 @@ def _out(run: dict[str, Any]) -> Run:
     return Run.model_validate({**run, "elapsed_s": elapsed, "files": sorted(run["files"] or [])})
 
 
+def _unavailable(run_id: str, e: NotFoundError | ResultUnavailableError) -> HTTPException:
+    """404 for no such run, 409 for a run not complete, 410 for a missing or altered file."""
+    if isinstance(e, NotFoundError):
+        return not_found("run", run_id)
+    return HTTPException(409 if e.reason == "not complete" else 410, e.message)
+
+
 def _file(svc: Services, run_id: str, name: str) -> Any:
     try:
         return svc.store.result_file(run_id, name)
-    except NotFoundError as e:
-        raise not_found("run", run_id) from e
-    except ResultUnavailableError as e:
-        code = 409 if e.reason == "not complete" else 410
-        raise HTTPException(code, e.message) from e
+    except (NotFoundError, ResultUnavailableError) as e:
+        raise _unavailable(run_id, e) from e
 
 
-def _cached(run_id: str, name: str) -> Any | None:
-    """A verified result still unchanged on disk, or None.
+#: Parsed result JSON by (run id, file name, SHA-256 of the bytes) -- only ever filled with
+#: content the store verified against the run's recorded hash. A complete run's files never
+#: change, so the hash of the bytes on disk finding an entry proves they are what was
+#: verified; an altered file (even with its old size and mtime) misses and goes back through
+#: the store's checks. Bounded: evicted entries are just re-read.
+_VERIFIED: LRUCache[tuple[str, str, str], Any] = LRUCache(maxsize=256)
+#: Handlers run in a threadpool and LRUCache reorders itself on every read.
+_VERIFIED_LOCK = threading.Lock()
 
-    A complete run's files never change: once the store has checked status and hash, the
-    parsed file is kept and served while the file keeps its size and mtime (a changed or
-    deleted file goes back through the store's checks).
+
+def _cached(svc: Services, run_id: str, name: str) -> Any | None:
+    """The parsed result file when its bytes on disk hash to verified content, else None.
+
+    Reading and hashing a result JSON costs well under a millisecond and saves the database
+    round trip and the parse; anything unexpected is a miss, handled by :func:`_json`.
     """
-    known = _VERIFIED.get((run_id, name))
-    if known is None:
-        return None
-    path, stamp, parsed = known
     try:
-        st = path.stat()
-    except FileNotFoundError:
+        raw = svc.store.result_path(run_id, name).read_bytes()
+    except (OSError, NotFoundError, ValueError):
         return None
-    return parsed if (st.st_mtime_ns, st.st_size) == stamp else None
+    key = (run_id, name, hashlib.sha256(raw).hexdigest())
+    with _VERIFIED_LOCK:
+        return _VERIFIED.get(key)
 
 
 def _json(svc: Services, run_id: str, name: str) -> Any:
-    hit = _cached(run_id, name)
+    hit = _cached(svc, run_id, name)
     if hit is not None:
         return hit
-    path = _file(svc, run_id, name)
-    st = path.stat()
-    parsed = json.loads(path.read_text("utf-8"))
-    if len(_VERIFIED) > 256:
-        _VERIFIED.clear()
-    _VERIFIED[(run_id, name)] = (path, (st.st_mtime_ns, st.st_size), parsed)
+    try:
+        raw = svc.store.result_bytes(run_id, name)
+    except (NotFoundError, ResultUnavailableError) as e:
+        raise _unavailable(run_id, e) from e
+    parsed = json.loads(raw)
+    with _VERIFIED_LOCK:
+        _VERIFIED[(run_id, name, hashlib.sha256(raw).hexdigest())] = parsed
     return parsed
-
-
-#: (run id, file) → (path, (mtime, size), parsed JSON) of results the store has verified.
-_VERIFIED: dict[tuple[str, str], tuple[Any, tuple[int, int], Any]] = {}
 
 
 @router.post("", status_code=202, response_model=RunAccepted)
@@ -165,7 +176,7 @@ async def events(run_id: RunId, svc: Svc) -> StreamingResponse:
 @router.get("/{run_id}/summary", response_model=Rows)
 async def run_summary(run_id: RunId, svc: Svc) -> list[dict[str, Any]]:
     """Per-mineral summary of a complete simulation (409 while it is not complete)."""
-    hit = _cached(run_id, "summary.json")
+    hit = _cached(svc, run_id, "summary.json")
     if hit is not None:  # no database round trip for a result already verified
         cached: list[dict[str, Any]] = hit["summary"]
         return cached

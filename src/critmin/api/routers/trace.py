@@ -9,63 +9,43 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path
 
-from critmin.api.deps import Services, services
+from critmin.api.deps import ledger
 from critmin.data.errors import DataError
 from critmin.sourcing.ledger import Ledger
 
 router = APIRouter(prefix="/trace", tags=["trace"])
-Svc = Annotated[Services, Depends(services)]
-
-
-def _ledger(svc: Services) -> Ledger:
-    return Ledger(svc.settings.data_dir)
+Led = Annotated[Ledger, Depends(ledger)]
 
 
 @router.get("")
-def entries(svc: Svc) -> list[dict[str, Any]]:
+def entries(led: Led) -> list[dict[str, Any]]:
     """Every ledger entry, in order (sequence, kind, lots, site, time, hash)."""
-    led = _ledger(svc)
-    try:
-        return [e.row() for e in led.entries()]
-    finally:
-        led.close()
+    return [e.row() for e in led.entries()]
 
 
 @router.post("", status_code=201)
 def append(
-    svc: Svc,
+    led: Led,
     record: Annotated[dict[str, Any], Body(description="one ledger record (kind, lots, kg, ...)")],
 ) -> dict[str, Any]:
     """Append one record; refused with the field named (and nothing written) when invalid."""
-    led = _ledger(svc)
-    try:
-        e = led.append(record)
-        return e.row()
-    finally:
-        led.close()
+    return led.append(record).row()
 
 
 @router.get("/verify")
-def verify(svc: Svc) -> dict[str, Any]:
+def verify(led: Led) -> dict[str, Any]:
     """Recompute the chain: ``intact`` or the problems with their sequence numbers."""
-    led = _ledger(svc)
-    try:
-        problems = [{"seq": t.seq, "kind": t.kind, "detail": t.detail} for t in led.verify()]
-        return {"intact": not problems, "entries": len(led.entries()), "problems": problems}
-    finally:
-        led.close()
+    problems = [{"seq": t.seq, "kind": t.kind, "detail": t.detail} for t in led.verify()]
+    return {"intact": not problems, "entries": len(led.entries()), "problems": problems}
 
 
 @router.get("/lots/{lot_id}")
-def lot(svc: Svc, lot_id: Annotated[str, Path(max_length=128)]) -> list[dict[str, Any]]:
+def lot(led: Led, lot_id: Annotated[str, Path(max_length=128)]) -> list[dict[str, Any]]:
     """A lot's provenance back to its mines, with the documents on the way."""
-    led = _ledger(svc)
     try:
         rows = led.lot(lot_id)
     except DataError:
         rows = []
-    finally:
-        led.close()
     if not rows:
         raise HTTPException(404, f"lot_id: no lot {lot_id!r} in the ledger")
     return rows

@@ -1,0 +1,185 @@
+"""Where critmin keeps its state: the data directory and the database, from ``CRITMIN_*``.
+
+The store, the chain-of-custody ledger and every interface (CLI, web service) read these two
+settings from here, so ``CRITMIN_DATA_DIR`` and ``CRITMIN_DB_URL`` mean the same thing
+everywhere. A bad value in the environment is reported as one line naming the variable
+(:class:`SettingsError`), never as a validation traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from critmin.data.errors import DataError, Problem
+from critmin.store.engine import create_engine
+
+#: The environment variables' common prefix.
+ENV_PREFIX = "CRITMIN_"
+#: The SQLite file in the data directory when no database URL is given.
+DB_FILE = "critmin.db"
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "[::1]"})
+
+
+class SettingsError(DataError):
+    """Settings that cannot be used: one :class:`~critmin.data.errors.Problem` per bad value.
+
+    ``file`` is ``"environment"`` (the field is the variable, e.g. ``CRITMIN_MAX_BODY``) or
+    ``"settings"`` for a value given in code; ``str()`` is one line per problem.
+    """
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only accepts connections from this machine.
+
+    Here, below both faces, so that the CLI's ``serve`` and the API apply one token rule.
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    return host.strip().lower() in LOOPBACK
+
+
+def default_data_dir() -> Path:
+    """``$CRITMIN_DATA_DIR``, else ``~/.critmin`` (``./critmin-data`` without a home).
+
+    A relative or ``~`` path is kept as given (``~`` expanded); the store resolves it.
+    """
+    return StoreSettings().data_dir
+
+
+def _home_data_dir() -> Path:
+    # No HOME (a service account, a bare container): keep the data beside the working
+    # directory rather than fail.
+    return Path.home() / ".critmin" if "HOME" in os.environ else Path("critmin-data")
+
+
+def sqlite_url(data_dir: str | Path) -> str:
+    """The SQLAlchemy URL of the SQLite file in ``data_dir``.
+
+    Examples
+    --------
+    >>> sqlite_url("/srv/critmin")
+    'sqlite:////srv/critmin/critmin.db'
+    """
+    return f"sqlite:///{Path(data_dir) / DB_FILE}"
+
+
+class StoreSettings(BaseSettings):
+    """Where critmin keeps its data, from ``CRITMIN_DATA_DIR`` and ``CRITMIN_DB_URL``.
+
+    Values given as arguments win over the environment; what is not given comes from it.
+
+    Parameters
+    ----------
+    data_dir
+        Folder of the SQLite file (``critmin.db``) and of the run result files
+        (default ``$CRITMIN_DATA_DIR``, else ``~/.critmin``).
+    db_url
+        A SQLAlchemy URL replacing the SQLite file (``postgresql+psycopg://...``); the store
+        and the ledger then share that database. Result files stay under ``data_dir``.
+
+    Examples
+    --------
+    >>> s = StoreSettings(data_dir="/srv/critmin", db_url=None)
+    >>> s.database_url
+    'sqlite:////srv/critmin/critmin.db'
+    >>> StoreSettings(data_dir="/srv/critmin", db_url="postgresql://db/critmin").database_url
+    'postgresql://db/critmin'
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        # An empty variable (``CRITMIN_TOKEN=``) means unset, as a shell user expects.
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+    )
+    #: What each field must be, for the one-line error (field → expectation).
+    EXPECTED: ClassVar[dict[str, str]] = {
+        "data_dir": "a folder path",
+        "db_url": "a SQLAlchemy database URL",
+    }
+
+    data_dir: Path = Field(default_factory=_home_data_dir)
+    db_url: str | None = None
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise settings_error(e, type(self), set(values)) from None
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @field_validator("db_url", mode="after")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        v = v.strip() if v is not None else None
+        if not v:
+            return None
+        try:  # parsed now, so a typo fails at startup naming the variable, not at first query
+            make_url(v)
+        except ArgumentError as e:
+            raise ValueError(str(e)) from None
+        return v
+
+    @property
+    def database_url(self) -> str:
+        """``db_url``, else the SQLite file ``data_dir/critmin.db`` (absolute)."""
+        return self.db_url or sqlite_url(self.data_dir.resolve())
+
+    def engine(self) -> Engine:
+        """A new engine on critmin's database, creating the data directory for its SQLite file.
+
+        The store builds its engine the same way; hand this one to
+        :class:`critmin.sourcing.ledger.Ledger` for the ledger.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> eng = StoreSettings(data_dir=tempfile.mkdtemp(), db_url=None).engine()
+        >>> eng.url.database.endswith("critmin.db")
+        True
+        """
+        if self.db_url is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        return create_engine(self.database_url)
+
+
+def open_engine(settings: StoreSettings | None = None) -> Engine:
+    """:meth:`StoreSettings.engine` of ``settings``, by default from the environment."""
+    return (settings if settings is not None else StoreSettings()).engine()
+
+
+def settings_error(
+    exc: ValidationError, cls: type[StoreSettings], given: set[str]
+) -> SettingsError:
+    """One problem per invalid value, naming the environment variable it came from.
+
+    ``given`` are the fields passed as arguments (their problems name the field instead).
+    """
+    problems = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else ""
+        expected = cls.EXPECTED.get(name, err["msg"].lower())
+        got = err.get("input", "")
+        if name in given or name not in cls.model_fields:
+            problems.append(Problem("settings", None, name, expected, str(got)))
+        else:
+            var = f"{ENV_PREFIX}{name}".upper()
+            # Never echo a secret back, even a malformed one (a URL may hold a password).
+            shown = "" if name in ("token", "db_url") else str(got)
+            problems.append(Problem("environment", None, var, expected, shown))
+    return SettingsError(problems)
