@@ -34,7 +34,7 @@ def demand_scenario(name: str, *, files: bool = True) -> DemandScenario:
     Raises
     ------
     QueryError
-        An unknown built-in name (``unknown``), with the known ones.
+        An unknown built-in name (an ``invalid`` option), with the known ones.
     """
     from critmin.demand.buildout import load_scenario, scenario
 
@@ -43,7 +43,7 @@ def demand_scenario(name: str, *, files: bool = True) -> DemandScenario:
     try:
         return scenario(name)
     except KeyError as e:
-        raise QueryError(str(e.args[0]), "unknown", "scenario") from e
+        raise QueryError(str(e.args[0]), "invalid", "scenario") from e
 
 
 def ai_demand_table(

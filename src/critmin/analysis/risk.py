@@ -60,7 +60,7 @@ def supply_risk(
 
     if method not in methods.METHODS:
         raise QueryError(
-            f"unknown method {method!r}; methods: {', '.join(methods.METHODS)}", "unknown", "method"
+            f"unknown method {method!r}; methods: {', '.join(methods.METHODS)}", "invalid", "method"
         )
     if stage not in RISK_STAGES:
         raise QueryError(
@@ -86,7 +86,8 @@ def supply_risk(
         else:
             frame, title = compute()
     except KeyError as e:
-        raise QueryError(str(e.args[0] if e.args else e), "unknown", "importer") from e
+        # An unknown importer or region is a bad option (422), not a missing resource.
+        raise QueryError(str(e.args[0] if e.args else e), "invalid", "importer") from e
     except ValueError as e:
         raise QueryError(str(e.args[0] if e.args else e), "invalid") from e
     return RiskTable(method, title, frame.copy())

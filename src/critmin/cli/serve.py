@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 
-from critmin.cli.common import refuse
-from critmin.store.settings import is_loopback
+from critmin.cli.common import handles_errors, refuse
+from critmin.store.settings import StoreSettings, is_loopback
 
 
+@handles_errors
 def serve(
     host: Annotated[str, typer.Option(help="bind address (not loopback: needs CRITMIN_TOKEN)")] = (
         "127.0.0.1"
@@ -34,7 +35,9 @@ def serve(
     """Run the web service and dashboard (API under /api, dashboard at /)."""
     import uvicorn
 
-    if not is_loopback(host) and not os.environ.get("CRITMIN_TOKEN"):
+    # A bad CRITMIN_* variable is one line naming it (a DataError), before uvicorn starts.
+    StoreSettings()
+    if not is_loopback(host) and not os.environ.get("CRITMIN_TOKEN", "").strip():
         raise refuse(f"refusing to serve on {host}, which is not loopback, without a token: "
                      "set CRITMIN_TOKEN to a secret (writes then need 'Authorization: Bearer "
                      "<token>'), or bind to 127.0.0.1")  # fmt: skip
