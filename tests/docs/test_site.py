@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,19 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEADLINE, require_docs_toolchain
+
 ROOT = Path(__file__).resolve().parents[2]
-NEEDED = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
-
-
-def _missing() -> list[str]:
-    missing = []
-    for mod in NEEDED:
-        try:
-            if importlib.util.find_spec(mod) is None:
-                missing.append(mod)
-        except ModuleNotFoundError:
-            missing.append(mod)
-    return missing
 
 
 class _Assets(HTMLParser):
@@ -43,19 +32,12 @@ class _Assets(HTMLParser):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must build the docs, but {', '.join(missing)} is not installed")
-        pytest.skip(
-            f"the docs toolchain is not installed ({', '.join(missing)}); "
-            "install the dev extras: .venv/bin/pip install -e '.[dev]'"
-        )
+    require_docs_toolchain()
     out = tmp_path_factory.mktemp("site")
     run = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
          "-d", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=max(600, DEADLINE),
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )  # fmt: skip
     assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr}"

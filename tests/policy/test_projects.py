@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import math
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -17,9 +16,9 @@ from typer.testing import CliRunner
 from critmin.cli.main import app
 from critmin.data.errors import DataError
 from critmin.policy import projects as pj
+from tests.conftest import reference_file
 
 REF = Path(pj.reference_path("projects.csv")).parent
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "reference"
 runner = CliRunner()
 
 
@@ -31,11 +30,7 @@ runner = CliRunner()
 def test_shipped_copy_is_byte_identical_to_the_reference(name: str) -> None:
     shipped = REF / name
     assert shipped.is_file()
-    if not (SHARED / name).is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED / name} is missing: CI must have ../shared beside the project")
-        pytest.skip("the shared reference folder is not here (end-user install)")
-    assert shipped.read_bytes() == (SHARED / name).read_bytes()
+    assert shipped.read_bytes() == reference_file(name).read_bytes()
 
 
 # --------------------------------------------------------------------------------------------

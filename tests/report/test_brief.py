@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,17 +14,9 @@ from typer.testing import CliRunner
 
 from critmin.cli.main import app
 from critmin.report.brief import Brief, build, packaged_scenarios
+from tests.conftest import DEADLINE
 
 SECTIONS = ("headline", "concentration", "maps", "demand", "disruptions", "plans", "notes")
-
-
-def _need_chromium() -> str:
-    exe = shutil.which("chromium")
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but /usr/bin/chromium is missing (Debian package chromium)")
-        pytest.skip("needs Debian's chromium for the PDF (apt-get install chromium)")
-    return exe
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +74,7 @@ def test_scenarios_and_plans_are_in_the_brief(brief: Brief) -> None:
     assert comp["lp_expected_cost_usd"].iloc[0] <= comp["lp_expected_cost_usd"].iloc[1] + 1.0
 
 
-def test_pdf_renders(tmp_path: Path, brief: Brief) -> None:
-    _need_chromium()
+def test_pdf_renders(tmp_path: Path, brief: Brief, chromium: str) -> None:
     from critmin.report.brief import print_pdf
 
     pdf = print_pdf(brief.html, tmp_path / "brief.pdf")
@@ -116,19 +107,14 @@ def test_cli_brief_rejects_a_broken_scenario(tmp_path: Path) -> None:
     assert not (tmp_path / "b" / "brief.html").exists()
 
 
-def test_a_browser_opening_the_brief_requests_nothing_and_draws_every_chart(brief: Brief) -> None:
+def test_a_browser_opening_the_brief_requests_nothing_and_draws_every_chart(
+    brief: Brief, browser: Any
+) -> None:
     """The brief in headless Chromium: every request the page makes stays on the file."""
-    exe = _need_chromium()
-    from playwright.sync_api import sync_playwright
-
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=exe,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        page = browser.new_page()
+    page = browser.new_page()
+    page.set_default_timeout(DEADLINE * 1000)  # a busy machine draws a dozen charts slowly
+    try:
         page.on("request", lambda r: requests.append(r.url))
         page.goto(brief.html.resolve().as_uri())
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0")
@@ -136,7 +122,8 @@ def test_a_browser_opening_the_brief_requests_nothing_and_draws_every_chart(brie
         figures = page.evaluate("document.querySelectorAll('figure.chart').length")
         shapes = page.evaluate("document.querySelectorAll('.choroplethlocation').length")
         land = page.evaluate("document.querySelectorAll('.geo .land path, .geo path.land').length")
-        browser.close()
+    finally:
+        page.close()
     assert all(u.startswith("file://") or u.startswith("data:") for u in requests), requests
     assert figures >= 12 and drawn >= figures
     # Producing countries and the land are drawn from the embedded geometry.

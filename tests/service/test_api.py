@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from critmin.api import Settings, create_app
+from tests.conftest import DEADLINE
 from tests.service.conftest import PLAN, SMALL, wait
 
 CORPUS = Path(__file__).parents[1] / "corpus" / "scenarios"
@@ -180,9 +182,11 @@ def test_token_required_off_loopback(tmp_path: Path) -> None:
 
 def test_serve_refuses_public_host_without_token(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if os.environ.get("PYTHONPATH"):  # the tree under test, not another install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     p = subprocess.run(
         [sys.executable, "-m", "critmin", "serve", "--host", "0.0.0.0", "--data-dir",
-         str(tmp_path)], capture_output=True, text=True, env=env, timeout=60,
+         str(tmp_path)], capture_output=True, text=True, env=env, timeout=DEADLINE,
     )  # fmt: skip
     assert p.returncode != 0
     assert "CRITMIN_TOKEN" in p.stderr and "loopback" in p.stderr

@@ -9,123 +9,37 @@ the tabs work from the keyboard, and that no uncaught script error occurs.
 
 Screenshots of every step go to ``tests/service/artifacts/`` (ignored by git).
 
-Needs Debian's Chromium at /usr/bin/chromium (``playwright install`` is never used): without
-it the test is skipped, unless ``CI=true``, where a missing browser is a failure.
+Needs Debian's Chromium at /usr/bin/chromium (``playwright install`` is never used) and the
+playwright package: the ``browser`` fixture of ``tests/conftest.py`` skips without them, unless
+``CI=true``, where a missing part is a failure.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.conftest import DEADLINE
+from tests.service.conftest import serve
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _unavailable(why: str) -> None:
-    """Skip locally; in CI a missing prerequisite must fail the build, not hide it."""
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true, so this is a failure)")
-    pytest.skip(why)
-
-
-def _critmin_exe() -> str:
-    exe = Path(sys.executable).parent / "critmin"
-    return str(exe) if exe.exists() else (shutil.which("critmin") or str(exe))
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=2) as resp:  # loopback only
-        return json.loads(resp.read())
+#: Milliseconds a page waits for a state (playwright's ``expect`` polls until then).
+WAIT_MS = DEADLINE * 1000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A `critmin serve` on a free loopback port with a fresh data dir; yields its base URL."""
-    exe = _critmin_exe()
-    probe = subprocess.run([exe, "serve", "--help"], capture_output=True, text=True, timeout=60)
-    if probe.returncode != 0:
-        _unavailable(f"`critmin serve` is not available: {probe.stderr.strip()[-300:]}")
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("critmin-data")
-    log = (data_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited ({proc.returncode}):\n"
-                            f"{(data_dir / 'server.log').read_text()[-2000:]}")  # fmt: skip
-            try:
-                if _get_json(f"{base}/api/health"):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer /api/health within 30 s:\n"
-                            f"{(data_dir / 'server.log').read_text()[-2000:]}")  # fmt: skip
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+    with serve(tmp_path_factory.mktemp("critmin-data")) as srv:
+        yield srv.base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (install Debian's chromium package)")
-    try:
-        import playwright.sync_api as sync_api
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def test_dashboard_end_to_end(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_end_to_end(server: str, browser: Any) -> None:
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -135,14 +49,19 @@ def test_dashboard_end_to_end(server: str, browser) -> None:  # type: ignore[no-
 
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
-    expect.set_options(timeout=15_000)
+    # Every wait below polls a state on the page; under load that may take long.
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
 
     # Record every request and every uncaught script error.
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def settled() -> None:
+        """Wait until no CSS transition or animation is running (a state, not a sleep)."""
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
 
     def snap(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -196,9 +115,9 @@ def test_dashboard_end_to_end(server: str, browser) -> None:  # type: ignore[no-
         run_id = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('run')")
         assert run_id
         status = page.locator("#run-status")
-        expect(status).to_have_attribute("data-status", "complete", timeout=45_000)
+        expect(status).to_have_attribute("data-status", "complete")
         expect(page.locator("#run-progress")).to_have_attribute("aria-valuenow", "100")
-        page.wait_for_timeout(400)  # let the bar's width transition finish for the screenshot
+        settled()  # the bar's width transition has finished: the screenshot shows it full
         snap("04-monitor-complete")
 
         # ---- 4. Results: a fan chart and the summary table with gallium. ----
@@ -214,7 +133,7 @@ def test_dashboard_end_to_end(server: str, browser) -> None:  # type: ignore[no-
         expect(page.locator("#tab-monitor")).to_have_attribute("aria-selected", "true")
         expect(page.locator("#run-title")).to_contain_text(run_id)
         expect(page.locator("#run-status")).to_have_attribute("data-status", "complete")
-        page.wait_for_timeout(400)
+        settled()
         snap("06-reload-monitor")
 
         # ---- 5. Plans: evaluate plan A with 100 samples; the comparison table appears. ----
@@ -223,7 +142,7 @@ def test_dashboard_end_to_end(server: str, browser) -> None:  # type: ignore[no-
         page.fill("#plan-samples", "100")
         page.click("#plans-evaluate")
         table = page.locator("#plans-comparison-table")
-        expect(table).to_be_visible(timeout=45_000)
+        expect(table).to_be_visible()
         expect(table).to_contain_text("Plan A")
         expect(table.locator("tbody tr")).not_to_have_count(0)
         expect(page.locator("#plans-status")).to_contain_text("complete")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -122,6 +124,36 @@ class TokenAuth:
         await self.app(scope, receive, send)
 
 
+def warm() -> float:
+    """Load the embedded dataset and fill the caches the first requests need; seconds taken.
+
+    Called once at start-up, in a worker thread, before the server accepts connections (uvicorn
+    binds its socket only after the lifespan start-up has finished): the first validation or
+    run then does not pay for reading the tables, importing the simulation modules and
+    compiling every mineral's market inputs, and the few ``async`` routes that read cached
+    dataset views (``/api/minerals``, ``/api/minerals/{mineral}/supply``) find them computed.
+    Every cache filled here is process-wide, so a second app in the same process warms in
+    milliseconds.
+    """
+    from critmin.api.deps import overview_rows
+    from critmin.api.parsing import parse_scenario
+    from critmin.api.worker import data_version
+    from critmin.data.catalogue import MINERAL_IDS
+    from critmin.data.dataset import load
+    from critmin.sim import runner, summary  # noqa: F401  (the first run's imports)
+
+    t0 = time.perf_counter()
+    data_version()
+    ds = load()
+    # No ``minerals`` list: the scenario compiles every simulated mineral's inputs.
+    parse_scenario("name: warm-up\nhorizon: {start: 2026, end: 2027}\n", file="warm-up")
+    overview_rows()
+    for mineral in MINERAL_IDS:
+        for stage in ("mine", "refine"):
+            ds.supply(mineral, stage)
+    return time.perf_counter() - t0
+
+
 @cache
 def _plotly_js() -> bytes:
     from plotly.offline import get_plotlyjs
@@ -133,7 +165,9 @@ def create_app(settings: Settings) -> FastAPI:
     """The critmin API over a store in ``settings.data_dir``.
 
     At startup every run a dead server left queued or running is marked failed
-    (:meth:`critmin.store.Store.recover`).
+    (:meth:`critmin.store.Store.recover`) and the embedded dataset is loaded and its caches
+    warmed (:func:`warm`), both in a worker thread: the event loop never does that work, and
+    ``/api/health`` answers only once it is done.
 
     Examples
     --------
@@ -155,9 +189,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        n = store.recover()
+        n = await asyncio.to_thread(store.recover)
         if n:
             log.warning("marked %d interrupted run(s) failed", n)
+        try:
+            took = await asyncio.to_thread(warm)
+        except Exception:  # a broken dataset: serve anyway, the routes name the problem
+            log.exception("warming the dataset failed; requests will load it on first use")
+        else:
+            log.info("dataset loaded and warmed in %.1f s", took)
         manager = RunManager(store, settings.workers)
         app.state.services = Services(settings, store, manager, ledger)
         try:

@@ -37,7 +37,14 @@ def submit(
     seed: int | None,
     field: str = "scenario_yaml",
 ) -> RunAccepted:
-    """Validate the scenario, record the run as queued and hand it to the workers."""
+    """Validate the scenario, record the run as queued and hand it to the workers.
+
+    Validating parses the YAML and compiles the scenario against the dataset: CPU work that
+    must never run on the event loop. Callers are sync routes (FastAPI runs them in its
+    threadpool) or worker threads; called on the loop, this raises instead of stalling every
+    other request.
+    """
+    off_the_event_loop("submit")
     try:
         sc = parse_scenario(scenario_yaml)
     except DataError as e:
@@ -49,6 +56,18 @@ def submit(
     )  # fmt: skip
     svc.runs.submit(run)
     return RunAccepted(id=run["id"], status=run["status"])
+
+
+def off_the_event_loop(what: str) -> None:
+    """Raise :class:`RuntimeError` when called from a thread running an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(
+        f"{what} does heavy work: call it from a sync route or a worker thread, "
+        "not on the event loop"
+    )
 
 
 def scenario_text(svc: Services, scenario_id: str | None, scenario_yaml: str | None) -> str:
