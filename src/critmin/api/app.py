@@ -130,12 +130,11 @@ def warm() -> float:
     Called once at start-up, in a worker thread, before the server accepts connections (uvicorn
     binds its socket only after the lifespan start-up has finished): the first validation or
     run then does not pay for reading the tables, importing the simulation modules and
-    compiling every mineral's market inputs, and the few ``async`` routes that read cached
-    dataset views (``/api/minerals``, ``/api/minerals/{mineral}/supply``) find them computed.
+    compiling every mineral's market inputs, and the overview and supply tables are computed.
     Every cache filled here is process-wide, so a second app in the same process warms in
     milliseconds.
     """
-    from critmin.api.deps import overview_rows
+    from critmin.analysis import minerals_overview
     from critmin.api.parsing import parse_scenario
     from critmin.api.worker import data_version
     from critmin.data.catalogue import MINERAL_IDS
@@ -147,7 +146,7 @@ def warm() -> float:
     ds = load()
     # No ``minerals`` list: the scenario compiles every simulated mineral's inputs.
     parse_scenario("name: warm-up\nhorizon: {start: 2026, end: 2027}\n", file="warm-up")
-    overview_rows()
+    minerals_overview(ds)
     for mineral in MINERAL_IDS:
         for stage in ("mine", "refine"):
             ds.supply(mineral, stage)
