@@ -89,7 +89,8 @@ def test_a_failed_warm_up_still_serves(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_warm_fills_the_caches_the_first_requests_use() -> None:
-    from critmin.api.deps import overview_rows
+    from critmin.data.dataset import load
 
     assert app_module.warm() >= 0.0
-    assert overview_rows.cache_info().currsize == 1
+    # The overview lives on the dataset's own cache (critmin.analysis.minerals_overview).
+    assert ("analysis.overview",) in load()._derived
