@@ -2,7 +2,7 @@
 
 Scenarios draw random subsets of every event type over gallium, germanium, cobalt, copper and
 antimony, naming only countries that produce the mineral at that stage, with random market
-parameter overrides within the ranges :func:`critmin.sim.inputs.prepare` accepts. Whatever
+parameter overrides within the bounds of the parameter table (``params.csv``). Whatever
 the scenario, :func:`critmin.sim.engine.run_block` must stay finite, keep the mass balance of
 docs/model.md §5 and keep every output within its bounds; and it must agree with the
 plain-loop reference (:mod:`critmin.sim.reference`).
@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import critmin
 from critmin.data.dataset import Dataset
-from critmin.data.errors import DataError
 from critmin.sim import engine, reference
 from critmin.sim.inputs import draw, prepare
 from critmin.sim.scenario import PARAMETERS, Scenario, contradictions
@@ -39,7 +39,7 @@ PRODUCERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("antimony", "mine"): ("CHN", "TJK", "TUR", "MMR", "RUS", "BOL"),
 }
 
-#: The ranges `_check_params` in critmin.sim.inputs accepts (checked by test_parameter_rules).
+#: The bounds of the parameter table (params.csv), restated (checked by test_parameter_rules).
 RULES: dict[str, tuple[float, float]] = {
     "elasticity_supply_short": (0.0, 10.0),
     "elasticity_supply_long": (0.0, 10.0),
@@ -76,7 +76,7 @@ def test_producers_produce(ds: Dataset, key: tuple[str, str]) -> None:
 
 @pytest.mark.parametrize("name", PARAMETERS)
 def test_parameter_rules(ds: Dataset, name: str) -> None:
-    """RULES holds the bounds prepare enforces: the bounds pass, just outside fails."""
+    """RULES holds the bounds validation enforces: the bounds pass, just outside fails."""
     lo, hi = RULES[name]
 
     def scenario(low: float, high: float) -> Scenario:
@@ -87,8 +87,8 @@ def test_parameter_rules(ds: Dataset, name: str) -> None:
 
     prepare(scenario(lo, hi), ds)
     for low, high in ((lo - 0.001, hi), (lo, hi + 0.001)):
-        with pytest.raises(DataError, match=f"parameters.copper.{name}"):
-            prepare(scenario(low, high), ds)
+        with pytest.raises(ValidationError, match=f"parameters.copper.{name}"):
+            scenario(low, high)
 
 
 # --------------------------------------------------------------------------------------------

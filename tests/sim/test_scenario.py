@@ -35,7 +35,12 @@ CASES: dict[str, tuple[int | None, str | None, str]] = {
     "unknown-bloc": (3, "bloc", "Narnia"),
     "zero-samples": (3, "samples", "greater than or equal to 1"),
     "zero-exports-share": (10, "events.0.export_restriction.exports_share", "above 0"),
-    "unknown-parameter": (4, "parameters", "elasticity_suply_short"),
+    "unknown-parameter": (6, "parameters.gallium.elasticity_suply_short",
+                          "known: elasticity_supply_short"),
+    # Bounds of the parameter table (params.csv), checked when the file is read.
+    "price-cap-below-one": (6, "parameters.gallium.price_cap", "between 1.0 and 1000.0"),
+    "positive-demand-elasticity": (6, "parameters.*.elasticity_demand_short",
+                                   "between -10.0 and -0.01"),
     "hazards-min-share-over-one": (6, "events.0.default_hazards.min_share",
                                    "less than or equal to 1"),
     "unknown-stock-mineral": (3, "stocks", "kryptonite"),
@@ -44,9 +49,6 @@ CASES: dict[str, tuple[int | None, str | None, str]] = {
 #: Files that load (each value is valid on its own) but that ``prepare`` refuses against the
 #: dataset: case → (field, words the message must contain).
 PREPARE_CASES: dict[str, tuple[str, str]] = {
-    "price-cap-below-one": ("parameters.gallium.price_cap", "between 1.0 and 1000.0"),
-    "positive-demand-elasticity": ("parameters.copper.elasticity_demand_short",
-                                   "between -10.0 and -0.01"),
     "stage-without-data": ("events.0.stage", "a stage of antimony with data: mine"),
     "country-not-producing": ("events.0.country", "FRA"),
 }  # fmt: skip

@@ -16,6 +16,8 @@ probability (a user's own view); the whole model is replaced by writing
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,11 @@ from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.metrics.governance import gpr_weight
-from critmin.sim.scenario import DefaultHazards, FractionRange, Range, StochasticRestriction
+from critmin.sim.events.stochastic_restriction import StochasticRestriction
+from critmin.sim.schema import FractionRange, Range
+
+if TYPE_CHECKING:
+    from critmin.sim.events.default_hazards import DefaultHazards
 
 
 def last_stage(mineral: str) -> str:

@@ -15,11 +15,7 @@ The engine (:mod:`critmin.sim.engine`) and the reference implementation
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,23 +28,28 @@ from critmin.data.units import factor
 from critmin.demand.bom import load_intensities
 from critmin.demand.demand import ai_demand, world_context
 from critmin.metrics.concentration import shares
-from critmin.sim import hazard
-from critmin.sim.scenario import (
-    PARAMETERS,
-    DefaultHazards,
-    DemandSurge,
-    ExportRestriction,
-    Logistics,
-    Outage,
-    Range,
-    Scenario,
-    StochasticRestriction,
-    StockChange,
-    Timed,
-)
+from critmin.sim.events.base import Build, Effect, Expansion
+from critmin.sim.events.registry import SPECS, spec_of
+from critmin.sim.parameters import PARAMS_CSV, parameter_names, parameter_rows
+from critmin.sim.sampling import triangular
+from critmin.sim.scenario import Scenario
+from critmin.sim.schema import EventModel, Range
+
+# Re-exported: these lived here before the event modules and the parameter table had theirs.
+__all__ = [
+    "PARAMS_CSV",
+    "Draws",
+    "Effect",
+    "MarketInputs",
+    "ParamRange",
+    "draw",
+    "parameter_table",
+    "prepare",
+    "simulated_minerals",
+    "triangular",
+]
 
 STAGES = ("mine", "refine")
-PARAMS_CSV = Path(__file__).with_name("params.csv")
 
 
 @dataclass(frozen=True)
@@ -60,26 +61,6 @@ class ParamRange:
     high: np.ndarray
     source: tuple[str, ...]
     kind: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Effect:
-    """One event's cut on one slot (a country at a stage of a mineral).
-
-    ``kind``: ``restriction`` (magnitude = share × (1 − leakage) × ``target_factor``),
-    ``outage`` and ``logistics`` (magnitude = capacity loss), ``stochastic`` (magnitude =
-    share, timing drawn per sample). ``fraction[t]`` is the share of year t in force
-    (deterministic events); ``delay[t]`` is an extra one-off loss (logistics delay / 365 in
-    the first year in force).
-    """
-
-    event: int
-    slot: int
-    kind: str
-    fraction: np.ndarray
-    delay: np.ndarray
-    target_factor: float = 1.0
-    loss_scale: float = 1.0  # < 1 where an infrastructure lever hardens the route
 
 
 @dataclass(frozen=True)
@@ -101,7 +82,7 @@ class MarketInputs:
     params: dict[str, ParamRange]
     hosts: tuple[tuple[int, int, Range], ...]  # (by-product idx, host idx, host share)
     effects: tuple[Effect, ...]
-    events: tuple[object, ...]  # compiled events (default hazards expanded), by Effect.event
+    events: tuple[EventModel, ...]  # compiled events (default hazards expanded), by Effect.event
     surge: tuple[tuple[int, np.ndarray, np.ndarray, Range], ...]  # (event, minerals, f[T], factor)
     stock0: np.ndarray  # (M,) tonnes
     forced_release: np.ndarray  # (T, M) tonnes: stock_release events
@@ -151,22 +132,8 @@ class Draws:
 # parameters
 
 
-@cache
 def _param_table() -> tuple[tuple[str, str, float, float, float, str, str], ...]:
-    with PARAMS_CSV.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return tuple(
-        (
-            r["mineral"],
-            r["parameter"],
-            float(r["low"]),
-            float(r["central"]),
-            float(r["high"]),
-            r["source"],
-            r["kind"],
-        )
-        for r in rows
-    )
+    return parameter_rows()
 
 
 def parameter_table() -> pd.DataFrame:
@@ -183,11 +150,13 @@ def parameter_table() -> pd.DataFrame:
 
 
 def _params(
-    minerals: tuple[str, ...], overrides: dict[str, dict[str, Range]], source: str = "scenario"
+    minerals: tuple[str, ...], overrides: dict[str, dict[str, Range]]
 ) -> dict[str, ParamRange]:
+    """Each parameter per mineral; names and bounds were checked when the scenario (its
+    overrides) and the table (its rows) were read."""
     table = _param_table()
     out: dict[str, ParamRange] = {}
-    for name in PARAMETERS:
+    for name in parameter_names():
         lo, ce, hi, src, kind = [], [], [], [], []
         for m in minerals:
             cands = [r for r in table if r[1] == name and r[0] in (m, "*")]
@@ -205,38 +174,7 @@ def _params(
             src.append(source)
             kind.append(k)
         out[name] = ParamRange(np.array(lo), np.array(ce), np.array(hi), tuple(src), tuple(kind))
-    _check_params(out, minerals, source)
     return out
-
-
-def _check_params(p: dict[str, ParamRange], minerals: tuple[str, ...], source: str) -> None:
-    rules = {
-        "elasticity_supply_short": (0.0, 10.0),
-        "elasticity_supply_long": (0.0, 10.0),
-        "elasticity_demand_short": (-10.0, -0.01),
-        "elasticity_demand_long": (-10.0, -0.01),
-        "adjustment_years": (0.5, 50.0),
-        "spare_capacity": (0.0, 5.0),
-        "ramp_rate": (0.0, 5.0),
-        "price_cap": (1.0, 1000.0),
-        "recycling_input_rate": (0.0, 0.99),
-    }
-    problems = []
-    for name, (a, b) in rules.items():
-        r = p[name]
-        bad = (r.low < a) | (r.high > b)
-        for i in np.flatnonzero(bad):
-            problems.append(
-                Problem(
-                    source,
-                    None,
-                    f"parameters.{minerals[i]}.{name}",
-                    f"values between {a} and {b}",
-                    f"{r.low[i]}-{r.high[i]}",
-                )
-            )
-    if problems:
-        raise DataError(problems)
 
 
 def _hosts(minerals: tuple[str, ...]) -> tuple[tuple[int, int, Range], ...]:
@@ -327,18 +265,6 @@ def _trade_latest(ds: Dataset) -> pd.DataFrame:
     return result
 
 
-def _fraction(ev: Timed, years: np.ndarray) -> np.ndarray:
-    """Share of each year the event is in force (days in force / days in the year)."""
-    s, e = ev.start_date, ev.end_date
-    out = np.zeros(len(years))
-    for i, y in enumerate(years):
-        a, b = max(s, dt.date(int(y), 1, 1)), min(e, dt.date(int(y), 12, 31))
-        if b >= a:
-            days = (dt.date(int(y) + 1, 1, 1) - dt.date(int(y), 1, 1)).days
-            out[i] = ((b - a).days + 1) / days
-    return out
-
-
 def _world_path(
     ds: Dataset, minerals: tuple[str, ...], years: np.ndarray, demand: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
@@ -413,7 +339,7 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         minerals = ds_minerals
     idx = {m: i for i, m in enumerate(minerals)}
     years = np.arange(scenario.horizon.start, scenario.horizon.end + 1)
-    T, M = len(years), len(minerals)
+    M = len(minerals)
 
     stage_shares: dict[tuple[int, int], pd.Series] = {}
     present = np.zeros((2, M), dtype=bool)
@@ -424,90 +350,36 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
                 stage_shares[(j, k)] = s
                 present[k, j] = True
 
-    events = _expand(scenario, ds, minerals, stage_shares)
+    events, fields = _expand(scenario, Expansion(ds, minerals, stage_shares))
     members = scenario.bloc_members()
     bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)
     bloc_share = np.array(bloc, dtype=float)
 
-    slots: dict[tuple[int, int, str], int] = {}
-    effects: list[Effect] = []
-    surge = []
-    problems: list[Problem] = []
-    stock0 = np.zeros(M)
-    forced = np.zeros((T, M))
-    purchase = np.zeros((T, M))
-    front = np.zeros((T, M))
-    front_events = []
-    zero = np.zeros(T)
-
-    def slot(j: int, k: int, c: str) -> int:
-        return slots.setdefault((j, k, c), len(slots))
-
+    # Every event writes its effects, demand factors and stock movements through its type's
+    # compile step (critmin.sim.events), in event order: slots are numbered in that order.
+    b = Build(
+        scenario=scenario,
+        source=source,
+        years=years,
+        index=idx,
+        present=present,
+        stage_shares=stage_shares,
+        members=members,
+        bloc_share=bloc_share,
+        demand_share=lambda who, m: _bloc_share(ds, who, m)[0],
+        fields=fields,
+    )
     for e, ev in enumerate(events):
-        field_ = f"events.{e}" if e < len(scenario.events) else "events (default_hazards)"
-        if isinstance(ev, ExportRestriction | Outage | StochasticRestriction):
-            ms = ev.minerals if not isinstance(ev, Outage) else [ev.mineral]
-            k = STAGES.index(ev.stage)
-            for m in ms:
-                if m not in idx:
-                    continue
-                j = idx[m]
-                if not present[k, j]:
-                    problems.append(Problem(source, None, f"{field_}.stage",
-                                            f"a stage of {m} with data: {', '.join(_stages(m))}",
-                                            ev.stage))  # fmt: skip
-                    continue
-                share = float(stage_shares[(j, k)].get(ev.country, 0.0))
-                if share <= 0:
-                    problems.append(Problem(source, None, f"{field_}.country",
-                                            f"a country producing {m} at the {ev.stage} stage",
-                                            ev.country))  # fmt: skip
-                    continue
-                sl = slot(j, k, ev.country)
-                if isinstance(ev, StochasticRestriction):
-                    effects.append(Effect(e, sl, "stochastic", zero, zero))
-                elif isinstance(ev, Outage):
-                    effects.append(Effect(e, sl, "outage", _fraction(ev, years), zero))
-                else:
-                    tf = _target_factor(ev, members, ds, m, share, bloc_share[j])
-                    effects.append(Effect(e, sl, "restriction", _fraction(ev, years), zero, tf))
-                    if ev.front_running is not None:
-                        t0 = ev.start_date - dt.timedelta(days=30 * ev.front_running.months)
-                        ti = np.flatnonzero(years == t0.year)
-                        if len(ti) and ev.front_running.months:
-                            pulse = ev.front_running.pulse * ev.front_running.months / 12 * share
-                            front[ti[0], j] += pulse
-                            front_events.append((e, int(ti[0]), j, pulse))
-        elif isinstance(ev, Logistics):
-            f = _fraction(ev, years)
-            first = np.zeros(T)
-            if f.any():
-                first[np.flatnonzero(f)[0]] = ev.delay_days / 365.0
-            for m in ev.minerals:
-                if m not in idx:
-                    continue
-                j = idx[m]
-                k = 1 if present[1, j] else 0
-                for c in ev.countries:
-                    if float(stage_shares[(j, k)].get(c, 0.0)) > 0:
-                        effects.append(Effect(e, slot(j, k, c), "logistics", f, first))
-        elif isinstance(ev, DemandSurge):
-            js = np.array([idx[m] for m in ev.minerals if m in idx], dtype=int)
-            surge.append((e, js, _fraction(ev, years), ev.factor))
-        elif isinstance(ev, StockChange) and ev.mineral in idx:
-            j, t = idx[ev.mineral], int(np.flatnonzero(years == ev.year)[0])
-            if ev.type == "stock_release":
-                forced[t, j] += ev.amount_t
-                # A release event says the holder has the stock (unless stocks: gives it).
-                if ev.mineral not in scenario.stocks:
-                    stock0[j] += ev.amount_t
-            else:
-                purchase[t, j] += ev.amount_t
-    if problems:
-        raise DataError(problems)
+        compile_ = spec_of(ev).compile
+        if compile_ is not None:
+            compile_(ev, e, b)
+    if b.problems:
+        raise DataError(b.problems)
+    stock0 = b.stock0
     for m, v in scenario.stocks.items():
         if m in idx:
             stock0[idx[m]] = v
+    slots = b.slots
 
     world, ai, basis = _world_path(ds, minerals, years, scenario.demand_scenario)
     keys = sorted(slots, key=slots.__getitem__)
@@ -530,134 +402,81 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         slot_stage=np.array([k[1] for k in keys], dtype=int),
         slot_country=tuple(k[2] for k in keys),
         slot_share=np.array([float(stage_shares[(k[0], k[1])][k[2]]) for k in keys]),
-        params=_params(minerals, scenario.parameters, source),
+        params=_params(minerals, scenario.parameters),
         hosts=_hosts(minerals),
-        effects=tuple(effects),
+        effects=tuple(b.effects),
         events=tuple(events),
-        surge=tuple(surge),
+        surge=tuple(b.surge),
         stock0=stock0,
-        forced_release=forced,
-        purchase=purchase,
-        front_run=front,
-        front_run_events=tuple(front_events),
+        forced_release=b.forced,
+        purchase=b.purchase,
+        front_run=b.front,
+        front_run_events=tuple(b.front_events),
         components=comps,
         component_uses=uses,
         provenance={f"world_t.{m}": b for m, b in basis.items()},
     )
 
 
-def _target_factor(
-    ev: ExportRestriction,
-    members: tuple[str, ...],
-    ds: Dataset,
-    mineral: str,
-    share: float,
-    bloc_share: float,
-) -> float:
-    """Share of a country's output a targeted ban takes off the market the target can reach.
-
-    A ban on all importers removes the withheld output. A ban on some importers (the bloc, or
-    listed countries) only bites when their demand exceeds what everyone else supplies; other
-    buyers take the banned country's output meanwhile:
-    ``min(1, max(0, φ_target − (1 − s_c)) / s_c)``.
-    """
-    if ev.target == "all":
-        return 1.0
-    phi = bloc_share if ev.target == "bloc" else _bloc_share(ds, tuple(ev.target), mineral)[0]
-    return float(min(1.0, max(0.0, phi - (1.0 - share)) / share))
-
-
-def _expand(
-    scenario: Scenario,
-    ds: Dataset,
-    minerals: tuple[str, ...],
-    stage_shares: dict[tuple[int, int], pd.Series],
-) -> list[object]:
-    """Scenario events with ``default_hazards`` replaced by the restrictions it stands for."""
-    out: list[object] = []
-    for ev in scenario.events:
-        if isinstance(ev, DefaultHazards):
-            out.extend(hazard.default_restrictions(ev, ds, minerals, stage_shares))
-        else:
-            out.append(ev)
-    return out
+def _expand(scenario: Scenario, x: Expansion) -> tuple[list[EventModel], list[str]]:
+    """Scenario events with those that stand for others (``default_hazards``) replaced by
+    them; and the field that names each in an error."""
+    out: list[EventModel] = []
+    fields: list[str] = []
+    for i, ev in enumerate(scenario.events):
+        expand = spec_of(ev).expand
+        new = [ev] if expand is None else expand(ev, x)
+        out.extend(new)
+        fields.extend([f"events.{i}" if expand is None else f"events.{i} ({ev.type})"] * len(new))
+    return out, fields
 
 
 # --------------------------------------------------------------------------------------------
 # draws
 
 
-def triangular(
-    u: np.ndarray, low: np.ndarray | float, mode: np.ndarray | float, high: np.ndarray | float
-) -> np.ndarray:
-    """Inverse CDF of the triangular distribution (a point when low == high).
-
-    Examples
-    --------
-    >>> triangular(np.array([0.0, 0.5, 1.0]), 0.0, 0.5, 1.0).tolist()
-    [0.0, 0.5, 1.0]
-    >>> triangular(np.array([0.3]), 2.0, 2.0, 2.0).tolist()
-    [2.0]
-    """
-    lo, mo, hi = (np.asarray(x, dtype=float) for x in (low, mode, high))
-    width = hi - lo
-    safe = np.where(width > 0, width, 1.0)
-    cut = (mo - lo) / safe
-    left = lo + np.sqrt(u * safe * (mo - lo))
-    right = hi - np.sqrt((1.0 - u) * safe * (hi - mo))
-    out = np.where(u < cut, left, right)
-    return np.where(width > 0, out, lo)
-
-
 def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     """Draw ``n`` samples' parameters and event outcomes, in a fixed order."""
     T, M = mi.shape
     params = {}
-    for name in PARAMETERS:
+    for name in parameter_names():
         p = mi.params[name]
         params[name] = triangular(rng.random((n, M)), p.low, p.central, p.high)
-    # Every other uncertain quantity in one draw: host shares, then per event its ranges in
-    # the order share, leakage, exports share (restrictions), capacity loss, factor, share.
-    specs: list[tuple[str, int, Range]] = [("host", h, r) for h, (_, _, r) in enumerate(mi.hosts)]
+    # Every other uncertain quantity in one draw: host shares, then each event's ranges in
+    # the order its type gives them (critmin.sim.events).
+    ranges: list[Range] = [r for _, _, r in mi.hosts]
+    H = len(ranges)
+    columns: list[tuple[int, int, int]] = []  # (event, first column, number of columns)
     for e, ev in enumerate(mi.events):
-        if isinstance(ev, ExportRestriction):
-            specs += [("share", e, ev.share), ("leak", e, ev.leakage),
-                      ("exports", e, ev.exports_share)]  # fmt: skip
-        elif isinstance(ev, Outage | Logistics):
-            specs.append(("mag", e, ev.capacity_loss))
-        elif isinstance(ev, DemandSurge):
-            specs.append(("mag", e, ev.factor))
-        elif isinstance(ev, StochasticRestriction):
-            specs.append(("mag", e, ev.share))
-    lo, mo, hi = (
-        np.array([getattr(r, k) for _, _, r in specs]) for k in ("low", "central", "high")
-    )
-    vals = triangular(rng.random((n, len(specs))), lo, mo, hi)
+        rs = spec_of(ev).ranges(ev)
+        if rs:
+            columns.append((e, len(ranges), len(rs)))
+            ranges += rs
+    lo, mo, hi = (np.array([getattr(r, k) for r in ranges]) for k in ("low", "central", "high"))
+    vals = triangular(rng.random((n, len(ranges))), lo, mo, hi)
     E = len(mi.events)
     hs = np.zeros((n, len(mi.hosts)))
+    hs[:] = vals[:, :H]
     mag = np.zeros((n, E))
     exports = np.ones((n, E))
-    share = np.zeros((n, E))
-    for c, (kind, e, _) in enumerate(specs):
-        if kind == "host":
-            hs[:, e] = vals[:, c]
-        elif kind == "share":
-            share[:, e] = vals[:, c]
-        elif kind == "leak":
-            mag[:, e] = share[:, e] * (1.0 - vals[:, c])
-        elif kind == "exports":
-            exports[:, e] = vals[:, c]
-        else:
-            mag[:, e] = vals[:, c]
-    sto = [e for e, ev in enumerate(mi.events) if isinstance(ev, StochasticRestriction)]
-    # Year-major in memory (what the timing loop writes); the (n, E, T) view is what users see.
+    for e, c, k in columns:
+        m, x = spec_of(mi.events[e]).magnitude(vals[:, c : c + k])
+        mag[:, e] = m
+        if x is not None:
+            exports[:, e] = x
+    # Then the timing of stochastic events, type by type in the registry's order.
+    # Year-major in memory (what the timing loops write); the (n, E, T) view is what users see.
     stoch = np.zeros((T, n, E))
-    if sto:
-        timing = _stochastic_timing(rng, n, T, [mi.events[e] for e in sto])  # type: ignore[misc]
-        if len(sto) == E:
-            stoch = timing
-        else:
-            stoch[:, :, sto] = timing
+    for spec in SPECS:
+        if spec.timing is None:
+            continue
+        sel = [e for e, ev in enumerate(mi.events) if spec_of(ev) is spec]
+        if sel:
+            timing = spec.timing(rng, n, T, [mi.events[e] for e in sel])
+            if len(sel) == E:
+                stoch = timing
+            else:
+                stoch[:, :, sel] = timing
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -672,34 +491,3 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
         stochastic=stoch.transpose(1, 2, 0),
         success=success,
     )
-
-
-def _stochastic_timing(
-    rng: np.random.Generator, n: int, T: int, events: list[StochasticRestriction]
-) -> np.ndarray:
-    """In-force fraction per year ``(T, n, E)``: a restriction starts at a year's start with
-    the annual probability when none is in force, and lasts a triangular-distributed
-    duration."""
-    E = len(events)
-    prob = np.array([ev.annual_probability for ev in events])[None, :]
-    lo, mo, hi = (np.array([getattr(ev.duration_years, k) for ev in events])[None, :, None]
-                  for k in ("low", "central", "high"))  # fmt: skip
-    # Single precision is plenty to compare with a probability and cuts the drawing time;
-    # year-major so each year's slice is contiguous.
-    u_start = rng.random((T, n, E), dtype=np.float32)
-    cand = u_start < prob.astype(np.float32)
-    # Durations only where a restriction may start (most cells never do), drawn after: their
-    # count depends on u_start, which the seed fixes, so the stream stays reproducible.
-    idx = np.flatnonzero(cand)
-    ev = idx % E
-    dur = np.zeros((T, n, E))
-    dur.ravel()[idx] = triangular(rng.random(len(idx)), lo.ravel()[ev], mo.ravel()[ev],
-                                  hi.ravel()[ev])  # fmt: skip
-    out = np.zeros((T, n, E))
-    remaining = np.zeros((n, E))
-    for t in range(T):
-        start = (remaining <= 0) & cand[t]
-        remaining = np.where(start, dur[t], remaining)
-        np.clip(remaining, 0.0, 1.0, out=out[t])
-        remaining = np.maximum(remaining - 1.0, 0.0)
-    return out

@@ -35,309 +35,63 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.countries import known_iso3
 from critmin.data.errors import DataError, Problem
 from critmin.data.regions import builtin_regions
 from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml, validate_model
+from critmin.sim.events.default_hazards import DefaultHazards
+from critmin.sim.events.demand_surge import DemandSurge
+from critmin.sim.events.export_restriction import ExportRestriction, FrontRunning
+from critmin.sim.events.logistics import Logistics
+from critmin.sim.events.outage import Outage
+from critmin.sim.events.registry import REGISTRY, SPECS, Event
+from critmin.sim.events.stochastic_restriction import StochasticRestriction
+from critmin.sim.events.stock_change import StockChange
+from critmin.sim.parameters import parameter_definitions, parameter_names
+from critmin.sim.schema import (
+    Fraction,
+    FractionRange,
+    Range,
+    Strict,
+    Timed,
+    _as_range,
+    _country,
+    _minerals,
+)
 
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a misspelt field must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Range(Strict):
-    """A parameter with uncertainty: low ≤ central ≤ high."""
-
-    low: float
-    central: float
-    high: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        if not self.low <= self.central <= self.high:
-            raise ValueError("expected low <= central <= high")
-        return self
-
-
-class FractionRange(Range):
-    """A :class:`Range` of fractions (0–1)."""
-
-    @model_validator(mode="after")
-    def _in_unit(self) -> FractionRange:
-        if self.low < 0.0 or self.high > 1.0:
-            raise ValueError("expected fractions between 0 and 1")
-        return self
-
-
-def _as_range(v: object) -> object:
-    """A bare number stands for a range without uncertainty."""
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        return {"low": v, "central": v, "high": v}
-    return v
-
-
-def _minerals(v: list[str]) -> list[str]:
-    bad = [m for m in v if m not in MINERAL_IDS]
-    if bad:
-        raise ValueError(f"unknown minerals {bad}; known: {', '.join(MINERAL_IDS)}")
-    if len(set(v)) != len(v):
-        raise ValueError("a mineral is listed twice")
-    return v
-
-
-def _country(v: str) -> str:
-    if v not in known_iso3():
-        raise ValueError(f"unknown country {v!r}: expected an ISO 3166 alpha-3 code")
-    return v
-
-
-class Timed(Strict):
-    """When an event starts (a date or a year) and how long it lasts."""
-
-    start: dt.date | int
-    duration_years: Annotated[float, Field(gt=0)] | None = None
-    end: dt.date | int | None = None
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _year_or_date(cls, v: object) -> object:
-        if isinstance(v, int) and not 1900 <= v <= 2100:
-            raise ValueError("expected a year between 1900 and 2100 or a date YYYY-MM-DD")
-        return v
-
-    @model_validator(mode="after")
-    def _one_end(self) -> Timed:
-        if self.duration_years is not None and self.end is not None:
-            raise ValueError("give duration_years or end, not both")
-        if self.end is not None and self.start_date > _date(self.end, end=True):
-            raise ValueError("end is before start")
-        return self
-
-    @property
-    def start_date(self) -> dt.date:
-        return _date(self.start)
-
-    @property
-    def end_date(self) -> dt.date:
-        """Last day in force (the horizon's end when the event has no end)."""
-        if self.end is not None:
-            return _date(self.end, end=True)
-        if self.duration_years is not None:
-            # Whole years by the calendar (15 Sep 2024 + 3 years ends 14 Sep 2027), the rest
-            # in days of an average year.
-            whole = int(self.duration_years)
-            s = self.start_date
-            try:
-                e = s.replace(year=s.year + whole)
-            except ValueError:  # 29 February
-                e = s.replace(year=s.year + whole, day=28)
-            rest = round((self.duration_years - whole) * 365.25)
-            return e + dt.timedelta(days=rest - 1)
-        return dt.date(2100, 12, 31)
-
-
-def _date(v: dt.date | int, *, end: bool = False) -> dt.date:
-    if isinstance(v, dt.date):
-        return v
-    return dt.date(v, 12, 31) if end else dt.date(v, 1, 1)
-
-
-class FrontRunning(Strict):
-    """Buying ahead of an announced restriction: extra exports before the effective date."""
-
-    months: Annotated[int, Field(ge=0, le=24)]
-    pulse: Fraction  # extra exports in that window, as a share of normal exports
-
-
-class ExportRestriction(Timed):
-    type: Literal["export_restriction"]
-    country: str
-    minerals: list[str]
-    stage: Literal["mine", "refine"]
-    share: FractionRange = Field(description="share of exports withheld (1 = full ban)")
-    leakage: FractionRange = FractionRange(low=0.0, central=0.0, high=0.0)
-    exports_share: FractionRange = Field(
-        default=FractionRange(low=1.0, central=1.0, high=1.0),
-        description="share of the country's output it exports in normal times; the rest is "
-        "its own use, which leaves the open market the bloc buys in",
-    )
-    target: Literal["bloc", "all"] | list[str] = Field(
-        default="all", description="who is cut off: all importers, the bloc, or listed ISO3"
-    )
-    announced: dt.date | None = None
-    front_running: FrontRunning | None = None
-    source: str | None = None
-
-    _range = field_validator("share", "leakage", "exports_share", mode="before")(_as_range)
-    _c = field_validator("country")(_country)
-    _m = field_validator("minerals")(_minerals)
-
-    @field_validator("exports_share")
-    @classmethod
-    def _some_exports(cls, v: FractionRange) -> FractionRange:
-        if v.low <= 0:
-            raise ValueError("exports_share must be above 0")
-        return v
-
-    @field_validator("target")
-    @classmethod
-    def _target(cls, v: str | list[str]) -> str | list[str]:
-        if isinstance(v, list):
-            if not v:
-                raise ValueError("an empty target list")
-            return [_country(c) for c in v]
-        return v
-
-    @model_validator(mode="after")
-    def _announced_first(self) -> ExportRestriction:
-        if self.announced is not None and self.announced > self.start_date:
-            raise ValueError("announced is after start")
-        return self
-
-
-class Outage(Timed):
-    type: Literal["outage"]
-    country: str
-    mineral: str
-    stage: Literal["mine", "refine"]
-    capacity_loss: FractionRange
-    source: str | None = None
-
-    _range = field_validator("capacity_loss", mode="before")(_as_range)
-    _c = field_validator("country")(_country)
-
-    @field_validator("mineral")
-    @classmethod
-    def _mineral(cls, v: str) -> str:
-        return _minerals([v])[0]
-
-
-class Logistics(Timed):
-    type: Literal["logistics"]
-    route: str = Field(min_length=1)
-    minerals: list[str]
-    countries: list[str] = Field(min_length=1, description="exporters whose flows use the route")
-    capacity_loss: FractionRange
-    delay_days: Annotated[float, Field(ge=0)] = 0.0
-    source: str | None = None
-
-    _range = field_validator("capacity_loss", mode="before")(_as_range)
-    _m = field_validator("minerals")(_minerals)
-
-    @field_validator("countries")
-    @classmethod
-    def _countries(cls, v: list[str]) -> list[str]:
-        return [_country(c) for c in v]
-
-
-class DemandSurge(Timed):
-    type: Literal["demand_surge"]
-    minerals: list[str]
-    factor: Range = Field(description="multiplier on demand (1.2 = +20 %)")
-    source: str | None = None
-
-    _range = field_validator("factor", mode="before")(_as_range)
-    _m = field_validator("minerals")(_minerals)
-
-    @field_validator("factor")
-    @classmethod
-    def _positive(cls, v: Range) -> Range:
-        if v.low <= 0:
-            raise ValueError("a demand factor must be positive")
-        return v
-
-
-class StockChange(Strict):
-    type: Literal["stock_release", "stock_purchase"]
-    mineral: str
-    year: Annotated[int, Field(ge=1900, le=2100)]
-    amount_t: Annotated[float, Field(gt=0)]
-    holder: str = "bloc"
-    source: str | None = None
-
-    @field_validator("mineral")
-    @classmethod
-    def _mineral(cls, v: str) -> str:
-        return _minerals([v])[0]
-
-
-class StochasticRestriction(Strict):
-    """Restrictions that may happen: an annual probability, a duration and a magnitude."""
-
-    type: Literal["stochastic_restriction"]
-    country: str
-    minerals: list[str]
-    stage: Literal["mine", "refine"]
-    annual_probability: Fraction
-    duration_years: Range
-    share: FractionRange
-    source: str | None = None
-
-    _range = field_validator("duration_years", "share", mode="before")(_as_range)
-    _c = field_validator("country")(_country)
-    _m = field_validator("minerals")(_minerals)
-
-    @field_validator("duration_years")
-    @classmethod
-    def _positive(cls, v: Range) -> Range:
-        if v.low <= 0:
-            raise ValueError("durations must be positive")
-        return v
-
-
-class DefaultHazards(Strict):
-    """The documented default hazard model (:mod:`critmin.sim.hazard`), optionally scaled.
-
-    Expands into one :class:`StochasticRestriction` per producing country (share at least
-    ``min_share`` at the mineral's last stage) and mineral.
-    """
-
-    type: Literal["default_hazards"]
-    scale: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
-    min_share: Fraction = 0.1
-    minerals: list[str] | None = None
-    countries: list[str] | None = None
-
-    _m = field_validator("minerals")(lambda v: v if v is None else _minerals(v))
-
-    @field_validator("countries")
-    @classmethod
-    def _countries(cls, v: list[str] | None) -> list[str] | None:
-        return v if v is None else [_country(c) for c in v]
-
-
-Event = Annotated[
-    ExportRestriction
-    | Outage
-    | Logistics
-    | DemandSurge
-    | StockChange
-    | StochasticRestriction
-    | DefaultHazards,
-    Field(discriminator="type"),
+# Re-exported: the event schemas lived here before each got its module (critmin.sim.events).
+__all__ = [
+    "PARAMETERS",
+    "DefaultHazards",
+    "DemandSurge",
+    "Event",
+    "ExportRestriction",
+    "Fraction",
+    "FractionRange",
+    "FrontRunning",
+    "Horizon",
+    "Logistics",
+    "Outage",
+    "Range",
+    "Scenario",
+    "StochasticRestriction",
+    "StockChange",
+    "Strict",
+    "Timed",
+    "contradictions",
+    "load_scenario",
+    "scenario_from_text",
 ]
 
-#: Market parameters a scenario may override (per mineral or ``"*"``), see params.csv.
-PARAMETERS = (
-    "elasticity_supply_short",
-    "elasticity_supply_long",
-    "elasticity_demand_short",
-    "elasticity_demand_long",
-    "adjustment_years",
-    "spare_capacity",
-    "ramp_rate",
-    "price_cap",
-    "recycling_input_rate",
-)
+#: Market parameters a scenario may override (per mineral or ``"*"``): the ``"*"`` rows of
+#: params.csv, in their order (see :mod:`critmin.sim.parameters`).
+PARAMETERS = parameter_names()
 
 
 class Horizon(Strict):
@@ -391,22 +145,51 @@ class Scenario(Strict):
 
     @field_validator("parameters", mode="before")
     @classmethod
-    def _params(cls, v: object) -> object:
+    def _parameter_names(cls, v: object) -> object:
+        """Minerals from the catalogue and names from the parameter table (params.csv); each
+        problem carries its path (``parameters.<mineral>.<name>``) so the file's line is
+        found. A bare number stands for a range."""
         if not isinstance(v, dict):
             return v
+        known = parameter_names()
+        errors: list[InitErrorDetails] = []
         out: dict[object, object] = {}
         for mineral, params in v.items():
-            if mineral != "*":
-                _minerals([str(mineral)])
+            if mineral != "*" and mineral not in MINERAL_IDS:
+                errors.append(_error((mineral,), mineral, f"a mineral of the catalogue or "
+                                     f"'*'; unknown mineral {mineral!r}; known: "
+                                     f"{', '.join(MINERAL_IDS)}"))  # fmt: skip
             if not isinstance(params, dict):
-                out[mineral] = params
+                out[mineral] = params  # pydantic says what is wrong with it
                 continue
-            bad = [k for k in params if k not in PARAMETERS]
-            if bad:
-                raise ValueError(f"unknown parameters {bad} for {mineral}; known: "
-                                 f"{', '.join(PARAMETERS)}")  # fmt: skip
+            for name in params:
+                if name not in known:
+                    why = f"a market parameter; unknown {name!r}; known: {', '.join(known)}"
+                    errors.append(_error((mineral, name), name, why))
             out[mineral] = {k: _as_range(x) for k, x in params.items()}
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
         return out
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameter_bounds(cls, v: dict[str, dict[str, Range]]) -> dict[str, dict[str, Range]]:
+        """Every value within its parameter's bounds in the table (params.csv)."""
+        defs = parameter_definitions()
+        errors: list[InitErrorDetails] = []
+        for mineral, params in v.items():
+            for name, r in params.items():
+                d = defs[name]
+                for end, x in (("low", r.low), ("high", r.high)):
+                    if not d.min <= x <= d.max:
+                        side = "below the lower" if x < d.min else "above the upper"
+                        errors.append(_error((mineral, name), x, f"{name} between {d.min} and "
+                                             f"{d.max} (its bounds in params.csv); its {end} "
+                                             f"{x} is {side} bound"))  # fmt: skip
+                        break
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return v
 
     @field_validator("bloc")
     @classmethod
@@ -436,36 +219,32 @@ class Scenario(Strict):
 def contradictions(s: Scenario) -> list[tuple[int, str, str]]:
     """Events that contradict each other: (event index, field, why).
 
-    Two export restrictions by the same country on the same mineral and stage may not
-    overlap in time (say which one holds); a stock release and a purchase of the same mineral
-    by the same holder may not fall in the same year; an event may not lie wholly outside
-    the horizon.
+    Each event type says which of its events contradict each other (two export restrictions
+    by a country on a mineral and stage may not overlap in time; a stock release and a
+    purchase of a mineral by a holder may not fall in the same year, nor outside the
+    horizon); and no timed event may lie wholly outside the horizon.
     """
     out: list[tuple[int, str, str]] = []
-    restr = [(i, e) for i, e in enumerate(s.events) if isinstance(e, ExportRestriction)]
-    for a, (i, e) in enumerate(restr):
-        for j, f in restr[a + 1 :]:
-            same = e.country == f.country and e.stage == f.stage
-            shared = sorted(set(e.minerals) & set(f.minerals))
-            overlap = e.start_date <= f.end_date and f.start_date <= e.end_date
-            if same and shared and overlap:
-                out.append((j, "start", f"overlaps event {i} (same country, stage and "
-                            f"minerals {shared}): merge them or end one first"))  # fmt: skip
-    stock = [(i, e) for i, e in enumerate(s.events) if isinstance(e, StockChange)]
-    for a, (i, sa) in enumerate(stock):
-        for j, sb in stock[a + 1 :]:
-            key_a, key_b = (sa.mineral, sa.year, sa.holder), (sb.mineral, sb.year, sb.holder)
-            if key_a == key_b and sa.type != sb.type:
-                out.append((j, "type", f"a {sb.type} and a {sa.type} (event {i}) of "
-                            f"{sa.mineral} by {sa.holder} in {sa.year}"))  # fmt: skip
+    horizon = (s.horizon.start, s.horizon.end)
+    for spec in SPECS:
+        if spec.contradictions is not None:
+            mine = [(i, e) for i, e in enumerate(s.events) if REGISTRY[e.type] is spec]
+            out += spec.contradictions(mine, horizon)
     h0, h1 = dt.date(s.horizon.start, 1, 1), dt.date(s.horizon.end, 12, 31)
     for i, ev in enumerate(s.events):
         if isinstance(ev, Timed) and (ev.end_date < h0 or ev.start_date > h1):
             out.append((i, "start", f"the event lies outside the horizon "
                         f"{s.horizon.start}-{s.horizon.end}"))  # fmt: skip
-        if isinstance(ev, StockChange) and not s.horizon.start <= ev.year <= s.horizon.end:
-            out.append((i, "year", "the year lies outside the horizon"))
     return out
+
+
+def _error(loc: tuple[Any, ...], got: object, msg: str) -> InitErrorDetails:
+    """One validation error at a path below the field being validated."""
+    return InitErrorDetails(
+        type=PydanticCustomError("scenario_parameter", "{msg}", {"msg": msg}),
+        loc=loc,
+        input=got,
+    )
 
 
 def load_scenario(path: str | Path) -> Scenario:
