@@ -96,7 +96,8 @@ def read_restrictions(path: Path | None = None) -> pd.DataFrame:
     for c in OPTIONAL_COLUMNS:
         if c not in df.columns:
             df[c] = ""
-    df = df.apply(lambda col: col.str.strip())
+    for c in df.columns:
+        df[c] = df[c].str.strip()
     problems: list[Problem] = []
     records: list[dict[str, str]] = df.to_dict(orient="records")  # type: ignore[assignment]
     for i, r in enumerate(records, start=2):
