@@ -81,8 +81,22 @@ def test_restrictions_follow_the_calendar(ds: critmin.Dataset) -> None:
     assert s["CN-2024-US"] == "suspended" and s["CN-2025-REE5"] == "suspended"
     assert status_on(ds.restrictions, dt.date(2026, 11, 28)).set_index("id").loc[
         "CN-2024-US", "status"] == "in force"  # fmt: skip
+    # China's 2006-2008 quotas and duties were in force in 2014 and lifted in 2015
+    assert set(in_force(ds.restrictions, "tungsten", dt.date(2014, 6, 1)).id) == {
+        "CN-W-quota", "CN-REE-W-Mo-In-tax"}  # fmt: skip
     early = composite(ds, CompositeOptions(as_of=dt.date(2022, 1, 1)))
-    assert (early["restrictions"] == 0).all()
+    got = early.set_index("mineral")["restrictions"]
+    assert got[got != 0].to_dict() == {
+        "nickel": 1.0,  # Indonesia's ore export ban, Jan 2020 (ID-2020-Ni)
+        "bauxite": 1.0,  # Indonesia's bauxite export quota, 2017 to Jun 2023 (ID-2017-bx-quota)
+        "copper": 1.0,  # Indonesia's export tax on concentrate, since Jan 2014 (ID-2014-conc-tax)
+        "rare_earths": 1.0,  # Viet Nam's rare-earth ore ban, since at least 2021 (VN-REE-ore)
+        "cobalt": 0.5,  # DRC's 2013 concentrate ban, suspended since Jul 2013 (CD-2013-conc)
+    }
+    # lifted in 2015; the 2025 licensing is not yet announced
+    assert got["tungsten"] == got["molybdenum"] == got["indium"] == 0
+    # not yet: China's 2023 controls, Zimbabwe's Dec 2022 lithium ban, Namibia's 2023 ban
+    assert got["gallium"] == got["graphite"] == got["lithium"] == got["manganese"] == 0
 
 
 def _measure(**dates: str) -> pd.DataFrame:
