@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import critmin
 from critmin.data.errors import DataError
 from critmin.data.regions import builtin_regions, load_regions, resolve_importer
+from critmin.data.restrictions import read_restrictions
 from critmin.metrics.composite import COMPONENTS, CompositeOptions, composite, weighted_score
 from critmin.metrics.restrictions import in_force, status_on
 from critmin.metrics.uncertainty import score_ranges
@@ -80,8 +81,70 @@ def test_restrictions_follow_the_calendar(ds: critmin.Dataset) -> None:
     assert s["CN-2024-US"] == "suspended" and s["CN-2025-REE5"] == "suspended"
     assert status_on(ds.restrictions, dt.date(2026, 11, 28)).set_index("id").loc[
         "CN-2024-US", "status"] == "in force"  # fmt: skip
+    # China's 2006-2008 quotas and duties were in force in 2014 and lifted in 2015
+    assert set(in_force(ds.restrictions, "tungsten", dt.date(2014, 6, 1)).id) == {
+        "CN-W-quota", "CN-REE-W-Mo-In-tax"}  # fmt: skip
     early = composite(ds, CompositeOptions(as_of=dt.date(2022, 1, 1)))
-    assert (early["restrictions"] == 0).all()
+    got = early.set_index("mineral")["restrictions"]
+    assert got[got != 0].to_dict() == {
+        "nickel": 1.0,  # Indonesia's ore export ban, Jan 2020 (ID-2020-Ni)
+        "bauxite": 1.0,  # Indonesia's bauxite export quota, 2017 to Jun 2023 (ID-2017-bx-quota)
+        "copper": 1.0,  # Indonesia's export tax on concentrate, since Jan 2014 (ID-2014-conc-tax)
+        "rare_earths": 1.0,  # Viet Nam's rare-earth ore ban, since at least 2021 (VN-REE-ore)
+        "cobalt": 0.5,  # DRC's 2013 concentrate ban, suspended since Jul 2013 (CD-2013-conc)
+    }
+    # lifted in 2015; the 2025 licensing is not yet announced
+    assert got["tungsten"] == got["molybdenum"] == got["indium"] == 0
+    # not yet: China's 2023 controls, Zimbabwe's Dec 2022 lithium ban, Namibia's 2023 ban
+    assert got["gallium"] == got["graphite"] == got["lithium"] == got["manganese"] == 0
+
+
+def _measure(**dates: str) -> pd.DataFrame:
+    row = {"id": "X", "announced": None, "effective": None, "suspended_from": None,
+           "suspended_until": None, "lifted": None, "minerals": "nickel"} | dates  # fmt: skip
+    return pd.DataFrame([row])
+
+
+def _status(r: pd.DataFrame, on: dt.date) -> str:
+    return str(status_on(r, on)["status"].iloc[0])
+
+
+def test_a_lifted_measure_is_lifted_from_its_date() -> None:
+    r = _measure(announced="2019-09-02", effective="2020-01-01", lifted="2021-06-15")
+    assert _status(r, dt.date(2021, 6, 14)) == "in force"
+    assert _status(r, dt.date(2021, 6, 15)) == "lifted"
+    assert _status(r, dt.date(2030, 1, 1)) == "lifted"
+    assert in_force(r, "nickel", dt.date(2021, 6, 15)).empty
+    # lifted is checked before the suspension: an open-ended suspension does not outlast it
+    s = _measure(effective="2020-01", suspended_from="2020-06", lifted="2021-01")
+    assert _status(s, dt.date(2020, 7, 1)) == "suspended"
+    assert _status(s, dt.date(2021, 1, 1)) == "lifted"
+    # a month-only date means the first day of the month
+    assert _status(_measure(effective="2020-01", lifted="2021-01"), dt.date(2020, 12, 31)) == (
+        "in force")  # fmt: skip
+
+
+def test_without_an_announced_date_a_measure_is_not_yet_before_it_applies() -> None:
+    r = _measure(effective="2014-01-12")
+    assert _status(r, dt.date(2014, 1, 11)) == "not yet"
+    assert _status(r, dt.date(2014, 1, 12)) == "in force"
+    assert _status(_measure(announced="2013-12-01", effective="2014-01-12"),
+                   dt.date(2014, 1, 11)) == "announced"  # fmt: skip
+
+
+def test_lifted_measures_in_the_shipped_table() -> None:
+    r = read_restrictions()
+    before = status_on(r, dt.date(2014, 12, 31)).set_index("id")["status"]
+    after = status_on(r, dt.date(2015, 1, 1)).set_index("id")["status"]
+    assert before["CN-REE-quota"] == "in force" and after["CN-REE-quota"] == "lifted"
+    assert before["CN-W-quota"] == "in force" and after["CN-W-quota"] == "lifted"
+    # no announcement on record: not yet (rather than announced) before the Jan 2014 ore ban
+    assert status_on(r, dt.date(2013, 6, 1)).set_index("id").loc["ID-2014-ore-ban",
+                                                                "status"] == "not yet"  # fmt: skip
+    jp = status_on(r, dt.date(2010, 10, 1)).set_index("id").loc["CN-2010-JPN", "status"]
+    assert jp == "in force"
+    assert status_on(r, dt.date(2010, 10, 28)).set_index("id").loc["CN-2010-JPN",
+                                                                  "status"] == "lifted"  # fmt: skip
 
 
 def test_ranges_bracket_the_default(ds: critmin.Dataset) -> None:

@@ -13,7 +13,7 @@ ranks where it does (docs/decisions/0008-composite-score.md):
     US net import reliance as a fraction (a bound counts as its bound; net exporter = 0).
 ``restrictions``
     1 when an export restriction covering the mineral is in force on ``as_of``, 0.5 when one
-    is announced or suspended, else 0.
+    is announced or suspended, else 0 (not yet announced, or lifted).
 ``ai_components``
     Number of AI-hardware components that need the mineral (``ai_bom.csv``), over the largest
     such number of any mineral.

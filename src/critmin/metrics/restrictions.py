@@ -21,10 +21,15 @@ def _date(text: object, *, end: bool = False) -> dt.date | None:
 
 
 def status_on(restrictions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Each restriction's status on a date: ``not yet``, ``announced``, ``in force``, ``suspended``.
+    """Each restriction's status on a date: ``not yet``, ``announced``, ``in force``, ``suspended``
+    or ``lifted``.
 
-    A suspension runs from ``suspended_from`` up to and including ``suspended_until``; with no
-    end date it lasts until the table says otherwise.
+    A measure is ``lifted`` from its ``lifted`` date on (checked before any suspension). A
+    suspension runs from ``suspended_from`` up to and including ``suspended_until``; with no
+    end date it lasts until the table says otherwise. A measure with no ``announced`` date is
+    taken as announced when it took effect, so it is ``not yet`` (never ``announced``) before
+    ``effective``. A month-only date means the first day of that month (the last day for
+    ``suspended_until``).
 
     Examples
     --------
@@ -39,12 +44,16 @@ def status_on(restrictions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     out = restrictions.copy()
     status = []
     for r in out.to_dict(orient="records"):
-        announced, effective = _date(r["announced"]), _date(r["effective"])
+        effective = _date(r["effective"])
+        announced = _date(r["announced"]) or effective
+        lifted = _date(r.get("lifted"))
         s_from, s_until = _date(r["suspended_from"]), _date(r["suspended_until"], end=True)
         if announced and as_of < announced:
             status.append("not yet")
         elif effective and as_of < effective:
             status.append("announced")
+        elif lifted and lifted <= as_of:
+            status.append("lifted")
         elif s_from and as_of >= s_from and (s_until is None or as_of <= s_until):
             status.append("suspended")
         else:
