@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from critmin.sim import hazard
+from critmin.sim.events import hazard_model as hazard
 from critmin.sim.events.base import EventSpec, Expansion
 from critmin.sim.schema import EventModel, Fraction, _country, _minerals
 
