@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from critmin.report.brief import CHROMIUM_FLAGS
+
 #: Seconds a test waits at most for a server to be ready or a run to finish (polling a state,
 #: never sleeping blindly). Generous for loaded CI runners; ``CRITMIN_TEST_DEADLINE`` sets it.
 DEADLINE = float(os.environ.get("CRITMIN_TEST_DEADLINE", "300"))
@@ -42,15 +44,7 @@ REFERENCE = SHARED / "data" / "reference"
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Flags that were checked to work headless on this machine kind (docs/STACK-NOTES.md).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM_ARGS = list(CHROMIUM_FLAGS)
 DOCS_TOOLCHAIN = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
 
 

@@ -12,7 +12,7 @@ Examples
 >>> from critmin.analysis import supply_table
 >>> t = supply_table("gallium", "refine", 2023, source="USGS MCS 2024")
 >>> t.rows.loc[t.rows.country == "CHN", "share"].round(3).iloc[0]
-np.float64(0.98)
+np.float64(0.984)
 """
 
 from critmin.analysis.errors import QueryError

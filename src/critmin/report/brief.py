@@ -33,6 +33,17 @@ from critmin.report.page import Section, render_page
 from critmin.sim import library
 
 Progress = Callable[[str], None]
+#: Chromium's flags for headless printing on a closed network (docs: STACK-NOTES): without the
+#: background-networking flags its connections are refused many at a time.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 #: Samples of the brief's plan optimisation (the LP grows with samples × years × minerals).
 PLAN_SAMPLES = 200
 
@@ -578,13 +589,7 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
             exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             "--run-all-compositor-stages-before-draw",
             "--virtual-time-budget=20000",
