@@ -20,14 +20,7 @@ from critmin.api.routers.runs import off_the_event_loop
 #: ``def`` (FastAPI runs those in its threadpool) or offload explicitly.
 AUDITED_ASYNC = {
     ("GET", "/api/health"): "a cached version string",
-    ("GET", "/api/minerals"): "a cached overview, warmed at start-up",
-    ("GET", "/api/minerals/{mineral}/supply"): "rows from the dataset's supply cache, warmed "
-    "at start-up; a query with a year is computed on the loop (should be a sync def)",
     ("GET", "/api/runs/{run_id}/events"): "reads the store with asyncio.to_thread",
-    ("GET", "/api/runs/{run_id}/summary"): "a database read and a JSON parse of summary.json "
-    "on the loop when not cached (should be a sync def)",
-    ("POST", "/api/sourcing/exposure"): "parses the uploaded workbooks on the loop (should "
-    "offload import_files and the exposure tables to a thread)",
 }
 
 

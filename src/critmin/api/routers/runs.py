@@ -193,7 +193,7 @@ async def events(run_id: RunId, svc: Svc) -> StreamingResponse:
 
 
 @router.get("/{run_id}/summary", response_model=Rows)
-async def run_summary(run_id: RunId, svc: Svc) -> list[dict[str, Any]]:
+def run_summary(run_id: RunId, svc: Svc) -> list[dict[str, Any]]:
     """Per-mineral summary of a complete simulation (409 while it is not complete)."""
     hit = _cached(svc, run_id, "summary.json")
     if hit is not None:  # no database round trip for a result already verified
