@@ -36,7 +36,8 @@ class RunIn(In):
 
     scenario_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
-    samples: int = Field(default=1000, ge=1, le=200_000)
+    samples: int | None = Field(default=None, ge=1, le=200_000,
+                                description="default: the scenario's own")  # fmt: skip
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
 
     @model_validator(mode="after")
@@ -52,16 +53,20 @@ class EvaluateIn(In):
     plan_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     plan_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
     scenario_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
-    scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
-    samples: int = Field(default=500, ge=1, le=2000)
+    scenario_yaml: str | None = Field(
+        default=None, min_length=1, max_length=1_000_000,
+        description="default (with no scenario_id): the standard risk scenario",
+    )  # fmt: skip
+    samples: int | None = Field(default=None, ge=1, le=2000,
+                                description="default: the scenario's own")  # fmt: skip
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
 
     @model_validator(mode="after")
     def _one_each(self) -> EvaluateIn:
         if (self.plan_id is None) == (self.plan_yaml is None):
             raise ValueError("give exactly one of plan_id or plan_yaml")
-        if (self.scenario_id is None) == (self.scenario_yaml is None):
-            raise ValueError("give exactly one of scenario_id or scenario_yaml")
+        if self.scenario_id is not None and self.scenario_yaml is not None:
+            raise ValueError("give at most one of scenario_id or scenario_yaml")
         return self
 
 
@@ -69,7 +74,8 @@ class OptimizeIn(In):
     """A budget to allocate across levers (the standard scenario unless one is given)."""
 
     budget: float = Field(ge=0, le=1e13, allow_inf_nan=False, description="USD")
-    samples: int = Field(default=200, ge=1, le=500)
+    samples: int | None = Field(default=None, ge=1, le=500,
+                                description="default: the scenario's own")  # fmt: skip
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
     compare_plan_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)

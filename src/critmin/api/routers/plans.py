@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from critmin.api.deps import Services, services
 from critmin.api.parsing import BodyDataError, parse_plan
 from critmin.api.routers.docs import crud
-from critmin.api.routers.runs import scenario_text, submit
+from critmin.api.routers.runs import MAX_SAMPLES, scenario_text, submit
 from critmin.api.schemas import EvaluateIn, OptimizeIn, RunAccepted
 from critmin.data.errors import DataError
 from critmin.store import NotFoundError
@@ -36,8 +36,14 @@ def _plan_text(svc: Services, plan_id: str | None, plan_yaml: str | None, field:
 def evaluate(body: EvaluateIn, svc: Svc) -> RunAccepted:
     """Evaluate a plan against a scenario in the background (a run of kind ``evaluate``)."""
     plan = _plan_text(svc, body.plan_id, body.plan_yaml, "plan_yaml")
-    text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
-    return submit(svc, "evaluate", {"plan_yaml": plan}, text, body.samples, body.seed)
+    if body.scenario_id is None and body.scenario_yaml is None:
+        from critmin.sim import library
+
+        text = library.text(library.STANDARD)  # the standard risk scenario, as on the CLI
+    else:
+        text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
+    return submit(svc, "evaluate", {"plan_yaml": plan}, text, body.samples, body.seed,
+                  max_samples=MAX_SAMPLES["evaluate"])  # fmt: skip
 
 
 @router.post("/optimize", status_code=202, response_model=RunAccepted)
@@ -52,7 +58,8 @@ def optimize(body: OptimizeIn, svc: Svc) -> RunAccepted:
     if body.compare_plan_yaml is not None:
         params["compare_plan_yaml"] = _plan_text(svc, None, body.compare_plan_yaml,
                                                  "compare_plan_yaml")  # fmt: skip
-    return submit(svc, "optimize", params, text, body.samples, body.seed)
+    return submit(svc, "optimize", params, text, body.samples, body.seed,
+                  max_samples=MAX_SAMPLES["optimize"])  # fmt: skip
 
 
 crud(router, "plan", parse_plan)

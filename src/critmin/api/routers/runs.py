@@ -24,6 +24,8 @@ from critmin.store import TERMINAL, NotFoundError, ResultUnavailableError
 router = APIRouter(prefix="/runs", tags=["runs"])
 RunId = Annotated[str, Path(max_length=64)]
 Svc = Annotated[Services, Depends(services)]
+#: The most samples a run of each kind may ask for over HTTP (the LP grows with samples).
+MAX_SAMPLES = {"simulate": 200_000, "evaluate": 2000, "optimize": 500}
 #: Seconds between server-sent progress events.
 EVENT_INTERVAL = 0.5
 
@@ -33,9 +35,10 @@ def submit(
     kind: str,
     params: dict[str, Any],
     scenario_yaml: str,
-    samples: int,
+    samples: int | None,
     seed: int | None,
     field: str = "scenario_yaml",
+    max_samples: int | None = None,
 ) -> RunAccepted:
     """Validate the scenario, record the run as queued and hand it to the workers.
 
@@ -50,6 +53,13 @@ def submit(
     except DataError as e:
         raise BodyDataError(e, field) from e
     seed = sc.seed if seed is None else seed
+    # The default sample count is the scenario's own (as on the command line); an endpoint's
+    # cap applies to it as to a count given in the body.
+    samples = sc.samples if samples is None else samples
+    if max_samples is not None and samples > max_samples:
+        raise HTTPException(422, [{"loc": ["body", "samples"], "type": "value_error",
+                                   "msg": f"samples: at most {max_samples} for this endpoint; "
+                                   f"the scenario asks for {samples}: give samples"}])  # fmt: skip
     run = svc.store.create_run(
         kind, {**params, "samples": samples, "seed": seed, "scenario": sc.name},
         scenario_yaml=scenario_yaml, seed=seed, samples=samples, data_version=data_version(),
@@ -156,7 +166,8 @@ def create_run(body: RunIn, svc: Svc) -> RunAccepted:
     """Start a simulation of a saved scenario (``scenario_id``) or of ``scenario_yaml``."""
     text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
     params = {"scenario_id": body.scenario_id} if body.scenario_id else {}
-    return submit(svc, "simulate", params, text, body.samples, body.seed)
+    return submit(svc, "simulate", params, text, body.samples, body.seed,
+                  max_samples=MAX_SAMPLES["simulate"])  # fmt: skip
 
 
 @router.get("", response_model=list[Run])
