@@ -51,6 +51,6 @@ def data_fetch(
         }
     )
     if fmt is Format.table:
-        df = df.drop(columns=["url"]).assign(sha256=df["sha256"].str[:16])
+        df = df.drop(columns=["url", "path"]).assign(sha256=df["sha256"].str[:16])
     render(df, fmt, title=f"{name} {y}: checked against the recorded checksums",
            caption=f"Cite: {' '.join(ed.citation.split())}")  # fmt: skip
