@@ -25,6 +25,7 @@ from critmin.api.routers import (
     health,
     minerals,
     plans,
+    restrictions,
     risk,
     runs,
     scenarios,
@@ -210,7 +211,8 @@ def create_app(settings: Settings) -> FastAPI:
         description="Critical-mineral supply-chain security for AI hardware.",
         lifespan=lifespan,
     )
-    for r in (health, minerals, risk, demand, scenarios, plans, runs, trace, sourcing):
+    for r in (health, minerals, risk, restrictions, demand, scenarios, plans, runs, trace,
+              sourcing):  # fmt: skip
         app.include_router(r.router, prefix="/api")
 
     @app.exception_handler(BodyDataError)

@@ -12,7 +12,19 @@ import sys
 
 import typer
 
-from critmin.cli import data, demand, minerals, plan, report, risk, serve, simulate, sourcing
+from critmin.cli import (
+    data,
+    demand,
+    fetch,
+    minerals,
+    plan,
+    report,
+    restrictions,
+    risk,
+    serve,
+    simulate,
+    sourcing,
+)
 
 app = typer.Typer(
     help="critmin: the security of the critical-mineral supply chains AI hardware depends on.",
@@ -26,6 +38,8 @@ app.command("risk")(risk.risk)
 app.command("demand")(demand.demand)
 app.command("simulate")(simulate.simulate)
 app.command("profile")(minerals.profile)
+app.command("restrictions")(restrictions.restrictions)
+data.app.command("fetch")(fetch.data_fetch)
 app.add_typer(data.app, name="data")
 app.command("projects")(plan.projects)
 app.add_typer(plan.app, name="plan")
