@@ -96,8 +96,15 @@ def test_no_aggregate_is_a_country(all_world: pd.DataFrame) -> None:
 
 def test_every_figure_reparses_from_its_cell(all_world: pd.DataFrame) -> None:
     numeric = all_world[all_world.value.notna()]
-    for r in numeric.sample(min(500, len(numeric)), random_state=0).itertuples():
+    single = numeric[~numeric.cell.str.contains(" + ", regex=False)]
+    for r in single.sample(min(500, len(single)), random_state=0).itertuples():
         assert not math.isnan(parse_cell(r.cell).value)
+    # A country's parts summed into one row (helium, titanium) keep every part's cell.
+    for r in numeric[numeric.cell.str.contains(" + ", regex=False)].itertuples():
+        cells = [parse_cell(c) for c in str(r.cell).split(" + ")]
+        total = sum(c.value for c in cells if c.value == c.value)
+        assert any(r.value == pytest.approx(total * f) for f in (1e-3, 1.0, 1e3, 1e6)), r
+        assert "critmin: sum of" in str(r.note)
     assert set(all_world.unit) <= set(UNITS)
     assert (numeric.value >= 0).all()
     assert not ((all_world.status == "reported") & all_world.value.isna()).any()

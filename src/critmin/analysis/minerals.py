@@ -59,7 +59,9 @@ class SupplyTable:
 
     ``rows`` has one row per country and one per "Other countries" aggregate (never the
     source's world total), with ``share`` of their sum (docs/decisions/0003), largest first;
-    ``world_total`` is the total as the source reports it (NaN when it reports none).
+    ``world_total`` is the total as the source reports it (NaN when it reports none) and
+    ``world_note`` the source's note on it (why there is none, what it excludes). ``basis``
+    names every basis when countries report on different ones (boron, decision 0017).
     """
 
     mineral: str
@@ -71,6 +73,7 @@ class SupplyTable:
     source: str
     world_total: float
     rows: pd.DataFrame
+    world_note: str | None = None
 
 
 def supply_table(
@@ -98,7 +101,7 @@ def supply_table(
     >>> t.rows["share"].sum().round(6), t.rows.iloc[0]["country"]
     (np.float64(1.0), 'COD')
     """
-    from critmin.metrics.concentration import shares, world_total
+    from critmin.metrics.concentration import shares, table_basis, world_note, world_total
 
     _check_choice(stage, STAGES, "stage")
     _check_choice(measure, MEASURES, "measure")
@@ -118,11 +121,12 @@ def supply_table(
         stage=stage,
         measure=measure,
         year=int(first["year"]),
-        basis=str(first["basis"]),
+        basis=table_basis(rows),
         unit=str(first["unit"]),
         source=str(first["source"]),
         world_total=world_total(rows),
         rows=shares(rows)[SUPPLY_COLUMNS],
+        world_note=world_note(rows),
     )
 
 

@@ -76,9 +76,24 @@ def supply(
         t.rows[["country", "entity", "value", "unit", "share", "status", "source"]],
         fmt,
         title=f"{mineral} {stage} {measure} {t.year} ({t.basis})",
-        caption=f"World total as reported: {t.world_total:,.6g} {t.unit}. "
-        "Shares are of the sum of the listed countries and 'Other countries'.",
+        caption=_world_caption(t.world_total, t.unit, t.world_note)
+        + "Shares are of the sum of the listed countries and 'Other countries'.",
     )
+
+
+def _world_caption(total: float, unit: str, note: str | None) -> str:
+    """The world-total sentence under a supply table; never prints NaN.
+
+    Examples
+    --------
+    >>> _world_caption(170.0, "million m3", None)
+    'World total as reported: 170 million m3. '
+    >>> _world_caption(float("nan"), "t", "Not applicable")
+    'World total: not reported by the source (Not applicable). '
+    """
+    if total == total:
+        return f"World total as reported: {total:,.6g} {unit}. "
+    return "World total: not reported by the source" + (f" ({note}). " if note else ". ")
 
 
 @handles_errors

@@ -36,6 +36,12 @@ class Mineral:
     usgs_labels: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: What the only refining-stage figures of rare earths (IEA Critical Minerals Data Explorer)
+#: count: the four magnet rare earths, not total rare-earth oxide as mined (USGS REO).
+MAGNET_REE_BASIS = (
+    "magnet rare earths only (Nd, Pr, Dy, Tb; IEA, oxide or metal not stated), not total REO"
+)
+
 MINERALS: tuple[Mineral, ...] = (
     Mineral(
         "lithium",
@@ -74,7 +80,7 @@ MINERALS: tuple[Mineral, ...] = (
         "rare_earths",
         "Rare earths",
         "t",
-        {"mine": "REO", "refine": "REO"},
+        {"mine": "REO", "refine": MAGNET_REE_BASIS},
         "magnet",
         ("rare earth", "neodymium", "dysprosium", "praseodymium"),
         ("Rare Earths (REO)",),
@@ -577,6 +583,26 @@ class TypeRule:
     basis: str | None = None  # None = the catalogue basis of (mineral, stage), or the label
 
 
+#: The product of every mined-boron row of the USGS world files, whatever its basis.
+BORON_MINED = "boron minerals"
+#: The basis of a table whose countries report different products (boron, decision 0017).
+BORON_MIXED = (
+    "mixed bases, one per country (crude ore, ulexite, datolite ore, refined borates: gross "
+    "weight; China: B2O3 content; United States: borates, withheld); USGS gives no world total"
+)
+
+#: Mined-boron Type labels → the basis each country's figure is on (first match wins).
+_BORON_BASES = (
+    (r"refined borates", "refined borates, gross weight"),
+    (r"boric oxide", "B2O3 content (boric oxide equivalent)"),
+    (r"ulexite", "ulexite, gross weight"),
+    (r"crude borates", "crude borates, gross weight"),
+    (r"crude ore", "crude ore, gross weight"),
+    (r"datolite", "datolite ore, gross weight"),
+    (r"borates", "borates (basis not stated)"),
+    (r"^XX$|total all types", BORON_MIXED),
+)
+
 # First match wins; file-specific rules come before the generic ones.
 USGS_TYPE_RULES: tuple[TypeRule, ...] = (
     TypeRule("bauxi", r"alumina", "refine", "bauxite", "alumina", "alumina, calcined equivalent"),
@@ -617,7 +643,14 @@ USGS_TYPE_RULES: tuple[TypeRule, ...] = (
     TypeRule("feste", r"raw steel", "refine", "raw_steel", "raw steel", "gross weight"),
     TypeRule("sodaa", r"synthetic|total natural and synthetic", "refine"),
     TypeRule("cemen", r"clinker capacity", "refine", "cement_clinker", "clinker capacity"),
-    TypeRule("boron", r"refined|compounds|plant", "refine"),
+    # Boron: USGS reports each country in its own product and basis and gives no world total
+    # ("not reported in a consistent manner by all countries"). Every mined product is one
+    # "boron minerals" table, each row labelled with its own basis (decision 0017); only
+    # Germany's compounds (made from imported ore) are a refining-stage figure. Turkey's
+    # refined borates are Turkey's only figure and stand for its mine output, as in USGS's
+    # ranking of producers.
+    TypeRule("boron", r"compounds", "refine", None, "boron compounds", "compounds, gross weight"),
+    *(TypeRule("boron", rx, "mine", None, BORON_MINED, basis) for rx, basis in _BORON_BASES),
     TypeRule("*", r"mine|mne |poduction|mined|ore\b|concentrate", "mine"),
     TypeRule(
         "*",
@@ -627,6 +660,57 @@ USGS_TYPE_RULES: tuple[TypeRule, ...] = (
     ),
     TypeRule("*", r".*", "mine"),
 )
+
+
+@dataclass(frozen=True)
+class CombineRule:
+    """Rows of a USGS world file that are parts of one country's figure, summed into one row.
+
+    A supply table holds one row per country (decision 0017). Where USGS lists a country in
+    several rows that add up to its figure (helium: US extraction plus Cliffside Field sales;
+    titanium: ilmenite plus rutile, both TiO2 content), the importer sums them and lists the
+    parts in the row's note; world totals are never combined.
+    """
+
+    code: str  # USGS file code
+    products: str  # regex, full match (case-insensitive), on the products of the parts
+    product: str | None  # product of the combined row; None = the parts' own (shared) product
+    why: str
+
+
+USGS_COMBINE_RULES: tuple[CombineRule, ...] = (
+    CombineRule(
+        "heliu",
+        r".*",
+        None,
+        "USGS lists US helium as extraction from natural gas plus Cliffside Field (Bureau of "
+        "Land Management) sales of stored crude helium, and its world total counts both",
+    ),
+    CombineRule(
+        "timin",
+        r"ilmenite|rutile|ilmenite and rutile",
+        "ilmenite and rutile",
+        "ilmenite and rutile are both given in TiO2 content and USGS totals them "
+        "(World total, ilmenite and rutile); a country's mine output is their sum",
+    ),
+)
+
+
+def combine_rule(code: str, product: str) -> CombineRule | None:
+    """The :class:`CombineRule` for a USGS file code and product, if any.
+
+    Examples
+    --------
+    >>> combine_rule("timin", "rutile").product
+    'ilmenite and rutile'
+    >>> combine_rule("coppe", "Mine production, copper") is None
+    True
+    """
+    for rule in USGS_COMBINE_RULES:
+        if rule.code == code and re.fullmatch(rule.products, product, re.IGNORECASE):
+            return rule
+    return None
+
 
 _RULES_COMPILED = tuple((r, re.compile(r.pattern, re.IGNORECASE)) for r in USGS_TYPE_RULES)
 

@@ -47,7 +47,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
-from critmin.data.catalogue import MINERALS
+from critmin.data.catalogue import MAGNET_REE_BASIS, MINERALS
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
 from critmin.data.files import file_label
@@ -108,8 +108,8 @@ SUPPLY_BASIS: dict[tuple[str, str], str] = {
     ("nickel", "refine"): "Ni content",
     ("graphite", "mine"): "natural graphite, gross weight",
     ("graphite", "refine"): "battery-grade graphite (natural and synthetic)",
-    ("rare_earths", "mine"): "magnet REEs (Nd, Pr, Dy, Tb)",
-    ("rare_earths", "refine"): "magnet REEs (Nd, Pr, Dy, Tb)",
+    ("rare_earths", "mine"): MAGNET_REE_BASIS,
+    ("rare_earths", "refine"): MAGNET_REE_BASIS,
 }
 
 #: Notes attached to supply rows, per (mineral, stage).

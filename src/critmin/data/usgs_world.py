@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from critmin.data.catalogue import USGS_CODES, basis_for, classify_usgs_type, mineral
+from critmin.data.catalogue import (
+    USGS_CODES,
+    CombineRule,
+    basis_for,
+    classify_usgs_type,
+    combine_rule,
+    mineral,
+)
 from critmin.data.cells import CellError, parse_cell
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
@@ -287,6 +294,7 @@ def read_world(path: Path, root: Path | None = None, *, validate: bool = True) -
         raise DataError(problems)
     if not out:
         raise DataError([Problem(label, None, None, "at least one data row", "none")])
+    out = combine_parts(out, code)
     _check_duplicates(out, label)
     _check_against_world(out, label)
     df = pd.DataFrame(out)
@@ -299,11 +307,140 @@ def _key(r: dict[str, object]) -> tuple[object, ...]:
     return (r["mineral"], r["stage"], r["measure"], r["product"], r["year"])
 
 
+_NUMERIC = ("reported", "estimated")
+_PAREN = re.compile(r"\s*\(.*\)\s*$")
+
+
+def combine_parts(out: list[dict[str, object]], code: str) -> list[dict[str, object]]:
+    """Sum the rows that are parts of one country's figure (:data:`USGS_COMBINE_RULES`).
+
+    One row per country and "Other countries" aggregate is left for every mineral, stage,
+    measure and year the rule covers; its note lists the parts (entity, cell, file row) and
+    its provenance points at the first part, with every part's cell (``"60 + 19"``). World
+    totals are never combined. A part "included with" another adds nothing; a sum with a
+    withheld, missing or bounded part is a lower bound (status ``bound``, ``low`` the sum).
+
+    Examples
+    --------
+    >>> base = {"mineral": "helium", "stage": "mine", "measure": "production",
+    ...     "product": "Mine production, helium", "basis": "He", "entity_kind": "country",
+    ...     "country": "USA", "year": 2023, "unit": "million m3", "status": "estimated",
+    ...     "low": float("nan"), "high": float("nan"), "source": "USGS MCS 2024",
+    ...     "edition": 2024, "note": None, "file": "f.csv", "column": "Prod_mcm_est_2023"}
+    >>> rows = [dict(base, entity="United States (extracted from natural gas)", value=60.0,
+    ...              row=2, cell="60"),
+    ...         dict(base, entity="United States (from Cliffside Field)", value=19.0, row=3,
+    ...              cell="19")]
+    >>> [(r["entity"], r["value"], r["cell"]) for r in combine_parts(rows, "heliu")]
+    [('United States', 79.0, '60 + 19')]
+    """
+    groups: dict[tuple[object, ...], list[dict[str, object]]] = {}
+    rules: dict[tuple[object, ...], CombineRule] = {}
+    kept: list[dict[str, object] | tuple[object, ...]] = []
+    superseded = _superseded_world_rows(out, code)
+    for r in out:
+        if id(r) in superseded:
+            continue
+        rule = combine_rule(code, str(r["product"])) if r["entity_kind"] != "world" else None
+        if rule is None:
+            kept.append(r)
+            continue
+        who = r["country"] if r["entity_kind"] == "country" else r["entity"]
+        k = (r["mineral"], r["stage"], r["measure"], rule.product or r["product"], r["year"],
+             r["entity_kind"], who)  # fmt: skip
+        if k not in groups:
+            groups[k] = []
+            rules[k] = rule
+            kept.append(k)
+        groups[k].append(r)
+    result: list[dict[str, object]] = []
+    for item in kept:
+        if isinstance(item, dict):
+            result.append(item)
+        else:
+            result.append(_sum_parts(groups[item], rules[item]))
+    return result
+
+
+def _superseded_world_rows(out: list[dict[str, object]], code: str) -> set[int]:
+    """World totals of the parts (ilmenite, rutile) where USGS also totals the combination.
+
+    They are dropped (a table has one world total) and named, with their cells, in the note
+    of the combined world total, which is changed in place.
+    """
+    worlds = [r for r in out if r["entity_kind"] == "world"]
+    drop: set[int] = set()
+    for w in worlds:
+        rule = combine_rule(code, str(w["product"]))
+        if rule is None or rule.product is None or w["product"] != rule.product:
+            continue
+        key = (w["mineral"], w["stage"], w["measure"], w["year"])
+        parts = [
+            r
+            for r in worlds
+            if r is not w
+            and (r["mineral"], r["stage"], r["measure"], r["year"]) == key
+            and combine_rule(code, str(r["product"])) is rule
+        ]
+        if parts:
+            drop.update(id(r) for r in parts)
+            listed = "; ".join(f"{r['entity']}: {str(r['cell']).strip()} (row {r['row']})"
+                               for r in parts)  # fmt: skip
+            note = f"critmin: the table's world total; USGS also gives {listed}"
+            w["note"] = f"{w['note']} | {note}" if w["note"] else note
+    return drop
+
+
+def _sum_parts(parts: list[dict[str, object]], rule: CombineRule) -> dict[str, object]:
+    first = parts[0]
+    product = rule.product or str(first["product"])
+    if len(parts) == 1 and first["product"] == product:
+        return first
+    names = {str(p["entity"]) for p in parts}
+    entity = names.pop() if len(names) == 1 else _PAREN.sub("", str(first["entity"]))
+    numbers = [p for p in parts if p["status"] in _NUMERIC]
+    open_ = [p for p in parts if p["status"] not in (*_NUMERIC, "included_elsewhere")]
+    total = sum(float(str(p["value"])) for p in numbers)
+    low, high = math.nan, math.nan
+    if numbers and not open_:
+        value = total
+        status = "estimated" if any(p["status"] == "estimated" for p in numbers) else "reported"
+    elif numbers:
+        value, status = math.nan, "bound"
+        lows = [float(str(p["low"])) for p in open_ if p["status"] == "bound"]
+        low = total + sum(v for v in lows if v == v)
+    elif open_:
+        value, status = math.nan, str(open_[0]["status"])
+        low, high = float(str(open_[0]["low"])), float(str(open_[0]["high"]))
+    else:
+        value, status = math.nan, "included_elsewhere"
+    listed = "; ".join(
+        f"{p['entity']}" + (f" ({p['product']})" if p["product"] != product else "")
+        + f": {str(p['cell']).strip() or 'blank'} (row {p['row']})"
+        for p in parts
+    )  # fmt: skip
+    notes = [f"critmin: sum of {len(parts)} USGS rows, {listed}; {rule.why}"]
+    notes += [str(p["note"]) for p in parts if p["note"]]
+    return {
+        **first,
+        "product": product,
+        "entity": entity,
+        "value": value,
+        "status": status,
+        "low": low,
+        "high": high,
+        "note": " | ".join(dict.fromkeys(notes)),
+        "cell": " + ".join(str(p["cell"]).strip() for p in parts),
+    }
+
+
 def _check_duplicates(out: list[dict[str, object]], label: str) -> None:
     seen: set[tuple[object, ...]] = set()
     problems: list[Problem] = []
     for r in out:
-        k = (*_key(r), r["entity"])
+        # One row per country (ISO3, whatever the entity label says) and per aggregate name.
+        who = r["country"] if r["entity_kind"] == "country" else r["entity"]
+        k = (*_key(r), r["entity_kind"], who)
         if k in seen:
             problems.append(
                 Problem(

@@ -35,6 +35,7 @@ from critmin.data.units import factor
 from critmin.demand.bom import CASES, load_intensities
 from critmin.demand.buildout import SCENARIOS, Scenario, capacity_path
 from critmin.demand.buildout import scenario as builtin_scenario
+from critmin.metrics.concentration import table_basis
 
 if TYPE_CHECKING:
     from critmin.data.dataset import Dataset
@@ -177,7 +178,7 @@ def _production_world(ds: Dataset, mineral: str) -> tuple[float, str]:
         value *= factor(str(rows["unit"].iloc[0]), "t")
         what = (
             f"world {stage} production {int(rows['year'].iloc[0])} "
-            f"({rows['source'].iloc[0]}, {rows['basis'].iloc[0]}), held flat"
+            f"({rows['source'].iloc[0]}, {table_basis(rows)}), held flat"
         )
         return value, what
     return float("nan"), ""

@@ -49,6 +49,35 @@ def world_total(rows: pd.DataFrame) -> float:
     return float(w.iloc[0]) if len(w) else float("nan")
 
 
+def world_note(rows: pd.DataFrame) -> str | None:
+    """The source's note on its world total (why it gives none, what it excludes), if any."""
+    w = rows.loc[rows["entity_kind"] == "world", "note"].dropna()
+    return str(w.iloc[0]) if len(w) else None
+
+
+def table_basis(rows: pd.DataFrame) -> str:
+    """What the figures of one supply table count, saying so when countries differ.
+
+    One basis when every row shares it; otherwise the world row's basis when it names the
+    mixture (boron), else ``"mixed bases: ..."`` listing each (docs/decisions/0017).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"entity_kind": ["country", "country"],
+    ...     "basis": ["ulexite, gross weight", "B2O3 content"]})
+    >>> table_basis(rows)
+    'mixed bases: ulexite, gross weight; B2O3 content'
+    """
+    bases = list(dict.fromkeys(rows["basis"].dropna().astype(str)))
+    if len(bases) <= 1:
+        return bases[0] if bases else "not stated"
+    w = rows.loc[rows["entity_kind"] == "world", "basis"].dropna().astype(str)
+    if len(w) and w.iloc[0].startswith("mixed"):
+        return str(w.iloc[0])
+    parts = rows.loc[rows["entity_kind"] != "world", "basis"].dropna().astype(str)
+    return "mixed bases: " + "; ".join(dict.fromkeys(parts))
+
+
 def hhi_fraction(share: pd.Series) -> float:
     """Herfindahl-Hirschman index on the 0–1 scale from shares as fractions.
 
@@ -183,9 +212,10 @@ def concentration_table(
             else:
                 rec["year"] = int(rows["year"].iloc[0])
                 rec["source"] = str(rows["source"].iloc[0])
+                rec["basis"] = table_basis(rows)
                 rec.update(stage_concentration(rows))
             out.append(rec)
-    cols = ["mineral", "stage", "year", "source", "n_countries", "hhi", "hhi_points",
+    cols = ["mineral", "stage", "year", "source", "basis", "n_countries", "hhi", "hhi_points",
             "hhi_upper", "top1", "top1_share", "top3_share", "china_share", "notes"]  # fmt: skip
     df = pd.DataFrame(out, columns=cols)
     df["year"] = df["year"].astype("Int64")
@@ -198,6 +228,10 @@ def bottleneck(table: pd.DataFrame) -> pd.DataFrame:
 
     ``gap`` is HHI(refine) − HHI(mine): positive when refining is the tighter stage (cobalt:
     DRC mining, Chinese refining). ``leaders_differ`` flags a different top country per stage.
+    HHI compares shares, not tonnages, but the two stages may count different things (rare
+    earths: all REO mined, USGS, against the four magnet rare earths refined, IEA): the
+    ``basis_mine`` and ``basis_refine`` columns say what each stage counts (when the table
+    has a ``basis`` column), so the comparison is never read as one quantity.
 
     Examples
     --------
@@ -214,13 +248,16 @@ def bottleneck(table: pd.DataFrame) -> pd.DataFrame:
         have = {s: h for s, h in (("mine", hm), ("refine", hr)) if h == h}
         stage = max(have, key=lambda s: have[s]) if have else None
         tm, tr = by["top1"].get("mine"), by["top1"].get("refine")
-        rows.append(
-            {
-                "mineral": m,
-                "bottleneck": stage,
-                "hhi": have.get(stage, float("nan")) if stage else float("nan"),
-                "gap": round(hr - hm, 12) if len(have) == 2 else float("nan"),
-                "leaders_differ": bool(isinstance(tm, str) and isinstance(tr, str) and tm != tr),
-            }
-        )
+        rec: dict[str, object] = {
+            "mineral": m,
+            "bottleneck": stage,
+            "hhi": have.get(stage, float("nan")) if stage else float("nan"),
+            "gap": round(hr - hm, 12) if len(have) == 2 else float("nan"),
+            "leaders_differ": bool(isinstance(tm, str) and isinstance(tr, str) and tm != tr),
+        }
+        if "basis" in by.columns:
+            bm, br = by["basis"].get("mine"), by["basis"].get("refine")
+            rec["basis_mine"] = bm if isinstance(bm, str) else None
+            rec["basis_refine"] = br if isinstance(br, str) else None
+        rows.append(rec)
     return pd.DataFrame(rows)

@@ -27,7 +27,7 @@ from critmin.data.errors import DataError, Problem
 from critmin.data.units import factor
 from critmin.demand.bom import load_intensities
 from critmin.demand.demand import ai_demand, world_context
-from critmin.metrics.concentration import shares
+from critmin.metrics.concentration import shares, table_basis
 from critmin.sim.events.base import Build, Effect, Expansion
 from critmin.sim.events.registry import SPECS, spec_of
 from critmin.sim.parameters import PARAMS_CSV, parameter_names, parameter_rows
@@ -211,7 +211,7 @@ def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Se
     total = float(sh["value"].sum(min_count=1)) * factor(unit, "t")
     countries = sh[sh["entity_kind"] == "country"].dropna(subset=["share"])
     s = countries.groupby("country")["share"].sum()
-    src = f"{rows['source'].iloc[0]} ({int(rows['year'].iloc[0])})"
+    src = f"{rows['source'].iloc[0]} ({int(rows['year'].iloc[0])}; {table_basis(rows)})"
     return s, total, src
 
 
