@@ -202,8 +202,11 @@ def mine_rows(production: pd.DataFrame, table: pd.DataFrame | None = None) -> pd
     ]
     cache: dict[tuple[str, float], dict[str, Share]] = {}
     out: list[dict[str, object]] = []
-    for r in reo.to_dict("records"):
-        value = float(r["value"])
+    records: list[dict[str, object]] = [
+        {str(k): v for k, v in rec.items()} for rec in reo.to_dict("records")
+    ]
+    for r in records:
+        value = float(str(r["value"]))
         iso = r["country"] if isinstance(r["country"], str) else ""
         key = (iso, value)
         if key not in cache:
@@ -268,26 +271,27 @@ def refine_rows(
     ]
     ref = refiners()
     out: list[dict[str, object]] = []
-    for (src, year), grp in iea.groupby(["source", "year"]):
-        feed = _world_feed(mine, int(year))
+    for (src, yr), grp in iea.groupby(["source", "year"]):
+        year = int(str(yr))
+        feed = _world_feed(mine, year)
         world = grp[grp["entity_kind"] == "world"]
         if feed is None or world.empty:
             continue
         total = float(world["value"].iloc[0])
         others: dict[str, list[float]] = {e: [0.0, 0.0, 0.0] for e in MAGNET_REE}
         rows: list[tuple[dict[str, object], dict[str, Share], str]] = []
-        for r in grp[grp["entity_kind"] != "world"].to_dict("records"):
+        for r in _records(grp[grp["entity_kind"] != "world"]):
             ent = r["country"] if isinstance(r["country"], str) and r["country"] else r["entity"]
             if ent == "CHN":
                 continue
             spec = ref[ref["entity"] == ent]
-            fr = _refiner_fractions(spec, feed, table, int(year))
+            fr = _refiner_fractions(spec, feed, table, year)
             note = (
                 f"{spec['note'].iloc[0]} Source: {spec['source'].iloc[0]}"
                 if len(spec)
                 else "refiner not in ree_refining.csv: feed composition assumed world feed"
             )
-            v = float(r["value"])
+            v = float(str(r["value"]))
             for e in MAGNET_REE:
                 s = fr[e]
                 others[e] = [others[e][0] + v * s.central, others[e][1] + v * s.low,
@@ -295,17 +299,17 @@ def refine_rows(
             rows.append((r, fr, note))
         china = grp[grp["country"] == "CHN"]
         for r, fr, note in rows:
-            v = float(r["value"])
+            v = float(str(r["value"]))
             for e in MAGNET_REE:
                 out.append(_refine_row(r, e, v, fr[e], src, note))
         if len(china):
-            r = china.to_dict("records")[0]
+            r = _records(china)[0]
             for e in MAGNET_REE:
                 f = feed[e]
                 c = total * f.central - others[e][0]
                 lo = max(0.0, total * f.low - others[e][2])
                 hi = max(c, total * f.high - others[e][1])
-                v = float(r["value"])
+                v = float(str(r["value"]))
                 share = Share(c / v, min(lo, c) / v, hi / v)
                 note = (
                     f"balance: IEA world {total:g} t × {f.central:.4%} {e} of the modelled world "
@@ -314,6 +318,10 @@ def refine_rows(
                 )
                 out.append(_refine_row(r, e, v, share, src, note))
     return pd.DataFrame(out, columns=production.columns)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, object]]:
+    return [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
 
 
 def _refine_row(
@@ -340,10 +348,12 @@ def _refiner_fractions(
     sep = s["separated"].split(";") if first <= year <= last else list(MAGNET_REE)
     if s["feed"] == "world":
         tot = sum(feed[e].central for e in sep)
-        out = {e: Share(feed[e].central / tot if e in sep else 0.0,
-                        feed[e].low / tot if e in sep else 0.0,
-                        feed[e].high / tot if e in sep else feed[e].high) for e in MAGNET_REE}  # fmt: skip
-        return out
+        return {
+            e: Share(feed[e].central / tot, feed[e].low / tot, feed[e].high / tot)
+            if e in sep
+            else Share(0.0, 0.0, feed[e].high)
+            for e in MAGNET_REE
+        }
     keys = _FEED_RANGE.get(s["feed"], [s["feed"]])
     ratio = _ratio(table, keys, sep)
     return {e: ratio.get(e, Share(0.0, 0.0, 0.0)) for e in MAGNET_REE}

@@ -92,9 +92,10 @@ def read_deposits(path: Path, root: Path | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from tests.rawdata import RAW  # doctest: +SKIP
-    >>> t2 = read_deposits(RAW / MYB_2022)  # doctest: +SKIP
-    >>> float(t2.query("location == 'Bayan Obo' and element == 'Nd'").share_pct.iloc[0])  # doctest: +SKIP
+    The packaged copy (:func:`load_deposits`) is this function's output:
+
+    >>> t2 = load_deposits()
+    >>> float(t2[t2.location.str.startswith("Bayan Obo") & (t2.element == "Nd")].share_pct.iloc[0])
     18.5
     """
     rows = _sheet(path, "T2")
@@ -119,7 +120,7 @@ def read_deposits(path: Path, root: Path | None = None) -> pd.DataFrame:
         if first.startswith("Do., do."):
             break
         loc = _text(r[4])
-        if not loc or first == "" and all(r[j] is None for j in cols.values()):
+        if not loc or (first == "" and all(r[j] is None for j in cols.values())):
             i += 1
             continue
         dtype = dtype if first == "Do." else first
@@ -167,8 +168,8 @@ def read_oxide_prices(path: Path, root: Path | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t3 = read_oxide_prices(RAW / MYB_2022)  # doctest: +SKIP
-    >>> float(t3.query("element == 'Dy' and year == 2022").value.iloc[0])  # doctest: +SKIP
+    >>> t3 = load_oxide_prices()
+    >>> float(t3[(t3.element == "Dy") & (t3.year == 2022)].value.iloc[0])
     382.0
     """
     rows = _sheet(path, "T3")
