@@ -386,7 +386,7 @@ def derive(production: pd.DataFrame) -> pd.DataFrame:
     refine = refine_rows(production, mine, table)
     out = pd.concat([mine, refine], ignore_index=True)
     cols = [c.name for c in TABLES["production"]] + [
-        c for c in PROVENANCE_COLUMNS if c in production.columns
+        c for c in (*PROVENANCE_COLUMNS, "prov") if c in production.columns
     ]
     out = out[[c for c in cols if c in out.columns]]
     for c in ("value", "low", "high"):
