@@ -206,6 +206,11 @@ def import_all(
     if problems:
         raise DataError(problems)
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    # Magnet rare-earth elements (Nd, Pr, Dy, Tb, Sm): modelled rows from the REO and IEA rows.
+    from critmin.data.magnet_ree import derive as derive_magnet_rees
+
+    magnet = derive_magnet_rees(tables["production"])
+    tables["production"] = pd.concat([tables["production"], magnet], ignore_index=True)
     tables["restrictions"] = read_restrictions()
     if reference is not None and (reference / "ai_bom.csv").exists():
         tables["ai_uses"] = read_ai_uses(reference / "ai_bom.csv")

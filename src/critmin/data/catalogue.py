@@ -1,5 +1,11 @@
 """The mineral catalogue: critmin's mineral ids and how each source names them.
 
+The magnet rare-earth elements (neodymium, praseodymium, dysprosium, terbium, samarium) are
+minerals of their own beside ``rare_earths`` (all rare earths, t REO): their country rows are
+modelled from the REO and IEA magnet-REE rows (:mod:`critmin.data.magnet_ree`), counted in t
+of element oxide at the mine stage and in t of the IEA's (unstated oxide or metal) basis at
+the refine stage. Samarium has no refine stage: no source splits its refining by country.
+
 Schema as data (the PyPSA way): :data:`MINERALS` lists the AI-critical minerals with their
 stages, units and bases; :data:`USGS_CODES` maps every USGS data-release commodity code to a
 mineral id (so no file of a release is dropped); :data:`USGS_TYPE_RULES` splits files whose
@@ -86,6 +92,58 @@ MINERALS: tuple[Mineral, ...] = (
         ("Rare Earths (REO)",),
         "Magnet rare earth elements",
         ("RARE EARTHS", "Rare earths", "RARE EARTHS, compounds and metals"),
+    ),
+    Mineral(
+        "neodymium",
+        "Neodymium",
+        "t",
+        {
+            "mine": "Nd2O3 in mined REO (modelled)",
+            "refine": "Nd in separated magnet REEs (modelled)",
+        },
+        "magnet",
+        ("neodymium",),
+    ),
+    Mineral(
+        "praseodymium",
+        "Praseodymium",
+        "t",
+        {
+            "mine": "Pr6O11 in mined REO (modelled)",
+            "refine": "Pr in separated magnet REEs (modelled)",
+        },
+        "magnet",
+        ("praseodymium",),
+    ),
+    Mineral(
+        "dysprosium",
+        "Dysprosium",
+        "t",
+        {
+            "mine": "Dy2O3 in mined REO (modelled)",
+            "refine": "Dy in separated magnet REEs (modelled)",
+        },
+        "magnet",
+        ("dysprosium",),
+    ),
+    Mineral(
+        "terbium",
+        "Terbium",
+        "t",
+        {
+            "mine": "Tb4O7 in mined REO (modelled)",
+            "refine": "Tb in separated magnet REEs (modelled)",
+        },
+        "magnet",
+        ("terbium",),
+    ),
+    Mineral(
+        "samarium",
+        "Samarium",
+        "t",
+        {"mine": "Sm2O3 in mined REO (modelled)"},
+        "magnet",
+        ("samarium",),
     ),
     Mineral(
         "tantalum",

@@ -150,7 +150,9 @@ def load_lead_times(path: str | Path | None = None) -> pd.DataFrame:
     return _cached(_path(path, LEAD_TIMES_PATH), "lead_times")
 
 
-def load_prices(path: str | Path | None = None) -> pd.DataFrame:
+def load_prices(
+    path: str | Path | None = None, *, table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One USGS price per mineral, in USD per tonne of the catalogue's basis.
 
     Parameters
@@ -158,6 +160,11 @@ def load_prices(path: str | Path | None = None) -> pd.DataFrame:
     path
         A table with the columns of :data:`PRICE_COLUMNS`; default the packaged
         ``prices.csv``.
+    table
+        A price table of :func:`critmin.data.prices.price_table` (every USGS edition of a
+        dataset, newest edition per year). When given, ``path`` is ignored and each catalogue
+        mineral's latest year with a USD-per-tonne price is taken from it, in the same
+        columns (so new editions and the magnet rare-earth oxides flow into plan evaluation).
 
     Returns
     -------
@@ -180,8 +187,41 @@ def load_prices(path: str | Path | None = None) -> pd.DataFrame:
     (290000.0, 2023)
     >>> "rare_earths" in p.index
     False
+    >>> from critmin.data.dataset import load
+    >>> from critmin.data.prices import price_table
+    >>> q = load_prices(table=price_table(load())).set_index("mineral")
+    >>> float(q.loc["neodymium", "usd_per_t"]), int(q.loc["neodymium", "year"])
+    (80000.0, 2023)
     """
+    if table is not None:
+        return prices_from_table(table)
     return _cached(_path(path, PRICES_PATH), "prices")
+
+
+def prices_from_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The latest USD-per-tonne price of each catalogue mineral of a price table.
+
+    Returns the columns of :data:`PRICE_COLUMNS`; minerals with no sourced price have no row
+    (as in ``prices.csv``).
+    """
+    from critmin.data.prices import latest_prices
+
+    latest = latest_prices(table)
+    latest = latest[latest["mineral"].isin(MINERAL_IDS)]
+    out = pd.DataFrame(
+        {
+            "mineral": latest["mineral"],
+            "usd_per_t": latest["usd_per_t"].astype(float),
+            "year": latest["year"].astype(int),
+            "variable": latest["variable"],
+            "unit_reported": latest["unit"],
+            "value_reported": latest["value"].astype(float),
+            "conversion": latest["conversion"],
+            "source": latest["source"] + " (" + latest["status"].astype(str) + ")",
+            "note": latest["product"] + "; per " + latest["basis"],
+        }
+    )
+    return out[list(PRICE_COLUMNS)].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
