@@ -223,11 +223,14 @@ def standard_eval(ds: Dataset) -> Evaluation:
 def test_example_plan_item_effects(standard_eval: Evaluation) -> None:
     items = standard_eval.items
     by = items.set_index("mineral")
-    # Tantalum: no sourced capital cost; tin: not simulated. Neither is invented.
+    # Tantalum and tin (simulated at its mine stage): no sourced capital cost of a mine, and
+    # the note names the missing figure and where it would come from. Neither is invented.
     assert by.loc["tantalum", "status"] == "insufficient data"
     assert by.loc["tin", "status"] == "insufficient data"
     assert "capital cost" in by.loc["tantalum", "note"]
-    assert "not simulated" in by.loc["tin", "note"]
+    tin = by.loc["tin", "note"]
+    assert "no sourced capital cost per t/yr of tin capacity at the mine stage" in tin
+    assert "P057 Renison" in tin and "quantity_t" in tin
     for m in ("tantalum", "tin"):
         assert by.loc[m, "quantity_t"] == 0.0 and by.loc[m, "dedicated_t_last_year"] == 0.0
     # Partner capacity: costed, discounted by the partner's restriction hazard.
@@ -247,7 +250,10 @@ def test_example_plan_item_effects(standard_eval: Evaluation) -> None:
     tab = standard_eval.table.set_index("mineral")
     assert "insufficient data" in tab.loc["tantalum", "status"]
     assert tab.loc["tantalum", "unmet_t_plan"] == tab.loc["tantalum", "unmet_t_base"]
-    assert "tin" not in tab.index
+    # Tin is simulated now: its row shows the uncosted item and its dollars, plan = baseline.
+    assert "insufficient data" in tab.loc["tin", "status"]
+    assert tab.loc["tin", "cost_usd"] == pytest.approx(1.4e9)
+    assert tab.loc["tin", "unmet_t_plan"] == tab.loc["tin", "unmet_t_base"]
 
 
 def test_ramp_examples() -> None:

@@ -111,3 +111,27 @@ def test_workers_do_not_change_the_result() -> None:
         assert code == 0, err
     assert runs[0][1] == runs[1][1]
     assert json.loads(runs[0][1])[0]["samples"] == 2500
+
+
+def test_a_scenario_that_moves_nothing_says_so(tmp_path: Path) -> None:
+    """No empty table: a caption saying the scenario moves no mineral, and exit 0 (a valid
+    scenario whose answer is the baseline is not an error)."""
+    f = tmp_path / "none.yaml"
+    f.write_text("name: Calm\nhorizon: {start: 2026, end: 2028}\nevents: []\n")
+    code, out, err = simulate(str(f), "--samples", "20")
+    assert code == 0, err
+    assert "Calm: the scenario moves no mineral — it has no events" in out.replace("\n", " ")
+    assert "┏" not in out
+    code, out, err = simulate(str(f), "--samples", "20", "-f", "json")
+    assert code == 0 and json.loads(out) == []
+    assert "moves no mineral" in err
+
+
+def test_an_event_the_run_would_drop_fails_with_its_line(tmp_path: Path) -> None:
+    f = tmp_path / "out.yaml"
+    f.write_text("name: s\nhorizon: {start: 2026, end: 2028}\nminerals: [cobalt]\nevents:\n"
+                 "  - {type: outage, country: MMR, mineral: tin, stage: mine, start: 2027,\n"
+                 "     capacity_loss: 0.5}\n")  # fmt: skip
+    code, _, err = simulate(str(f), "--samples", "20")
+    assert code == 1
+    assert "row5,field'events.0.mineral'" in err.replace(" ", "")

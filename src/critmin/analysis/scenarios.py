@@ -133,9 +133,17 @@ def run_simulation(
 
     source = str(scenario) if not isinstance(scenario, Scenario) else "scenario"
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
-                    workers=workers, scheduler=scheduler, out=out, keep=keep,
-                    progress=progress, source=source)  # fmt: skip
+    try:
+        return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
+                        workers=workers, scheduler=scheduler, out=out, keep=keep,
+                        progress=progress, source=source)  # fmt: skip
+    except DataError as e:
+        if isinstance(scenario, Scenario):
+            raise
+        # The data-level problems (a mineral critmin cannot simulate, a country with no
+        # capacity) name fields like "events.0.mineral": give them the file's lines.
+        _, lines = _source(Path(scenario), None, source)
+        raise DataError([_with_line(q, lines) for q in e.problems]) from e
 
 
 def simulation_summary(

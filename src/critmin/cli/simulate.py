@@ -94,12 +94,31 @@ def simulate(
         df = uc.simulation_summary(result, threshold, touched_only=touched_only)
         title = f"{sc.name}: per mineral, each sample's worst year"
     n = result.sizes["sample"]
-    if fmt is Format.table:
-        df = sim_view(df, by, threshold)
     bloc = sc.bloc if isinstance(sc.bloc, str) else ", ".join(sc.bloc)
     caption = (
         f"{n} samples, seed {result.attrs['seed']}, bloc {bloc}; shortfall = unmet share of the "
         "bloc's demand; price index = 1 at baseline. Model and parameters: docs/model.md"
         + (f"; results in {out}" if out else "")
     )
+    if df.empty and touched_only:
+        # A valid scenario that changes nothing is an answer (every market at its baseline),
+        # not an error: exit 0, and say so instead of printing an empty table.
+        why = _why_nothing(bool(sc.events))
+        note = f"{sc.name}: the scenario moves no mineral — {why}. {caption}"
+        if fmt is Format.table:
+            typer.echo(note)
+            return
+        err.print(note)
+    if fmt is Format.table:
+        df = sim_view(df, by, threshold)
     render(df, fmt, title=title, caption=caption)
+
+
+def _why_nothing(has_events: bool) -> str:
+    """Why a scenario moved no mineral visibly."""
+    if not has_events:
+        return "it has no events, so every market stays at its baseline"
+    return (
+        "its events leave every market at its baseline or too close to it to show (too small, "
+        "or absorbed by other buyers); --all lists every mineral"
+    )

@@ -26,6 +26,7 @@ from critmin.metrics.governance import gpr_weight
 from critmin.policy import costs
 from critmin.policy.plan import Plan, PlanItem
 from critmin.sim import hazard
+from critmin.sim.coverage import unsimulated
 from critmin.sim.inputs import MarketInputs
 from critmin.sim.scenario import Logistics
 
@@ -118,7 +119,7 @@ def availability(ds: Dataset, country: str | None) -> float:
     return 1.0 - share * p * d / (1.0 + p * d)
 
 
-def _stage(item: PlanItem, mineral: str) -> str:
+def _stage(item: PlanItem, mineral: str, mi: MarketInputs) -> str:
     if item.stage is not None:
         return item.stage
     if item.lever == "mine":
@@ -126,11 +127,12 @@ def _stage(item: PlanItem, mineral: str) -> str:
     lc = costs.load_lever_costs()
     have = lc[(lc["mineral"] == mineral) & (lc["lever"].isin(["mine", "refine"]))]
     # Partner investment and refine go to the last stage the data can cost, else the
-    # mineral's last stage in the catalogue.
+    # mineral's last stage the model simulates (tin: mine, its smelters have no data).
     for st in ("refine", "mine"):
         if (have["stage"] == st).any():
             return st
-    return hazard.last_stage(mineral)
+    j = mi.minerals.index(mineral)
+    return "refine" if mi.stage_present[1, j] else "mine"
 
 
 def item_effects(
@@ -187,16 +189,14 @@ def _effect(
     zero = np.zeros(T)
     base: dict[str, Any] = dict(item=i, lever=it.lever, mineral=m, country=it.country, usd=usd)
     if m not in mi.minerals:
-        return _no_data(base, zero, f"{m} has no production data: not simulated")
+        why = unsimulated(ds).get(m, "left out by the scenario's minerals list")
+        return _no_data(base, zero, f"{m} is not simulated ({why})")
     if it.lever in ("mine", "refine", "partner_investment", "recycling"):
-        stage = "recycle" if it.lever == "recycling" else _stage(it, m)
+        stage = "recycle" if it.lever == "recycling" else _stage(it, m, mi)
         lever = "recycle" if it.lever == "recycling" else ("mine" if stage == "mine" else "refine")
         cost = capex(m, stage, lever)
         if qty is None and cost is None:
-            why = (
-                f"no sourced capital cost for {lever} of {m} at the {stage} stage: "
-                "give quantity_t to evaluate it"
-            )
+            why = _missing_capex(m, stage, lever, _uncosted_projects(m, stage))
             return _no_data(base, zero, why)
         cap = qty if qty is not None else usd / cost[0]  # type: ignore[index]
         country = it.country or "USA"
@@ -256,6 +256,44 @@ def _effect(
         status="ok",
         note=it.lever,
     )
+
+
+def _missing_capex(mineral: str, stage: str, lever: str, uncosted: list[str]) -> str:
+    """What an uncosted capacity item lacks, and what would supply it.
+
+    Examples
+    --------
+    >>> print(_missing_capex("tin", "mine", "mine", ["P057 Renison tin mine"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    no sourced capital cost per t/yr of tin capacity at the mine stage (lever_costs.csv has
+    no tin/mine/mine row): a mine project's capital cost and annual capacity in t of tin
+    would supply it (projects.csv lists P057 Renison tin mine without a capital cost); or
+    give quantity_t to evaluate it
+    """
+    what = {"mine": "a mine", "refine": "a refinery or smelter", "recycle": "a recycling plant"}
+    known = f" (projects.csv lists {'; '.join(uncosted)} without a capital cost)" * bool(uncosted)
+    return (
+        f"no sourced capital cost per t/yr of {mineral} capacity at the {stage} stage "
+        f"(lever_costs.csv has no {mineral}/{stage}/{lever} row): {what.get(lever, 'a')} "
+        f"project's capital cost and annual capacity in t of {mineral} would supply it{known}; "
+        "or give quantity_t to evaluate it"
+    )
+
+
+def _uncosted_projects(mineral: str, stage: str) -> list[str]:
+    """Pipeline projects of the mineral at the stage that give no capital cost."""
+    from critmin.policy.projects import pipeline
+
+    df = pipeline(mineral=mineral)
+    out = []
+    for _, p in df.iterrows():
+        if stage in tuple(p["stages"]) and p["capex_usd"] != p["capex_usd"]:
+            cap, unit = p["capacity_value"], str(p["capacity_unit"])
+            # A capacity in t of another product (lithium concentrate for tantalum) is no help.
+            ours = cap == cap and mineral.replace("_", " ") in unit
+            size = f", {cap:,.0f} {unit}," if ours else ""
+            out.append(f"{p['project_id']} {p['name']}{size}")
+    return out
 
 
 def _price(m: str) -> tuple[float, str] | None:

@@ -15,19 +15,24 @@ The engine (:mod:`critmin.sim.engine`) and the reference implementation
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from critmin.data.catalogue import MINERAL_IDS
-from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.data.errors import DataError, Problem
-from critmin.data.units import factor
 from critmin.demand.bom import load_intensities
 from critmin.demand.demand import ai_demand, world_context
 from critmin.metrics.concentration import shares, table_basis
+from critmin.sim.coverage import (
+    coverage_notes,
+    simulated_minerals,
+    simulated_stages,
+    tonnes_per,
+    unsimulated,
+)
 from critmin.sim.events.base import Build, Effect, Expansion
 from critmin.sim.events.registry import SPECS, spec_of
 from critmin.sim.parameters import PARAMS_CSV, parameter_names, parameter_rows
@@ -37,12 +42,14 @@ from critmin.sim.schema import EventModel, Range
 
 # Re-exported: these lived here before the event modules and the parameter table had theirs.
 __all__ = [
+    "FIRST_DRAWN",
     "PARAMS_CSV",
     "Draws",
     "Effect",
     "MarketInputs",
     "ParamRange",
     "draw",
+    "mineral_rng",
     "parameter_table",
     "prepare",
     "simulated_minerals",
@@ -50,6 +57,19 @@ __all__ = [
 ]
 
 STAGES = ("mine", "refine")
+
+#: The minerals the engine simulated before tin and helium joined (issue 14), in catalogue
+#: order. Their draws keep the layout they had — first, from the block's generator — so a
+#: seed's results for them do not change as minerals join the simulation. Every other mineral
+#: draws from a stream of its own (:func:`mineral_rng`), so its numbers do not depend on which
+#: other minerals run either. Never edit this tuple: append nothing, remove nothing.
+FIRST_DRAWN: tuple[str, ...] = (
+    "lithium", "cobalt", "nickel", "rare_earths", "tantalum", "gallium", "germanium", "copper",
+    "graphite", "silicon", "tungsten", "antimony", "indium", "platinum", "palladium", "silver",
+    "aluminium", "bauxite", "manganese", "fluorspar", "arsenic", "tellurium", "niobium",
+    "molybdenum", "zinc", "gold", "bismuth", "selenium", "vanadium", "chromium", "magnesium",
+    "titanium", "beryllium", "rhenium", "boron", "lead",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,9 @@ class MarketInputs:
     #: R&D: (mineral, share of demand cut per year (T,), probability of success).
     dedicated: np.ndarray | None = None
     demand_cuts: tuple[tuple[int, np.ndarray, float], ...] = ()
+    #: Per compiled event, the mineral column whose own random stream draws it (an expanded
+    #: default hazard of a mineral outside :data:`FIRST_DRAWN`), or −1: the block's stream.
+    event_stream: tuple[int, ...] = ()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -190,11 +213,6 @@ def _hosts(minerals: tuple[str, ...]) -> tuple[tuple[int, int, Range], ...]:
 # baseline from the dataset
 
 
-def _stages(mineral: str) -> tuple[str, ...]:
-    basis = catalogue_mineral(mineral).basis
-    return tuple(st for st in STAGES if st in basis)
-
-
 def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
     """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
     s, total, src = ds.memo(("sim.stage_shares", mineral, stage),
@@ -207,31 +225,14 @@ def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Se
     if rows.empty:
         return pd.Series(dtype=float), float("nan"), ""
     sh = shares(rows)
-    unit = str(rows["unit"].iloc[0])
-    total = float(sh["value"].sum(min_count=1)) * factor(unit, "t")
+    conv = tonnes_per(mineral, str(rows["unit"].iloc[0]))
+    # Called only for stages simulated_stages keeps, whose unit converts to tonnes.
+    assert conv is not None
+    total = float(sh["value"].sum(min_count=1)) * conv[0]
     countries = sh[sh["entity_kind"] == "country"].dropna(subset=["share"])
     s = countries.groupby("country")["share"].sum()
     src = f"{rows['source'].iloc[0]} ({int(rows['year'].iloc[0])}; {table_basis(rows)})"
     return s, total, src
-
-
-def simulated_minerals(ds: Dataset) -> tuple[str, ...]:
-    """Minerals with production data in mass units at every catalogue stage (what the engine
-    can run; helium, reported in cubic metres, is left out)."""
-    out = []
-    for m in MINERAL_IDS:
-        rows = [ds.supply(m, st) for st in _stages(m)]
-        if all(not r.empty and _is_mass(str(r["unit"].iloc[0])) for r in rows):
-            out.append(m)
-    return tuple(out)
-
-
-def _is_mass(unit: str) -> bool:
-    try:
-        factor(unit, "t")
-    except ValueError:
-        return False
-    return True
 
 
 def _bloc_share(ds: Dataset, members: tuple[str, ...], mineral: str) -> tuple[float, str]:
@@ -296,9 +297,13 @@ def _world_path_uncached(
         if col.notna().any():
             world[:, j] = col.bfill().ffill().to_numpy()
         else:
-            _, total, src = _stage_shares(ds, m, _stages(m)[-1])
+            last = simulated_stages(ds, m)[-1]
+            _, total, src = _stage_shares(ds, m, last)
             world[:, j] = total
-            basis[m] = f"world {_stages(m)[-1]} production {src}, held flat"
+            basis[m] = f"world {last} production {src}, held flat"
+            conv = coverage_notes(ds, (m,)).get(f"units.{m}")
+            if conv:
+                basis[m] += f"; in t: {conv}"
     return world, ai, basis
 
 
@@ -312,8 +317,11 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
     Raises
     ------
     DataError
-        An event names a stage the mineral has no data for, a mineral with no production data,
-        or a country with no capacity at that stage (nothing to cut): all before any sampling.
+        The scenario (its ``minerals``, an event, its ``stocks``) names a mineral critmin
+        cannot simulate (:func:`critmin.sim.coverage.unsimulated`: the missing figure) or one
+        its own ``minerals`` list leaves out; an event names a stage the mineral has no data
+        for, or a country with no capacity at that stage (nothing to cut): all before any
+        sampling.
 
     Examples
     --------
@@ -328,15 +336,12 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
     (('CHN',), 0.984, [0.0, 1.0, 1.0])
     """
     ds_minerals = simulated_minerals(ds)
+    minerals = ds_minerals
     if scenario.minerals is not None:
-        missing = [m for m in scenario.minerals if m not in ds_minerals]
-        if missing:
-            raise DataError([Problem(source, None, "minerals",
-                                     f"minerals with production data: {', '.join(ds_minerals)}",
-                                     ", ".join(missing))])  # fmt: skip
         minerals = tuple(m for m in ds_minerals if m in scenario.minerals)
-    else:
-        minerals = ds_minerals
+    problems = _mineral_problems(scenario, ds, minerals, source)
+    if problems:
+        raise DataError(problems)
     idx = {m: i for i, m in enumerate(minerals)}
     years = np.arange(scenario.horizon.start, scenario.horizon.end + 1)
     M = len(minerals)
@@ -345,12 +350,13 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
     present = np.zeros((2, M), dtype=bool)
     for j, m in enumerate(minerals):
         for k, st in enumerate(STAGES):
-            if st in _stages(m):
+            if st in simulated_stages(ds, m):
                 s, _, _ = _stage_shares(ds, m, st)
                 stage_shares[(j, k)] = s
                 present[k, j] = True
 
-    events, fields = _expand(scenario, Expansion(ds, minerals, stage_shares))
+    events, fields, expanded = _expand(scenario, Expansion(ds, minerals, stage_shares))
+    stream = tuple(_stream(ev, x, idx) for ev, x in zip(events, expanded, strict=True))
     members = scenario.bloc_members()
     bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)
     bloc_share = np.array(bloc, dtype=float)
@@ -414,80 +420,214 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         front_run_events=tuple(b.front_events),
         components=comps,
         component_uses=uses,
-        provenance={f"world_t.{m}": b for m, b in basis.items()},
+        provenance={f"world_t.{m}": b for m, b in basis.items()} | coverage_notes(ds, minerals),
+        event_stream=stream,
     )
 
 
-def _expand(scenario: Scenario, x: Expansion) -> tuple[list[EventModel], list[str]]:
+def _expand(scenario: Scenario, x: Expansion) -> tuple[list[EventModel], list[str], list[bool]]:
     """Scenario events with those that stand for others (``default_hazards``) replaced by
-    them; and the field that names each in an error."""
+    them; the field that names each in an error; and whether it came from an expansion."""
     out: list[EventModel] = []
     fields: list[str] = []
+    expanded: list[bool] = []
     for i, ev in enumerate(scenario.events):
         expand = spec_of(ev).expand
         new = [ev] if expand is None else expand(ev, x)
         out.extend(new)
         fields.extend([f"events.{i}" if expand is None else f"events.{i} ({ev.type})"] * len(new))
-    return out, fields
+        expanded.extend([expand is not None] * len(new))
+    return out, fields, expanded
+
+
+def named_minerals(ev: EventModel) -> list[tuple[str, str]]:
+    """(field, mineral) of every mineral an event names: event types name theirs in a
+    ``mineral`` field or a ``minerals`` list (``None``: every simulated mineral)."""
+    out: list[tuple[str, str]] = []
+    one = getattr(ev, "mineral", None)
+    if isinstance(one, str):
+        out.append(("mineral", one))
+    many = getattr(ev, "minerals", None)
+    if isinstance(many, list):
+        out.extend((f"minerals.{k}", str(m)) for k, m in enumerate(many))
+    return out
+
+
+def _mineral_problems(
+    scenario: Scenario, ds: Dataset, minerals: tuple[str, ...], source: str
+) -> list[Problem]:
+    """Every mineral the scenario names that the run would not simulate: one it cannot (the
+    reason names the missing figure), or one its own ``minerals`` list leaves out."""
+    cannot = unsimulated(ds)
+    out: list[Problem] = []
+
+    def check(fld: str, m: str, listed: bool = False) -> None:
+        if m in cannot:
+            why = f"a mineral critmin can simulate ({m}: {cannot[m]})"
+            out.append(Problem(source, None, fld, why, m))
+        elif not listed and m not in minerals:
+            out.append(Problem(source, None, fld,
+                               f"a mineral of the scenario's minerals list ({', '.join(minerals)})",
+                               m))  # fmt: skip
+
+    for k, m in enumerate(scenario.minerals or []):
+        check(f"minerals.{k}", m, listed=True)
+    for i, ev in enumerate(scenario.events):
+        for fld, m in named_minerals(ev):
+            check(f"events.{i}.{fld}", m)
+    for m in scenario.stocks:
+        check(f"stocks.{m}", m)
+    return out
+
+
+def _stream(ev: EventModel, expanded: bool, idx: dict[str, int]) -> int:
+    """The mineral column whose own stream draws an event (:data:`FIRST_DRAWN`), or −1.
+
+    Only events an expansion made for one mineral outside :data:`FIRST_DRAWN` (its default
+    hazards) move: those did not exist before the mineral joined. An event the scenario
+    writes stays on the block's stream, where it has always been drawn.
+    """
+    named = {m for _, m in named_minerals(ev)}
+    if expanded and len(named) == 1:
+        (m,) = named
+        if m not in FIRST_DRAWN and m in idx:
+            return idx[m]
+    return -1
 
 
 # --------------------------------------------------------------------------------------------
 # draws
 
 
+#: The extra spawn-key word of a mineral's own stream (:func:`mineral_rng`): it keeps those
+#: keys apart from any child a runner spawns from a block's seed sequence.
+STREAM_KEY = 0x6D696E
+
+
+def mineral_rng(rng: np.random.Generator, mineral: str) -> np.random.Generator:
+    """A mineral's own random stream in a block: a child of the block's seed sequence keyed
+    by the mineral's name (CRC-32). It depends on the block's seed and the mineral only, and
+    drawing it takes nothing from ``rng``.
+
+    Examples
+    --------
+    >>> a = mineral_rng(np.random.default_rng(7), "tin").random()
+    >>> a == mineral_rng(np.random.default_rng(7), "tin").random()
+    True
+    >>> a == mineral_rng(np.random.default_rng(7), "helium").random()
+    False
+    """
+    ss = rng.bit_generator.seed_seq
+    if not isinstance(ss, np.random.SeedSequence):
+        raise TypeError("a block's generator must be seeded from a numpy SeedSequence")
+    key = (*ss.spawn_key, STREAM_KEY, zlib.crc32(mineral.encode()))
+    child = np.random.SeedSequence(ss.entropy, spawn_key=key, pool_size=ss.pool_size)
+    return np.random.Generator(np.random.PCG64(child))
+
+
+@dataclass
+class _Out:
+    """The draw arrays being filled, part by part (the block's stream, then each mineral's)."""
+
+    params: dict[str, np.ndarray]
+    host_share: np.ndarray  # (n, H)
+    magnitude: np.ndarray  # (n, E)
+    exports: np.ndarray  # (n, E)
+    stochastic: np.ndarray | None  # (T, n, E), allocated on first use
+
+
 def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
-    """Draw ``n`` samples' parameters and event outcomes, in a fixed order."""
+    """Draw ``n`` samples' parameters and event outcomes, in a fixed order.
+
+    The block's generator draws, for the minerals of :data:`FIRST_DRAWN` and every event not
+    owned by another mineral, exactly what it drew before other minerals joined; each other
+    mineral then draws its parameters, by-product shares and default hazards from its own
+    stream (:func:`mineral_rng`); the substitution outcomes of a plan come last, from the
+    block's generator.
+    """
     T, M = mi.shape
-    params = {}
-    for name in parameter_names():
-        p = mi.params[name]
-        params[name] = triangular(rng.random((n, M)), p.low, p.central, p.high)
-    # Every other uncertain quantity in one draw: host shares, then each event's ranges in
-    # the order its type gives them (critmin.sim.events).
-    ranges: list[Range] = [r for _, _, r in mi.hosts]
-    H = len(ranges)
-    columns: list[tuple[int, int, int]] = []  # (event, first column, number of columns)
-    for e, ev in enumerate(mi.events):
-        rs = spec_of(ev).ranges(ev)
-        if rs:
-            columns.append((e, len(ranges), len(rs)))
-            ranges += rs
-    lo, mo, hi = (np.array([getattr(r, k) for r in ranges]) for k in ("low", "central", "high"))
-    vals = triangular(rng.random((n, len(ranges))), lo, mo, hi)
     E = len(mi.events)
-    hs = np.zeros((n, len(mi.hosts)))
-    hs[:] = vals[:, :H]
-    mag = np.zeros((n, E))
-    exports = np.ones((n, E))
-    for e, c, k in columns:
-        m, x = spec_of(mi.events[e]).magnitude(vals[:, c : c + k])
-        mag[:, e] = m
-        if x is not None:
-            exports[:, e] = x
-    # Then the timing of stochastic events, type by type in the registry's order.
-    # Year-major in memory (what the timing loops write); the (n, E, T) view is what users see.
-    stoch = np.zeros((T, n, E))
-    for spec in SPECS:
-        if spec.timing is None:
-            continue
-        sel = [e for e, ev in enumerate(mi.events) if spec_of(ev) is spec]
-        if sel:
-            timing = spec.timing(rng, n, T, [mi.events[e] for e in sel])
-            if len(sel) == E:
-                stoch = timing
-            else:
-                stoch[:, :, sel] = timing
+    stream = mi.event_stream or (-1,) * E
+    out = _Out(
+        params={name: np.empty((n, M)) for name in parameter_names()},
+        host_share=np.zeros((n, len(mi.hosts))),
+        magnitude=np.zeros((n, E)),
+        exports=np.ones((n, E)),
+        stochastic=None,
+    )
+    later = {j for j, m in enumerate(mi.minerals) if m not in FIRST_DRAWN}
+    first = [j for j in range(M) if j not in later]
+    # A by-product link is drawn by the stream of its first mineral outside FIRST_DRAWN.
+    owner = [b if b in later else (g if g in later else -1) for b, g, _ in mi.hosts]
+    _draw_part(mi, rng, n, first, owner, stream, -1, out)
+    for j in sorted(later):
+        _draw_part(mi, mineral_rng(rng, mi.minerals[j]), n, [j], owner, stream, j, out)
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
         prob = np.array([p for _, _, p in mi.demand_cuts])
         success = (rng.random((n, len(prob))) < prob[None, :]).astype(float)
+    stoch = out.stochastic if out.stochastic is not None else np.zeros((T, n, E))
     return Draws(
         n=n,
-        params=params,
-        host_share=hs,
-        magnitude=mag,
-        exports=exports,
+        params=out.params,
+        host_share=out.host_share,
+        magnitude=out.magnitude,
+        exports=out.exports,
+        # Year-major in memory (what the timing loops write); users see (n, E, T).
         stochastic=stoch.transpose(1, 2, 0),
         success=success,
     )
+
+
+def _draw_part(
+    mi: MarketInputs,
+    rng: np.random.Generator,
+    n: int,
+    cols: list[int],
+    host_owner: list[int],
+    stream: tuple[int, ...],
+    part: int,
+    out: _Out,
+) -> None:
+    """One stream's draws: the parameters of mineral columns ``cols``, then the host shares
+    and event ranges (one draw), then the timing of stochastic events, of ``part``'s own."""
+    T, _ = mi.shape
+    E = len(mi.events)
+    for name in parameter_names():
+        p = mi.params[name]
+        u = rng.random((n, len(cols)))
+        out.params[name][:, cols] = triangular(u, p.low[cols], p.central[cols], p.high[cols])
+    # Every other uncertain quantity in one draw: host shares, then each event's ranges in
+    # the order its type gives them (critmin.sim.events).
+    hosts = [h for h, o in enumerate(host_owner) if o == part]
+    events = [e for e in range(E) if stream[e] == part]
+    ranges: list[Range] = [mi.hosts[h][2] for h in hosts]
+    H = len(ranges)
+    columns: list[tuple[int, int, int]] = []  # (event, first column, number of columns)
+    for e in events:
+        rs = spec_of(mi.events[e]).ranges(mi.events[e])
+        if rs:
+            columns.append((e, len(ranges), len(rs)))
+            ranges += rs
+    lo, mo, hi = (np.array([getattr(r, k) for r in ranges]) for k in ("low", "central", "high"))
+    vals = triangular(rng.random((n, len(ranges))), lo, mo, hi)
+    out.host_share[:, hosts] = vals[:, :H]
+    for e, c, k in columns:
+        m, x = spec_of(mi.events[e]).magnitude(vals[:, c : c + k])
+        out.magnitude[:, e] = m
+        if x is not None:
+            out.exports[:, e] = x
+    # Then the timing of stochastic events, type by type in the registry's order.
+    for spec in SPECS:
+        if spec.timing is None:
+            continue
+        sel = [e for e in events if spec_of(mi.events[e]) is spec]
+        if sel:
+            timing = spec.timing(rng, n, T, [mi.events[e] for e in sel])
+            if len(sel) == E:
+                out.stochastic = timing  # all events: no copy
+            else:
+                if out.stochastic is None:
+                    out.stochastic = np.zeros((T, n, E))
+                out.stochastic[:, :, sel] = timing

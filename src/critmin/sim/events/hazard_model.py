@@ -111,8 +111,9 @@ def default_restrictions(
     for j, m in enumerate(minerals):
         if ev.minerals is not None and m not in ev.minerals:
             continue
-        stage = last_stage(m)
-        k = 0 if stage == "mine" else 1
+        # The last stage the mineral is simulated at (tin: mine, its smelters have no data).
+        k = 1 if (j, 1) in stage_shares else 0
+        stage = ("mine", "refine")[k]
         sh = stage_shares.get((j, k), pd.Series(dtype=float))
         for c, share in sh.sort_index().items():
             if share < ev.min_share or (ev.countries is not None and c not in ev.countries):
