@@ -79,7 +79,7 @@ LONG_COLUMNS = (
 )
 SALIENT_SECTION = "salient statistics—united states"
 IMPORT_SECTION = "import sources"
-_WORLD_SECTION = re.compile(r"^world\b", re.IGNORECASE)
+_WORLD_SECTION = re.compile(r"^world\b.*\b(production|capacity|reserves)\b", re.IGNORECASE)
 _LONG_FILE = re.compile(r"^mcs(?P<edition>\d{4})_commodities_data\.csv$", re.IGNORECASE)
 _FIG3_FILE = re.compile(r"^mcs(?P<edition>\d{4})_fig3_major_import_sources\.csv$", re.IGNORECASE)
 _PERIOD_COL = re.compile(r"^import_source_(?P<a>\d{4})_(?P<b>\d{2,4})$", re.IGNORECASE)
@@ -311,7 +311,7 @@ class _Reader:
         self.production: list[dict[str, object]] = []
         self.salient: list[dict[str, object]] = []
         self.imports: list[dict[str, object]] = []
-        self.units: dict[tuple[str, ...], tuple[str, int]] = {}
+        self.units: dict[tuple[str, ...], tuple[str, int, str]] = {}
         self.keys: dict[tuple[str, ...], int] = {}
         self.occurrence: dict[tuple[object, ...], int] = {}
         self.skipped_units: set[tuple[str, str]] = set()
@@ -319,11 +319,12 @@ class _Reader:
     def problem(self, line: int, fld: str, expected: str, got: str = "") -> None:
         self.problems.append(Problem(self.rel, line, fld, expected, got))
 
-    def same_unit(self, key: tuple[str, ...], unit: str, line: int) -> bool:
-        first = self.units.setdefault(key, (unit, line))
+    def same_unit(self, key: tuple[str, ...], unit: str, line: int, words: str) -> bool:
+        words = " ".join(words.split())
+        first = self.units.setdefault(key, (unit, line, words))
         if first[0] != unit:
-            self.problem(line, "Unit", f"{first[0]!r} as on row {first[1]} "
-                         "(one unit per statistic)", unit)  # fmt: skip
+            self.problem(line, "Unit", f"{first[2]!r} as on row {first[1]} "
+                         "(one unit per statistic)", words)  # fmt: skip
             return False
         return True
 
@@ -368,7 +369,7 @@ def _world_row(r: _Reader, line: int, c: dict[str, str], ch: Chapter) -> None:
     if unit_f is None:
         r.problem(line, "Unit", "a quantity unit for a world figure", c["Unit"])
         return
-    if not r.same_unit(series, unit_f[0], line):
+    if not r.same_unit(series, unit_f[0], line, c["Unit"]):
         return
     if not r.unique((*series, entity.name, str(year)), line, c["Country"]):
         return
@@ -499,7 +500,7 @@ def _salient_row(r: _Reader, line: int, c: dict[str, str], ch: Chapter) -> None:
     if n > 1:  # a second product of the chapter under the same name (mica)
         variable = f"{variable} ({n})"
         series = (*series[:3], variable)
-    if not r.same_unit(series, unit_f[0], line):
+    if not r.same_unit(series, unit_f[0], line, c["Unit"]):
         return
     note = " ".join(c["Notes"].split())
     unit, mult = unit_f
@@ -623,15 +624,15 @@ def _check_world_totals(rows: list[dict[str, object]], rel: str) -> list[Problem
 
 def _check_shares(rows: list[dict[str, object]], rel: str) -> list[Problem]:
     """Import shares of one commodity may not sum above 100 % (+2 points of rounding)."""
-    sums: dict[tuple[object, ...], tuple[float, int]] = {}
+    sums: dict[tuple[object, ...], tuple[float, int, str]] = {}
     for x in rows:
         k = (x["mineral"], x["commodity"], x["product"], x["period"])
         v = float(str(x["share"]))
-        total, line = sums.get(k, (0.0, int(str(x["row"]))))
-        sums[k] = (total + (0.0 if math.isnan(v) else v), line)
+        total, line, col = sums.get(k, (0.0, int(str(x["row"])), str(x["column"])))
+        sums[k] = (total + (0.0 if math.isnan(v) else v), line, col)
     return [
-        Problem(rel, line, "Value", "import shares summing to at most 100 %", f"{total:.0%}")
-        for (total, line) in sums.values()
+        Problem(rel, line, col, "import shares summing to at most 100 %", f"{total:.0%}")
+        for (total, line, col) in sums.values()
         if total > 1.02
     ]
 
