@@ -27,7 +27,8 @@ Quirks of the file and how they are handled
   note says ``Estimated.``; a note ``Reported.`` wins.
 * ``s`` is a placeholder whose meaning sits in the note: "Less than ½ unit." (a bound
   0–0.5), "Included in World total." / "included with ilmenite" (``included_elsewhere``),
-  otherwise missing. ``?1`` (a minus sign lost in the cp1252 export of the government-stockpile
+  otherwise missing. ``—`` is zero (the MCS abbreviation; the per-commodity files of
+  2022–2025 wrote 0 in the same cells). ``?1`` (a minus sign lost in the cp1252 export of the government-stockpile
   shipments) is kept as missing, never guessed. "Moderate" is qualitative, "Variable …" missing.
 * Units are words (``thousand metric tons``, ``dollars per pound``): :data:`UNIT_WORDS`. A
   salient price in a unit critmin has no string for (USD per carat, an index) is left out and
@@ -235,6 +236,8 @@ def long_cell(text: str, note: str, unit: str, *, estimated: bool) -> Cell:
     'qualitative'
     >>> long_cell("1,100", "", "t", estimated=True).status
     'estimated'
+    >>> long_cell("—", "", "t", estimated=False).value
+    0.0
     """
     s = " ".join(text.replace("\u00a0", " ").split())
     low = s.lower()
@@ -250,6 +253,10 @@ def long_cell(text: str, note: str, unit: str, *, estimated: bool) -> Cell:
                     continue
                 return Cell(c.value, c.status, c.low, c.high, text=text)
         return Cell(math.nan, "missing", text=text)
+    if s == "\u2014":
+        # "—" is the MCS abbreviation for zero; the per-commodity files of 2022-2025 wrote 0
+        # in the same cells (US tin mine production: 0 in MCS 2024, "—" in MCS 2026).
+        return Cell(0.0, "estimated" if estimated else "reported", text=text)
     if _LOST_SIGN.match(s):
         return Cell(math.nan, "missing", text=text)
     if low in ("moderate", "moderate to large"):
