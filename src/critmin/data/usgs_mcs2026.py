@@ -28,8 +28,9 @@ Quirks of the file and how they are handled
 * ``s`` is a placeholder whose meaning sits in the note: "Less than ½ unit." (a bound
   0–0.5), "Included in World total." / "included with ilmenite" (``included_elsewhere``),
   otherwise missing. ``—`` is zero (the MCS abbreviation; the per-commodity files of
-  2022–2025 wrote 0 in the same cells). ``?1`` (a minus sign lost in the cp1252 export of the government-stockpile
-  shipments) is kept as missing, never guessed. "Moderate" is qualitative, "Variable …" missing.
+  2022–2025 wrote 0 in the same cells). ``?1`` (a minus sign lost in the cp1252 export of
+  the government-stockpile shipments) is kept as missing, never guessed. "Moderate" is
+  qualitative, "Variable …" missing.
 * Units are words (``thousand metric tons``, ``dollars per pound``): :data:`UNIT_WORDS`. A
   salient price in a unit critmin has no string for (USD per carat, an index) is left out and
   listed in ``attrs["notes"]``.
