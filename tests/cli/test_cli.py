@@ -144,7 +144,7 @@ def test_profile_has_every_section() -> None:
     assert {"mine production", "refine production", "reserves", "US net import reliance",
             "US salient statistics", "AI hardware uses"} <= sections  # fmt: skip
     top_mine = next(r for r in rows if r["section"] == "mine production")
-    assert top_mine["item"].startswith("Congo (Kinshasa)") and top_mine["year"] == 2023
+    assert top_mine["item"].startswith("Congo (Kinshasa)") and top_mine["year"] == 2025
     res = runner.invoke(app, ["profile", "gallium", "--format", "json"])
     rows = json.loads(res.stdout)
     mine = [r for r in rows if r["section"] == "mine production"]

@@ -94,7 +94,7 @@ def test_wmd_2022_hhis_match_the_published_table() -> None:
 def test_real_table_and_bottleneck() -> None:
     t = concentration_table(critmin.load())
     ga = t[(t.mineral == "gallium") & (t.stage == "refine")].iloc[0]
-    assert ga.top1 == "CHN" and ga.china_share > 0.95 and ga.source == "USGS MCS 2024"
+    assert ga.top1 == "CHN" and ga.china_share > 0.95 and ga.source == "USGS MCS 2026"
     assert t[(t.mineral == "gallium") & (t.stage == "mine")].iloc[0].notes.startswith("no such")
     co = bottleneck(t).set_index("mineral").loc["cobalt"]
     assert co.bottleneck == "refine" and co.leaders_differ  # DRC mines, China refines

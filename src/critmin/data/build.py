@@ -27,33 +27,42 @@ from critmin.data.dataset import TABLE_NAMES
 from critmin.data.errors import DataError, Problem
 from critmin.data.restrictions import read_restrictions
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
+from critmin.data.usgs_mcs2026 import IMPORT_SOURCES_COLUMNS, import_release
 from critmin.data.usgs_world import import_world
 
 #: The 2022 release came as a selection of world and salient files in one folder.
 USGS_2022 = "usgs-mcs2022-selected"
 _RELEASE = re.compile(r"^usgs-mcs(?P<edition>\d{4})-(?P<kind>world|salient|trends)$")
+#: From 2026 a release is one folder (``usgs-mcs2026``) with one long file and the trend tables.
+_LONG_RELEASE = re.compile(r"^usgs-mcs(?P<edition>\d{4})$")
 
 
 def usgs_releases(raw: Path) -> dict[str, dict[int, str]]:
     """USGS release folders under ``raw`` by kind and edition.
 
-    Next year's release is picked up by its folder name alone (``usgs-mcs2026-world``,
-    ``usgs-mcs2026-salient``, ``usgs-mcs2026-trends``); nothing in the code lists editions.
+    Next year's release is picked up by its folder name alone: ``usgs-mcs2027`` for a
+    release in the long format of 2026 (one ``MCS2027_Commodities_Data.csv`` plus the trend
+    tables; kind ``long``), or ``usgs-mcs2027-world``, ``-salient``, ``-trends`` for the
+    per-commodity layout of 2022–2025; nothing in the code lists editions.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> for name in ("usgs-mcs2026-world", "usgs-mcs2025-trends", "notes"):
+    >>> for name in ("usgs-mcs2024-world", "usgs-mcs2025-trends", "usgs-mcs2026", "notes"):
     ...     (d / name).mkdir()
-    >>> usgs_releases(d)
-    {'world': {2026: 'usgs-mcs2026-world'}, 'salient': {}, 'trends': {2025: 'usgs-mcs2025-trends'}}
+    >>> usgs_releases(d)  # doctest: +NORMALIZE_WHITESPACE
+    {'world': {2024: 'usgs-mcs2024-world'}, 'salient': {}, 'trends': {2025: 'usgs-mcs2025-trends'},
+     'long': {2026: 'usgs-mcs2026'}}
     """
-    out: dict[str, dict[int, str]] = {"world": {}, "salient": {}, "trends": {}}
+    out: dict[str, dict[int, str]] = {"world": {}, "salient": {}, "trends": {}, "long": {}}
     for p in sorted(raw.iterdir()) if raw.is_dir() else []:
         m = _RELEASE.match(p.name)
         if m and p.is_dir():
             out[m["kind"]][int(m["edition"])] = p.name
+        m = _LONG_RELEASE.match(p.name)
+        if m and p.is_dir():
+            out["long"][int(m["edition"])] = p.name
     if (raw / USGS_2022).is_dir():
         out["world"].setdefault(2022, USGS_2022)
         out["salient"].setdefault(2022, USGS_2022)
@@ -65,6 +74,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "production": ["source", "mineral", "stage", "measure", "product", "entity", "year", "prov"],
     "salient": ["source", "mineral", "variable", "year", "prov"],
     "import_reliance": ["source", "mineral", "year", "prov"],
+    "import_sources": ["source", "mineral", "commodity", "prov"],
     "critical_salient": ["source", "mineral", "variable", "year", "prov"],
     "end_uses": ["source", "mineral", "prov"],
     "wgi": ["country", "indicator", "year"],
@@ -176,6 +186,15 @@ def import_all(
     problems: list[Problem] = []
     quality: list[dict[str, str]] = []
     releases = usgs_releases(raw)
+    for _, folder in sorted(releases["long"].items(), reverse=True):
+
+        def long(f: str = folder) -> dict[str, pd.DataFrame]:
+            got = import_release(raw / f, raw)
+            for n in got["salient"].attrs.get("notes", []):
+                quality.append({"file": f, "issue": str(n)})
+            return got
+
+        _collect(parts, problems, "long", long)
     for _, folder in sorted(releases["world"].items(), reverse=True):
 
         def world(f: str = folder) -> pd.DataFrame:
@@ -206,6 +225,8 @@ def import_all(
     if problems:
         raise DataError(problems)
     tables = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    # Only the long-format releases (2026 on) publish import shares.
+    tables.setdefault("import_sources", pd.DataFrame(columns=list(IMPORT_SOURCES_COLUMNS)))
     # Magnet rare-earth elements (Nd, Pr, Dy, Tb, Sm): modelled rows from the REO and IEA rows.
     from critmin.data.magnet_ree import derive as derive_magnet_rees
 

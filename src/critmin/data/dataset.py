@@ -28,6 +28,7 @@ TABLE_NAMES = (
     "production",
     "salient",
     "import_reliance",
+    "import_sources",
     "critical_salient",
     "end_uses",
     "ai_uses",

@@ -28,26 +28,29 @@ def file_label(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def read_csv_records(path: Path, root: Path | None) -> tuple[str, list[tuple[int, list[str]]]]:
+def read_csv_records(
+    path: Path, root: Path | None, *, encoding: str = "utf-8"
+) -> tuple[str, list[tuple[int, list[str]]]]:
     """Read a CSV as text: its name relative to ``root`` and its records with line numbers.
 
     Each record is ``(line, cells)`` where ``line`` is the 1-based physical line it starts on
     (the header is line 1) and ``cells`` are the raw texts, unstripped. A UTF-8 BOM is dropped.
+    ``encoding`` names the file's declared encoding (the MCS 2026 long file is ``cp1252``).
 
     Raises
     ------
     DataError
-        When the file is empty, is not UTF-8 (naming line, column and byte offset) or is not
-        parseable CSV.
+        When the file is empty, is not in ``encoding`` (naming line, column and byte offset)
+        or is not parseable CSV.
     """
     rel = file_label(path, root)
     raw = path.read_bytes()
     base = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = raw[base:].decode("utf-8")
+        text = raw[base:].decode(encoding)
     except UnicodeDecodeError as exc:
         offset = base + exc.start
-        raise _encoding_error(rel, raw, base, offset) from exc
+        raise _encoding_error(rel, raw, base, offset, encoding) from exc
     if not text.strip():
         raise fail(rel, 1, None, "a header line and data rows; the file is empty")
     records: list[tuple[int, list[str]]] = []
@@ -63,7 +66,9 @@ def read_csv_records(path: Path, root: Path | None) -> tuple[str, list[tuple[int
     return rel, records
 
 
-def _encoding_error(rel: str, raw: bytes, base: int, offset: int) -> DataError:
+def _encoding_error(
+    rel: str, raw: bytes, base: int, offset: int, encoding: str = "utf-8"
+) -> DataError:
     line = raw.count(b"\n", 0, offset) + 1
     start = raw.rfind(b"\n", 0, offset) + 1
     header_end = raw.find(b"\n")
@@ -78,7 +83,9 @@ def _encoding_error(rel: str, raw: bytes, base: int, offset: int) -> DataError:
                 rel,
                 line,
                 column,
-                "UTF-8 text (re-save the file as UTF-8)",
+                "UTF-8 text (re-save the file as UTF-8)"
+                if encoding == "utf-8"
+                else f"{encoding} text, as the release declares",
                 f"byte 0x{raw[offset]:02x} at byte offset {offset}",
             )
         ]

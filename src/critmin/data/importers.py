@@ -48,6 +48,18 @@ def _t4(p: Path, root: Path) -> dict[str, pd.DataFrame]:
     return {"end_uses": read_end_uses(p, root)}
 
 
+def _mcs_long(p: Path, root: Path) -> dict[str, pd.DataFrame]:
+    from critmin.data.usgs_mcs2026 import read_long
+
+    return read_long(p, root)
+
+
+def _fig3(p: Path, root: Path) -> dict[str, pd.DataFrame]:
+    from critmin.data.usgs_mcs2026 import read_import_sources
+
+    return {"import_sources": read_import_sources(p, root)}
+
+
 def _wgi(p: Path, root: Path) -> dict[str, pd.DataFrame]:
     from critmin.data.wgi import read_wgi
 
@@ -70,6 +82,14 @@ def _sqlite(p: Path, root: Path) -> dict[str, pd.DataFrame]:
     return {"production": read_world_mining_data(p, root), "hs_codes": read_hs_codes(p, root)}
 
 
+def _has_shares(path: Path) -> bool:
+    # Fig. 3 of 2023 and 2024 is a map (countries by commodity count), not import shares.
+    if not path.is_file():
+        return True
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        return "percent" in fh.readline().lower()
+
+
 def detect(path: Path) -> Importer:
     """The importer for a raw file, from its name and extension.
 
@@ -79,8 +99,14 @@ def detect(path: Path) -> Importer:
     '_world'
     >>> detect(Path("MCS2025_Fig2_Net_Import_Reliance.csv")).__name__
     '_nir'
+    >>> detect(Path("MCS2026_Commodities_Data.csv")).__name__
+    '_mcs_long'
     """
     name = path.name.lower()
+    if name.endswith("_commodities_data.csv"):
+        return _mcs_long
+    if "major_import_sources" in name and _has_shares(path):
+        return _fig3
     if name.endswith("_world.csv"):
         return _world
     if name.endswith("_salient.csv") and "critical_minerals" not in name:
@@ -103,7 +129,8 @@ def detect(path: Path) -> Importer:
                 str(path),
                 None,
                 None,
-                "a supported raw file: USGS *_world.csv, *_salient.csv, MCS*_Fig2_*, "
+                "a supported raw file: USGS *_world.csv, *_salient.csv, "
+                "MCS*_Commodities_Data.csv, MCS*_Fig2_*, MCS*_Fig3_*, "
                 "MCS*_T4_*/T5_*, a WGI or IEA Critical Minerals xlsx, a WMD or BACI SQLite db",
             )
         ]

@@ -9,7 +9,8 @@ from critmin.data.dataset import Dataset
 #: Citation and licence per source family (from each release's own notice; see SOURCES.md).
 CITATIONS: dict[str, str] = {
     "USGS MCS": "U.S. Geological Survey, Mineral Commodity Summaries data release "
-    "(2024: doi:10.5066/P144BA54; 2025: doi:10.5066/P13XCP3R). U.S. public domain.",
+    "(2024: doi:10.5066/P144BA54; 2025: doi:10.5066/P13XCP3R; 2026: doi:10.5066/P1WKQ63T). "
+    "U.S. public domain.",
     "World Bank WGI": "Kaufmann & Kraay, Worldwide Governance Indicators, 2024 update, "
     "www.govindicators.org. World Bank data catalog default licence CC BY 4.0.",
     "IEA": "IEA (2024), Critical Minerals Data Explorer, IEA, Paris. CC BY 4.0.",
@@ -32,7 +33,8 @@ def sources_table(ds: Dataset) -> pd.DataFrame:
     """One row per (source, table): rows, files and citation."""
     prov = ds.provenance
     parts = []
-    for table in ("production", "salient", "import_reliance", "critical_salient", "end_uses",
+    for table in ("production", "salient", "import_reliance", "import_sources",
+                  "critical_salient", "end_uses",
                   "wgi", "supply_outlook", "demand_outlook", "hs_codes"):  # fmt: skip
         df = ds.table(table)
         if "source" not in df.columns or df.empty:

@@ -113,6 +113,8 @@ _T5_NAMES.update(
         "apparent_consuption": "Apparent_Consumption",
         "contsumption_notes": "Consumption_Notes",
         "leading_source_percent_world": "Leading_source_precent_world",
+        # MCS 2026 (T7) names the period: Primary_import_sources_2021-24
+        "primary_import_sources_2021-24": "Primary_import_source",
     }
 )
 
@@ -124,7 +126,7 @@ _LABEL_ALIASES: dict[str, str] = {"diamond (industrial)": "industrial_diamond"}
 _KNOWN_IDS = frozenset(MINERAL_IDS) | frozenset(USGS_CODES.values())
 
 _NIR_COL = re.compile(r"^net_import_reliance_pct_(\d{4})$", re.IGNORECASE)
-_SOURCES_COL = re.compile(r"^major_import_sources_(\d{4})_(\d{4})$", re.IGNORECASE)
+_SOURCES_COL = re.compile(r"^major_import_sources_(\d{4})_(\d{2,4})$", re.IGNORECASE)
 _T5_YEAR = re.compile(r"^(\d{4})(?:[_ ](estimated|est|e))?$", re.IGNORECASE)
 _EDITION = re.compile(r"mcs(\d{4})", re.IGNORECASE)
 #: What may follow a comma inside one country name ("Korea, Republic of", "Bahamas, The").
