@@ -140,7 +140,9 @@ def test_default_hazards_reach_tin_and_helium(ds: Dataset) -> None:
                    "  - {type: default_hazards, minerals: [tin, helium]}\n")  # fmt: skip
     mi = prepare(sc, ds)
     named = {(ev.minerals[0], ev.country, ev.stage) for ev in mi.events}  # type: ignore[attr-defined]
-    assert ("tin", "MMR", "mine") in named and ("helium", "QAT", "mine") in named
+    # Myanmar's output fell to 4 % of the world's in 2025 (the Wa State suspension, MCS 2026),
+    # below the default model's share threshold; China and Qatar are well above it.
+    assert ("tin", "CHN", "mine") in named and ("helium", "QAT", "mine") in named
     # Each drawn from its mineral's own stream.
     for ev, s in zip(mi.events, mi.event_stream, strict=True):
         assert mi.minerals[s] == ev.minerals[0]  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ MINERALS = ("gallium", "germanium", "cobalt", "copper", "antimony")
 #: (mineral, stage) → countries with a positive share of world output at that stage in the
 #: embedded dataset (checked by test_producers_produce).
 PRODUCERS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("gallium", "refine"): ("CHN", "RUS", "JPN", "KOR"),
+    ("gallium", "refine"): ("CHN", "RUS", "JPN"),
     ("germanium", "refine"): ("CHN", "RUS", "USA", "JPN", "COD"),
     ("cobalt", "mine"): ("COD", "IDN", "RUS", "AUS", "PHL", "CUB"),
     ("cobalt", "refine"): ("CHN", "FIN", "CAN", "JPN"),

@@ -72,7 +72,7 @@ def ai_demand_table(
     --------
     >>> t = ai_demand_table("base", 2030, 2030)
     >>> t.frame.columns.tolist()
-    ['year', 'mineral', 'low', 'central', 'high']
+    ['year', 'mineral', 'low', 'central', 'high', 'driver']
     """
     from critmin.demand.bom import load_intensities
 

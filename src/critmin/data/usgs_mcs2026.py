@@ -613,6 +613,39 @@ def _import_row(r: _Reader, line: int, c: dict[str, str], ch: Chapter) -> None:
                period=f"{m[1]}-{m[2]}", fld="Value")  # fmt: skip
 
 
+def _one_world_total(rows: list[dict[str, object]], notes: list[str]) -> list[dict[str, object]]:
+    """One world total per table: where a chapter gives several (soda ash reserves: natural,
+    synthetic, and both), keep the one on the countries' basis, else the one with a number.
+
+    The others describe another product than the listed countries and would count as a
+    second "World total" row of the same table.
+    """
+
+    def key(x: dict[str, object]) -> tuple[object, ...]:
+        return (x["mineral"], x["stage"], x["measure"], x["year"])
+
+    bases: dict[tuple[object, ...], set[object]] = {}
+    worlds: dict[tuple[object, ...], list[dict[str, object]]] = {}
+    for x in rows:
+        if x["entity_kind"] == "world":
+            worlds.setdefault(key(x), []).append(x)
+        else:
+            bases.setdefault(key(x), set()).add(x["basis"])
+    drop: set[int] = set()
+    for k, ws in worlds.items():
+        if len(ws) < 2:
+            continue
+        same = [w for w in ws if w["basis"] in bases.get(k, set())]
+        numbered = [w for w in (same or ws) if w["value"] == w["value"]]
+        keep = (numbered or same or ws)[0]
+        for w in ws:
+            if w is not keep:
+                drop.add(id(w))
+                notes.append(f"{w['file']} row {w['row']}: a second world total of {k[0]} {k[2]} {k[3]} "
+                             f"({w['basis']}) left out; the table keeps {keep['basis']}")  # fmt: skip
+    return [x for x in rows if id(x) not in drop]
+
+
 def _check_world_totals(rows: list[dict[str, object]], rel: str) -> list[Problem]:
     """A country larger than its world total is an error (a share over 100 %)."""
 
@@ -727,6 +760,7 @@ def read_long(path: Path, root: Path | None = None) -> dict[str, pd.DataFrame]:
         else:
             r.problem(line, "Section", "Salient Statistics—United States, Import Sources or a "
                       "World … section", c["Section"])  # fmt: skip
+    r.production = _one_world_total(r.production, r.notes)
     r.problems += _check_world_totals(r.production, rel)
     r.problems += _check_shares(r.imports, rel)
     if r.problems:

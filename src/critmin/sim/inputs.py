@@ -333,7 +333,7 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
     ...     "start": 2027, "share": 1.0}]})
     >>> mi = prepare(s, critmin.load())
     >>> mi.slot_country, round(float(mi.slot_share[0]), 3), mi.effects[0].fraction.tolist()
-    (('CHN',), 0.984, [0.0, 1.0, 1.0])
+    (('CHN',), 0.99, [0.0, 1.0, 1.0])
     """
     ds_minerals = simulated_minerals(ds)
     minerals = ds_minerals
