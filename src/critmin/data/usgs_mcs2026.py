@@ -641,7 +641,8 @@ def _one_world_total(rows: list[dict[str, object]], notes: list[str]) -> list[di
         for w in ws:
             if w is not keep:
                 drop.add(id(w))
-                notes.append(f"{w['file']} row {w['row']}: a second world total of {k[0]} {k[2]} {k[3]} "
+                where = f"{w['file']} row {w['row']}"
+                notes.append(f"{where}: a second world total of {k[0]} {k[2]} {k[3]} "
                              f"({w['basis']}) left out; the table keeps {keep['basis']}")  # fmt: skip
     return [x for x in rows if id(x) not in drop]
 
