@@ -642,8 +642,10 @@ def _one_world_total(rows: list[dict[str, object]], notes: list[str]) -> list[di
             if w is not keep:
                 drop.add(id(w))
                 where = f"{w['file']} row {w['row']}"
-                notes.append(f"{where}: a second world total of {k[0]} {k[2]} {k[3]} "
-                             f"({w['basis']}) left out; the table keeps {keep['basis']}")  # fmt: skip
+                notes.append(
+                    f"{where}: a second world total of {k[0]} {k[2]} {k[3]} ({w['basis']}) "
+                    f"left out; the table keeps {keep['basis']}"
+                )
     return [x for x in rows if id(x) not in drop]
 
 
