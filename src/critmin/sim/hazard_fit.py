@@ -2,7 +2,10 @@
 
 **Incidence.** New restrictions on cell ``i`` = (country ``c``, mineral ``m``) in year ``t``:
 
-    y_it ~ Poisson(λ_it × exp(σ z_t − σ²/2)),   z_t ~ N(0, 1)   (a common shock per year)
+    y_it ~ Poisson(λ_it × exp(σ z_ct − σ²/2)),   z_ct ~ N(0, 1)
+
+(a common shock per country and year, shared by the country's minerals: a measure covers
+several minerals at once, and China's 2023–2025 controls came as a sequence)
     log λ_it = α + β·x_it + u_c + v_g(m),   u_c ~ N(0, τ_c²),   v_g ~ N(0, τ_g²)
 
 with covariates ``x`` (standardised): WGI political stability and UNGA ideal-point distance
@@ -12,7 +15,8 @@ effects are pooled (random effects): a country with a short or empty record borr
 from the others through the covariates. Estimation: the posterior mode (penalised maximum
 likelihood, Newton's method) given ``τ``; ``τ_c, τ_g`` by the Laplace approximation of the
 marginal likelihood on a grid (empirical Bayes); the common-shock variance by moments of the
-yearly totals, ``exp(σ²) − 1 = Σ_t [(N_t − μ_t)² − μ_t] / Σ_t μ_t²`` (0 if negative).
+country-year totals, ``exp(σ²) − 1 = Σ_ct [(N_ct − μ_ct)² − μ_ct] / Σ_ct μ_ct²`` (0 if
+negative).
 Uncertainty: a parametric bootstrap (simulate the record from the fit, common shock
 included, and refit at the same ``τ``); the draws are shipped as ``hazard_fit.csv`` and a
 run samples one per sample. The trend is not extrapolated: forecasts hold the hazard of the
@@ -157,13 +161,17 @@ def _precisions(n_c: int, n_g: int, tau_c: float, tau_g: float) -> np.ndarray:
                            np.full(n_g, tau_g**-2)])  # fmt: skip
 
 
-def _sigma(y: np.ndarray, mu: np.ndarray, year: np.ndarray) -> float:
-    """Common-shock sd from the yearly totals (moments; 0 when not overdispersed)."""
-    years = np.unique(year)
-    N = np.array([y[year == t].sum() for t in years])
-    M = np.array([mu[year == t].sum() for t in years])
+def _sigma(y: np.ndarray, mu: np.ndarray, key: np.ndarray) -> float:
+    """Common-shock sd from the country-year totals (moments; 0 when not overdispersed)."""
+    _, inv = np.unique(key, return_inverse=True)
+    N = np.bincount(inv, weights=y)
+    M = np.bincount(inv, weights=mu)
     k = float(((N - M) ** 2 - M).sum() / max((M**2).sum(), 1e-12))
     return float(np.sqrt(np.log1p(max(k, 0.0))))
+
+
+def _country_year(panel: pd.DataFrame) -> np.ndarray:
+    return (panel["country"].astype(str) + ":" + panel["year"].astype(str)).to_numpy()
 
 
 def fit_panel(
@@ -201,7 +209,7 @@ def fit_panel(
         v=pd.Series(theta[P + C :], index=groups),
         tau_c=tc,
         tau_g=tg,
-        sigma=_sigma(yv, mu, panel["year"].to_numpy()),
+        sigma=_sigma(yv, mu, _country_year(panel)),
         scale=scale,
         last_year=int(panel["year"].max()),
         events=int(yv.sum()),
@@ -221,14 +229,13 @@ def bootstrap(
     panel: pd.DataFrame, f: PanelFit, draws: int, seed: int, y: str = "y"
 ) -> list[PanelFit]:
     """Parametric bootstrap: ``draws`` records simulated from the fit (with its common shock
-    per year), each refitted at the fit's ``τ``."""
+    per country and year), each refitted at the fit's ``τ``."""
     rng = np.random.default_rng(seed)
     full = panel.assign(trend=panel["trend"])  # the fitted trend, not frozen
     X = _design(full, f.scale, list(f.u.index), list(f.v.index))
     theta = np.concatenate([f.beta, f.u.to_numpy(), f.v.to_numpy()])
     lam = np.exp(X @ theta)
-    years = panel["year"].to_numpy()
-    uy, inv = np.unique(years, return_inverse=True)
+    uy, inv = np.unique(_country_year(panel), return_inverse=True)
     out = []
     for _ in range(draws):
         z = rng.standard_normal(len(uy))[inv]

@@ -350,7 +350,9 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
                 stage_shares[(j, k)] = s
                 present[k, j] = True
 
-    events, fields = _expand(scenario, Expansion(ds, minerals, stage_shares))
+    events, fields = _expand(
+        scenario, Expansion(ds, minerals, stage_shares, scenario.bloc_members())
+    )
     members = scenario.bloc_members()
     bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)
     bloc_share = np.array(bloc, dtype=float)

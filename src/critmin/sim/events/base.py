@@ -135,11 +135,13 @@ class Build:
 
 @dataclass(frozen=True)
 class Expansion:
-    """What an ``expand`` step may read: the dataset, the simulated minerals, stage shares."""
+    """What an ``expand`` step may read: the dataset, the simulated minerals, stage shares,
+    the bloc's members."""
 
     ds: Any  # critmin.data.dataset.Dataset
     minerals: tuple[str, ...]
     stage_shares: dict[tuple[int, int], pd.Series]
+    members: tuple[str, ...] = ()
 
 
 def single_magnitude(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
