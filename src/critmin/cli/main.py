@@ -12,7 +12,18 @@ import sys
 
 import typer
 
-from critmin.cli import data, demand, minerals, plan, report, risk, serve, simulate, sourcing
+from critmin.cli import (
+    data,
+    demand,
+    hazard,
+    minerals,
+    plan,
+    report,
+    risk,
+    serve,
+    simulate,
+    sourcing,
+)
 
 app = typer.Typer(
     help="critmin: the security of the critical-mineral supply chains AI hardware depends on.",
@@ -27,6 +38,7 @@ app.command("demand")(demand.demand)
 app.command("simulate")(simulate.simulate)
 app.command("profile")(minerals.profile)
 app.add_typer(data.app, name="data")
+app.add_typer(hazard.app, name="hazard")
 app.command("projects")(plan.projects)
 app.add_typer(plan.app, name="plan")
 app.command("serve")(serve.serve)

@@ -19,7 +19,8 @@ country-year totals, ``exp(σ²) − 1 = Σ_ct [(N_ct − μ_ct)² − μ_ct] / 
 negative).
 Uncertainty: a parametric bootstrap (simulate the record from the fit, common shock
 included, and refit at the same ``τ``); the draws are shipped as ``hazard_fit.csv`` and a
-run samples one per sample. The trend is not extrapolated: forecasts hold the hazard of the
+run samples one per sample (σ is held at its point estimate: its moment estimate from one
+simulated record of a few dozen events is mostly 0). The trend is not extrapolated: forecasts hold the hazard of the
 last fitted year.
 
 **Measures.** Each new restriction is one of :data:`~critmin.sim.hazard_record.MEASURES`,
@@ -79,6 +80,8 @@ WITHHELD: dict[str, tuple[FractionRange, str]] = {
                                "rare-earth shipments (export_share_covered 0.5 of all "
                                "exports, i.e. all of the target's)"),
 }
+#: Measure types that discriminate between buyers (aimed by alignment, docs/model.md §10).
+DISCRIMINATING_TYPES = ("licensing", "ban aimed at importers")
 #: Prior of the mean duration: one lifting per this many years of exposure.
 DURATION_PRIOR_YEARS = 3.0
 
@@ -240,7 +243,11 @@ def bootstrap(
     for _ in range(draws):
         z = rng.standard_normal(len(uy))[inv]
         ystar = rng.poisson(lam * np.exp(f.sigma * z - f.sigma**2 / 2))
-        out.append(fit_panel(panel.assign(**{y: ystar}), (f.tau_c, f.tau_g), y=y))
+        refit = fit_panel(panel.assign(**{y: ystar}), (f.tau_c, f.tau_g), y=y)
+        # The moment estimate of σ from one simulated record is mostly 0 (few events):
+        # every draw keeps the point estimate.
+        refit.sigma = f.sigma
+        out.append(refit)
     return out
 
 

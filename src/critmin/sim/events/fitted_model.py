@@ -26,13 +26,18 @@ from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.sim.events.fitted_restriction import FittedRestriction
 from critmin.sim.events.hazard_model import last_stage
-from critmin.sim.hazard_fit import WITHHELD, HazardFit, country_group, linear_predictor
+from critmin.sim.hazard_fit import (
+    DISCRIMINATING_TYPES as DISCRIMINATING,
+    WITHHELD,
+    HazardFit,
+    country_group,
+    linear_predictor,
+)
 from critmin.sim.hazard_record import MEASURES, country_year_covariates, prior_restrictions
 from critmin.sim.hazard_record import producer_shares as _producer_shares
 from critmin.sim.hazard_record import record_measures
 
 SOURCE = "critmin fitted hazard model (docs/model.md §10; hazard_fit.csv)"
-DISCRIMINATING = ("licensing", "ban aimed at importers")
 
 
 class HazardOptions(Protocol):
