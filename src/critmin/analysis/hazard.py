@@ -73,12 +73,18 @@ def refit_hazards(
     """Refit the hazard model on the record to ``fit_until`` and write its table (the shipped
     ``critmin/sim/hazard_fit.csv`` is made this way); returns the point fit's fixed effects."""
     from critmin.sim.hazard_fit import FIXED, fit_record, write_fit
+    from critmin.sim.inputs import simulated_minerals
 
-    fit = fit_record(ds if ds is not None else load(), fit_until, draws=draws, seed=seed)
+    ds = ds if ds is not None else load()
+    fit = fit_record(ds, simulated_minerals(ds), fit_until, draws=draws, seed=seed)
     write_fit(fit, out)
     p = fit.point
-    return pd.DataFrame({"term": [*FIXED, "tau_country", "tau_group", "sigma", "events"],
-                         "value": [*p.beta.tolist(), p.tau_c, p.tau_g, p.sigma, p.events]})
+    return pd.DataFrame(
+        {
+            "term": [*FIXED, "tau_country", "tau_group", "sigma", "events"],
+            "value": [*p.beta.tolist(), p.tau_c, p.tau_g, p.sigma, p.events],
+        }
+    )
 
 
 def alignment_table(raw_dir: Path, out: Path) -> int:

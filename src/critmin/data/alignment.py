@@ -40,11 +40,13 @@ def alignment_from_raw(raw_dir: str | Path, years: tuple[int, int] = YEARS) -> p
     """
     raw = pd.read_stata(Path(raw_dir) / RAW_FILE)
     raw = raw[raw["year"].between(*years) & raw["iso3c"].notna() & (raw["iso3c"] != "")]
-    df = pd.DataFrame({
-        "country": raw["iso3c"].astype(str),
-        "year": raw["year"].astype(int),
-        "ideal_point": raw["idealpointfp"].astype(float),
-    }).dropna(subset=["ideal_point"])
+    df = pd.DataFrame(
+        {
+            "country": raw["iso3c"].astype(str),
+            "year": raw["year"].astype(int),
+            "ideal_point": raw["idealpointfp"].astype(float),
+        }
+    ).dropna(subset=["ideal_point"])
     ref = df.pivot_table(index="year", columns="country", values="ideal_point")
     df["dist_usa"] = (df["ideal_point"] - df["year"].map(ref["USA"])).abs()
     df["dist_chn"] = (df["ideal_point"] - df["year"].map(ref["CHN"])).abs()

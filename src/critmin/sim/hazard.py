@@ -138,16 +138,22 @@ def backtest(
     boot = bootstrap(past, point, draws, seed)
     mm = measure_model(ds.restrictions, fit_until, draws, seed + 1)
     cells = full[full["year"] == fit_until + 1].copy()
-    from critmin.sim.hazard_record import country_year_covariates, prior_restrictions
-    from critmin.sim.hazard_record import record_measures
+    from critmin.sim.hazard_record import (
+        country_year_covariates,
+        prior_restrictions,
+        record_measures,
+    )
 
     countries = sorted(cells["country"].unique())
     cov = country_year_covariates(ds, countries, range(fit_until + 1, fit_until + 2))
     known = record_measures(ds.restrictions)
     known = known[[s is not None and s.year <= fit_until for s in known["start"]]]
     prior = prior_restrictions(known, countries, range(fit_until + 1, fit_until + 2))
-    cells = cells.drop(columns=["pv", "align", "imputed", "prior"]).merge(
-        cov.drop(columns="year"), on="country").merge(prior.drop(columns="year"), on="country")
+    cells = (
+        cells.drop(columns=["pv", "align", "imputed", "prior"])
+        .merge(cov.drop(columns="year"), on="country")
+        .merge(prior.drop(columns="year"), on="country")
+    )
     fit = HazardFit(point, boot, mm)
     lam = hazards(fit, cells)  # (cells, draws)
     ci = pd.Index(countries).get_indexer(cells["country"])

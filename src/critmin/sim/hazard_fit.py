@@ -20,8 +20,8 @@ negative).
 Uncertainty: a parametric bootstrap (simulate the record from the fit, common shock
 included, and refit at the same ``τ``); the draws are shipped as ``hazard_fit.csv`` and a
 run samples one per sample (σ is held at its point estimate: its moment estimate from one
-simulated record of a few dozen events is mostly 0). The trend is not extrapolated: forecasts hold the hazard of the
-last fitted year.
+simulated record of a few dozen events is mostly 0). The trend is not extrapolated:
+forecasts hold the hazard of the last fitted year.
 
 **Measures.** Each new restriction is one of :data:`~critmin.sim.hazard_record.MEASURES`,
 with the type mix of the restricting country's group (China, the others) in the record
@@ -41,7 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from critmin.data.dataset import Dataset
 from critmin.sim.hazard_record import FIRST_YEAR, MEASURES, record_measures
+from critmin.sim.hazard_record import panel as make_panel
 from critmin.sim.schema import FractionRange
 
 #: Covariates standardised before fitting (mean, sd kept with the fit).
@@ -58,27 +60,37 @@ TAU_G_GRID = (0.25, 1.0, 3.0)
 #: (range, basis). ``ASSUMPTION`` marks a documented conservative prior where the record
 #: holds no export drop for the type.
 WITHHELD: dict[str, tuple[FractionRange, str]] = {
-    "export tax": (FractionRange(low=0.0, central=0.08, high=0.25),
-                   "ASSUMPTION: duties of 5-25 % in the record (China 2008-2015, Indonesia "
-                   "2014); with an export-supply elasticity near 1 a duty cuts exports by about "
-                   "its rate"),
-    "licensing": (FractionRange(low=0.2, central=0.5, high=0.97),
-                  "record: China's exports fell 69 % (gallium, Jan-Feb 2024 on a year earlier) "
-                  "and 97 % (antimony, Oct on Sep 2024) in the first months (REFERENCE §5.6); "
-                  "licences were then granted (gallium from 21 Sep 2023), so a year's average "
-                  "is lower"),
-    "quota": (FractionRange(low=0.1, central=0.35, high=0.6),
-              "record: China's rare-earth quota of 30,258 t in 2010 against 50,000 t in 2005 "
-              "(-40 %); the DRC's cobalt quota of 96,600 t a year against about 220,000 t of "
-              "output (about -55 %, export_share_covered 1)"),
-    "ban": (FractionRange(low=0.3, central=0.7, high=1.0),
-            "record: export_share_covered 1 for the DRC's 2025 cobalt ban; ore bans exempt "
-            "processed products and grant permits (Indonesia's copper concentrate), "
-            "ASSUMPTION for the low end"),
-    "ban aimed at importers": (FractionRange(low=0.5, central=0.9, high=1.0),
-                               "record: the 2010 embargo covered Japan's 50 % of China's "
-                               "rare-earth shipments (export_share_covered 0.5 of all "
-                               "exports, i.e. all of the target's)"),
+    "export tax": (
+        FractionRange(low=0.0, central=0.08, high=0.25),
+        "ASSUMPTION: duties of 5-25 % in the record (China 2008-2015, Indonesia "
+        "2014); with an export-supply elasticity near 1 a duty cuts exports by about "
+        "its rate",
+    ),
+    "licensing": (
+        FractionRange(low=0.2, central=0.5, high=0.97),
+        "record: China's exports fell 69 % (gallium, Jan-Feb 2024 on a year earlier) "
+        "and 97 % (antimony, Oct on Sep 2024) in the first months (REFERENCE §5.6); "
+        "licences were then granted (gallium from 21 Sep 2023), so a year's average "
+        "is lower",
+    ),
+    "quota": (
+        FractionRange(low=0.1, central=0.35, high=0.6),
+        "record: China's rare-earth quota of 30,258 t in 2010 against 50,000 t in 2005 "
+        "(-40 %); the DRC's cobalt quota of 96,600 t a year against about 220,000 t of "
+        "output (about -55 %, export_share_covered 1)",
+    ),
+    "ban": (
+        FractionRange(low=0.3, central=0.7, high=1.0),
+        "record: export_share_covered 1 for the DRC's 2025 cobalt ban; ore bans exempt "
+        "processed products and grant permits (Indonesia's copper concentrate), "
+        "ASSUMPTION for the low end",
+    ),
+    "ban aimed at importers": (
+        FractionRange(low=0.5, central=0.9, high=1.0),
+        "record: the 2010 embargo covered Japan's 50 % of China's "
+        "rare-earth shipments (export_share_covered 0.5 of all "
+        "exports, i.e. all of the target's)",
+    ),
 }
 #: Measure types that discriminate between buyers (aimed by alignment, docs/model.md §10).
 DISCRIMINATING_TYPES = ("licensing", "ban aimed at importers")
@@ -317,15 +329,14 @@ class HazardFit:
         return len(self.draws)
 
 
-def fit_record(ds: object, fit_until: int, draws: int = 100, seed: int = 2026) -> HazardFit:
+def fit_record(
+    ds: Dataset, minerals: tuple[str, ...], fit_until: int, draws: int = 100, seed: int = 2026
+) -> HazardFit:
     """Fit the whole model on the record up to ``fit_until`` (see the module docstring)."""
-    from critmin.sim.hazard_record import panel as make_panel
-    from critmin.sim.inputs import simulated_minerals
-
-    p = make_panel(ds, simulated_minerals(ds), fit_until)  # type: ignore[arg-type]
+    p = make_panel(ds, minerals, fit_until)
     point = fit_panel(p)
     boot = bootstrap(p, point, draws, seed)
-    mm = measure_model(ds.restrictions, fit_until, draws, seed + 1)  # type: ignore[attr-defined]
+    mm = measure_model(ds.restrictions, fit_until, draws, seed + 1)
     return HazardFit(point, boot, mm)
 
 

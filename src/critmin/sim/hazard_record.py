@@ -62,22 +62,25 @@ def record_measures(restrictions: pd.DataFrame) -> pd.DataFrame:
         s_from = _date(r.get("suspended_from"))
         ends = [d for d in (lifted, s_from) if d is not None]
         note = str(r.get("note") or "").lower()
-        rows.append({
-            "id": r["id"],
-            "country": r["country"],
-            "minerals": [m for m in str(r["minerals"]).split(";") if m],
-            "stage": r["stage"],
-            "measure": r["measure"],
-            "target": r["target"],
-            "export_share_covered": pd.to_numeric(r.get("export_share_covered"),
-                                                  errors="coerce"),
-            "start": start,
-            "end": min(ends) if ends else None,
-            "start_year": start.year if start else None,
-            "left_censored": any(k in note for k in _LOWER_BOUND),
-            "never_in_force": s_from is not None and start is not None and s_from <= start,
-            "technology": r["measure"] not in MEASURES,
-        })
+        rows.append(
+            {
+                "id": r["id"],
+                "country": r["country"],
+                "minerals": [m for m in str(r["minerals"]).split(";") if m],
+                "stage": r["stage"],
+                "measure": r["measure"],
+                "target": r["target"],
+                "export_share_covered": pd.to_numeric(
+                    r.get("export_share_covered"), errors="coerce"
+                ),
+                "start": start,
+                "end": min(ends) if ends else None,
+                "start_year": start.year if start else None,
+                "left_censored": any(k in note for k in _LOWER_BOUND),
+                "never_in_force": s_from is not None and start is not None and s_from <= start,
+                "technology": r["measure"] not in MEASURES,
+            }
+        )
     df = pd.DataFrame(rows)
     df["continuation"] = [_continues(df, i) for i in range(len(df))]
     df["counts"] = ~(df["left_censored"] | df["never_in_force"] | df["technology"]
@@ -172,7 +175,8 @@ def panel(ds: Dataset, minerals: tuple[str, ...], last_year: int) -> pd.DataFram
     # A cell with a new measure is at risk even below MIN_SHARE (its share floors at MIN_SHARE).
     extra = ev[["country", "minerals"]].rename(columns={"minerals": "mineral"}).drop_duplicates()
     cells = pd.concat([shares, extra.assign(share=np.nan)]).drop_duplicates(
-        ["country", "mineral"], keep="first")
+        ["country", "mineral"], keep="first"
+    )
     cells["share"] = cells["share"].fillna(MIN_SHARE).clip(lower=MIN_SHARE)
     years = range(FIRST_YEAR, last_year + 1)
     countries = sorted(cells["country"].unique())

@@ -351,7 +351,14 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
                 present[k, j] = True
 
     events, fields = _expand(
-        scenario, Expansion(ds, minerals, stage_shares, scenario.bloc_members())
+        scenario,
+        Expansion(
+            ds,
+            minerals,
+            stage_shares,
+            scenario.bloc_members(),
+            lambda who, m: _bloc_share(ds, who, m)[0],
+        ),
     )
     members = scenario.bloc_members()
     bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)

@@ -142,6 +142,8 @@ class Expansion:
     minerals: tuple[str, ...]
     stage_shares: dict[tuple[int, int], pd.Series]
     members: tuple[str, ...] = ()
+    #: The share of world demand of some importers for a mineral (``φ``, docs/model.md §5).
+    demand_share: Callable[[tuple[str, ...], str], float] | None = None
 
 
 def single_magnitude(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -54,7 +54,7 @@ def expand(ev: DefaultHazards, x: Expansion) -> list[EventModel]:
     if ev.model == "china-rate":
         return list(hazard.default_restrictions(ev, x.ds, x.minerals, x.stage_shares))
     return list(fitted_model.fitted_restrictions(ev, x.ds, x.minerals, x.stage_shares,
-                                                 x.members))  # fmt: skip
+                                                 x.members, x.demand_share))  # fmt: skip
 
 
 SPEC = EventSpec(DefaultHazards, expand=expand)

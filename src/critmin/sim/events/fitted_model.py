@@ -16,6 +16,7 @@ on the open market at the clearing price.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -28,14 +29,20 @@ from critmin.sim.events.fitted_restriction import FittedRestriction
 from critmin.sim.events.hazard_model import last_stage
 from critmin.sim.hazard_fit import (
     DISCRIMINATING_TYPES as DISCRIMINATING,
+)
+from critmin.sim.hazard_fit import (
     WITHHELD,
     HazardFit,
     country_group,
     linear_predictor,
 )
-from critmin.sim.hazard_record import MEASURES, country_year_covariates, prior_restrictions
+from critmin.sim.hazard_record import (
+    MEASURES,
+    country_year_covariates,
+    prior_restrictions,
+    record_measures,
+)
 from critmin.sim.hazard_record import producer_shares as _producer_shares
-from critmin.sim.hazard_record import record_measures
 
 SOURCE = "critmin fitted hazard model (docs/model.md §10; hazard_fit.csv)"
 
@@ -94,11 +101,11 @@ def fitted_restrictions(
     minerals: tuple[str, ...],
     stage_shares: dict[tuple[int, int], pd.Series],
     members: tuple[str, ...],
+    demand_share: Callable[[tuple[str, ...], str], float] | None = None,
     fit: HazardFit | None = None,
 ) -> list[FittedRestriction]:
     """The fitted restrictions ``default_hazards`` stands for (one per country × mineral)."""
     from critmin.sim.hazard_fit import shipped_fit
-    from critmin.sim.inputs import _bloc_share
 
     fit = fit if fit is not None else shipped_fit()
     rows = []
@@ -123,20 +130,22 @@ def fitted_restrictions(
     out = []
     for i, r in enumerate(cells.to_dict(orient="records")):
         pi = aim_probability(r["country"], members, fit.point.last_year)
-        phi = _bloc_share(ds, members, r["mineral"])[0] if members else 1.0
+        phi = demand_share(members, r["mineral"]) if members and demand_share else 1.0
         tf = float(min(1.0, max(0.0, phi - (1.0 - r["s"])) / r["s"]))
-        out.append(FittedRestriction.model_construct(
-            type="fitted_restriction",
-            country=r["country"],
-            minerals=[r["mineral"]],
-            stage=r["stage"],
-            rates=tuple(float(x) for x in lam[i]),
-            sigma=sigma,
-            mix=mixes[country_group(r["country"])],
-            mean_duration=dur,
-            withheld=withheld,
-            aim=tuple(pi if k in DISCRIMINATING else 1.0 for k in MEASURES),
-            reach=tuple(tf if k == "ban aimed at importers" else 1.0 for k in MEASURES),
-            source=SOURCE,
-        ))
+        out.append(
+            FittedRestriction.model_construct(
+                type="fitted_restriction",
+                country=r["country"],
+                minerals=[r["mineral"]],
+                stage=r["stage"],
+                rates=tuple(float(x) for x in lam[i]),
+                sigma=sigma,
+                mix=mixes[country_group(r["country"])],
+                mean_duration=dur,
+                withheld=withheld,
+                aim=tuple(pi if k in DISCRIMINATING else 1.0 for k in MEASURES),
+                reach=tuple(tf if k == "ban aimed at importers" else 1.0 for k in MEASURES),
+                source=SOURCE,
+            )
+        )
     return out

@@ -2,11 +2,12 @@
 
 Written by ``default_hazards`` (not meant for scenario files, though it validates like any
 event). Each sample takes one bootstrap draw of the fit (the same for every cell) and a
-common shock per country and year (the same for the country's minerals); a new measure starts
-in year t with probability ``1 − exp(−λ_b × exp(σ_b z_ct − σ_b²/2))``, is of a type drawn from the country
-group's mix, withholds a triangular share of the type, lasts an exponential duration with
-the type's mean, and reaches the bloc by the type's aim factor. Measures stack: a new one in
-force with an earlier one keeps the larger loss and the later end. The in-force array this
+common shock per country and year (the same for the country's minerals); a new measure
+starts in year t with probability ``1 − exp(−λ_b × exp(σ_b z_ct − σ_b²/2))``, is of a type
+drawn from the country group's mix, withholds a triangular share of the type, lasts an
+exponential duration with the type's mean, and reaches the bloc by the type's aim factor.
+Measures stack: a new one in force with an earlier one keeps the larger loss and the later
+end. The in-force array this
 timing returns is the loss itself (the event's magnitude is 1): docs/model.md §10.
 """
 
@@ -63,9 +64,7 @@ def ranges(ev: FittedRestriction) -> tuple[FractionRange, ...]:
     return (ONE,)
 
 
-def timing(
-    rng: np.random.Generator, n: int, T: int, events: list[FittedRestriction]
-) -> np.ndarray:
+def timing(rng: np.random.Generator, n: int, T: int, events: list[FittedRestriction]) -> np.ndarray:
     """Loss per year ``(T, n, E)`` of every fitted cell, drawn jointly (module docstring)."""
     E = len(events)
     rates = np.array([ev.rates for ev in events])  # (E, B)
@@ -80,7 +79,7 @@ def timing(
     p = -np.expm1(-lam[None, :, :] * mult)
     start = rng.random((T, n, E)) < p
     idx = np.flatnonzero(start)
-    t_i, s_i, e_i = np.unravel_index(idx, (T, n, E))
+    _, s_i, e_i = np.unravel_index(idx, (T, n, E))
     u = rng.random((len(idx), 4))
     mix = np.array([ev.mix for ev in events])  # (E, B, K)
     K = mix.shape[2]
