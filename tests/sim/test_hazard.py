@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import critmin
-from critmin.sim.events.fitted_restriction import timing
+from critmin.sim.events.fitted_restriction import FittedRestriction, timing
 from critmin.sim.hazard import hazard_table
 from critmin.sim.hazard_fit import FIXED, fit_panel, shipped_fit
 from critmin.sim.inputs import draw, prepare
@@ -95,7 +95,7 @@ def test_the_deprecated_china_rate_model_still_expands() -> None:
 
 def test_measures_stack_and_never_exceed_one() -> None:
     mi = prepare(_scenario(), critmin.load())
-    evs = list(mi.events)
+    evs = [ev for ev in mi.events if isinstance(ev, FittedRestriction)]
     hot = [ev.model_copy(update={"rates": tuple(5.0 for _ in ev.rates)}) for ev in evs]
     out = timing(np.random.default_rng(0), 100, 6, hot)
     assert out.max() <= 1.0 and (out > 0).mean() > 0.5

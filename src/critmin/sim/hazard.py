@@ -160,7 +160,7 @@ def backtest(
     H = last_year - fit_until
     rng = np.random.default_rng(seed + 2)
     is_chn = np.array([c == "CHN" for c in countries])
-    sims = {k: [] for k in ("CHN", "other")}
+    sims: dict[str, list[np.ndarray]] = {k: [] for k in ("CHN", "other")}
     sims_bq: dict[str, list[np.ndarray]] = {k: [] for k in ("CHN", "other")}
     bq_k = np.array([k in BANS_QUOTAS for k in MEASURES], dtype=float)
     for b, f in enumerate(boot):
@@ -182,8 +182,8 @@ def backtest(
                 obs = int(fut[col].sum())
             else:
                 sim = np.concatenate(src[grp])
-                sel = fut["country"] == "CHN" if grp == "CHN" else fut["country"] != "CHN"
-                obs = int(fut.loc[sel, col].sum())
+                chn = (fut["country"] == "CHN").to_numpy()
+                obs = int(fut.loc[chn if grp == "CHN" else ~chn, col].sum())
             lo, md, hi = np.quantile(sim, [0.05, 0.5, 0.95])
             out.append({"group": label, "measures": meas, "observed": obs,
                         "predicted": float(md), "low": float(lo), "high": float(hi),

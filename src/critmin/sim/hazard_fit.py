@@ -129,9 +129,9 @@ def _design(panel: pd.DataFrame, scale: dict[str, tuple[float, float]], countrie
             groups: list[str]) -> np.ndarray:  # fmt: skip
     X = _fixed(panel, scale)
     C = np.zeros((len(panel), len(countries)))
-    C[np.arange(len(panel)), pd.Index(countries).get_indexer(panel["country"])] = 1.0
+    C[np.arange(len(panel)), pd.Index(countries).get_indexer(pd.Index(panel["country"]))] = 1.0
     G = np.zeros((len(panel), len(groups)))
-    G[np.arange(len(panel)), pd.Index(groups).get_indexer(panel["group"])] = 1.0
+    G[np.arange(len(panel)), pd.Index(groups).get_indexer(pd.Index(panel["group"]))] = 1.0
     return np.hstack([X, C, G])
 
 

@@ -50,9 +50,9 @@ def record_measures(restrictions: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> import critmin
     >>> m = record_measures(critmin.load().restrictions).set_index("id")
-    >>> m.loc["ID-2017-Ni-quota", "continuation"], m.loc["ID-2020-Ni", "counts"]
+    >>> bool(m.loc["ID-2017-Ni-quota", "continuation"]), bool(m.loc["ID-2020-Ni", "counts"])
     (True, True)
-    >>> m.loc["CN-REE-quota", "left_censored"], m.loc["CD-2013-conc", "never_in_force"]
+    >>> bool(m.loc["CN-REE-quota", "left_censored"]), bool(m.loc["CD-2013-conc", "never_in_force"])
     (True, True)
     """
     rows = []
@@ -70,9 +70,7 @@ def record_measures(restrictions: pd.DataFrame) -> pd.DataFrame:
                 "stage": r["stage"],
                 "measure": r["measure"],
                 "target": r["target"],
-                "export_share_covered": pd.to_numeric(
-                    r.get("export_share_covered"), errors="coerce"
-                ),
+                "export_share_covered": _number(r.get("export_share_covered")),
                 "start": start,
                 "end": min(ends) if ends else None,
                 "start_year": start.year if start else None,
@@ -86,6 +84,14 @@ def record_measures(restrictions: pd.DataFrame) -> pd.DataFrame:
     df["counts"] = ~(df["left_censored"] | df["never_in_force"] | df["technology"]
                      | df["continuation"])  # fmt: skip
     return df
+
+
+def _number(v: object) -> float:
+    """A table cell as a number (NaN when empty or not numeric)."""
+    try:
+        return float(str(v)) if v is not None and str(v).strip() else float("nan")
+    except ValueError:
+        return float("nan")
 
 
 def _continues(df: pd.DataFrame, i: int) -> bool:
@@ -139,8 +145,8 @@ def country_year_covariates(ds: Dataset, countries: list[str], years: range) -> 
             col = full[c] if c in full.columns else pd.Series(np.nan, index=full.index)
             for t in years:
                 v = col.get(t - 1, np.nan)
-                rows.append((c, t, name, float(v) if v == v else float(med.get(t - 1)),
-                             v != v))  # fmt: skip
+                fill = float(med.get(t - 1, np.nan))
+                rows.append((c, t, name, float(v) if v == v else fill, v != v))
     df = pd.DataFrame(rows, columns=["country", "year", "var", "value", "imputed"])
     wide = df.pivot_table(index=["country", "year"], columns="var", values="value")
     imp = df.groupby(["country", "year"])["imputed"].any()

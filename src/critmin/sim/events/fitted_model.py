@@ -84,14 +84,16 @@ def hazards(fit: HazardFit, cells: pd.DataFrame) -> np.ndarray:
 def aim_probability(country: str, members: tuple[str, ...], year: int) -> float:
     """``π``: the probability a discriminating measure by ``country`` reaches the bloc."""
     a = load_alignment()
-    a = a[a["year"] <= year].sort_values("year").groupby("country").last()
-    if not members or country not in a.index:
+    ip: pd.Series = (
+        a[a["year"] <= year].sort_values("year").groupby("country")["ideal_point"].last()
+    )
+    if not members or country not in ip.index:
         return 1.0
-    ref = float(abs(a.loc["CHN", "ideal_point"] - a.loc["USA", "ideal_point"]))
-    have = [m for m in members if m in a.index]
+    ref = abs(float(ip["CHN"]) - float(ip["USA"]))
+    have = [m for m in members if m in ip.index]
     if not have:
         return 1.0
-    d = abs(float(a.loc[country, "ideal_point"]) - float(a.loc[have, "ideal_point"].mean()))
+    d = abs(float(ip[country]) - float(ip[have].mean()))
     return float(min(1.0, d / ref))
 
 
