@@ -99,3 +99,13 @@ def test_measures_stack_and_never_exceed_one() -> None:
     hot = [ev.model_copy(update={"rates": tuple(5.0 for _ in ev.rates)}) for ev in evs]
     out = timing(np.random.default_rng(0), 100, 6, hot)
     assert out.max() <= 1.0 and (out > 0).mean() > 0.5
+
+
+def test_the_alignment_table_matches_the_raw_release() -> None:
+    from critmin.data.alignment import alignment_from_raw, load_alignment
+    from tests.rawdata import RAW
+
+    raw = RAW / "unga-voting"
+    if not (raw / "IdealpointsJuly2025.dta").exists():
+        pytest.skip("no raw UNGA release")
+    pd.testing.assert_frame_equal(alignment_from_raw(raw), load_alignment(), check_dtype=False)
