@@ -16,6 +16,7 @@ from critmin.cli import (
     data,
     demand,
     fetch,
+    hazard,
     minerals,
     plan,
     report,
@@ -41,6 +42,7 @@ app.command("profile")(minerals.profile)
 app.command("restrictions")(restrictions.restrictions)
 data.app.command("fetch")(fetch.data_fetch)
 app.add_typer(data.app, name="data")
+app.add_typer(hazard.app, name="hazard")
 app.command("projects")(plan.projects)
 app.add_typer(plan.app, name="plan")
 app.command("serve")(serve.serve)

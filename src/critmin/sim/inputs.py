@@ -355,7 +355,14 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
                 stage_shares[(j, k)] = s
                 present[k, j] = True
 
-    events, fields, expanded = _expand(scenario, Expansion(ds, minerals, stage_shares))
+    expansion = Expansion(
+        ds,
+        minerals,
+        stage_shares,
+        scenario.bloc_members(),
+        lambda who, m: _bloc_share(ds, who, m)[0],
+    )
+    events, fields, expanded = _expand(scenario, expansion)
     stream = tuple(_stream(ev, x, idx) for ev, x in zip(events, expanded, strict=True))
     members = scenario.bloc_members()
     bloc, bloc_basis = zip(*(_bloc_share(ds, members, m) for m in minerals), strict=True)

@@ -135,11 +135,15 @@ class Build:
 
 @dataclass(frozen=True)
 class Expansion:
-    """What an ``expand`` step may read: the dataset, the simulated minerals, stage shares."""
+    """What an ``expand`` step may read: the dataset, the simulated minerals, stage shares,
+    the bloc's members."""
 
     ds: Any  # critmin.data.dataset.Dataset
     minerals: tuple[str, ...]
     stage_shares: dict[tuple[int, int], pd.Series]
+    members: tuple[str, ...] = ()
+    #: The share of world demand of some importers for a mineral (``φ``, docs/model.md §5).
+    demand_share: Callable[[tuple[str, ...], str], float] | None = None
 
 
 def single_magnitude(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

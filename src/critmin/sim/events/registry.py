@@ -19,6 +19,7 @@ from critmin.sim.events import (
     default_hazards,
     demand_surge,
     export_restriction,
+    fitted_restriction,
     logistics,
     outage,
     stochastic_restriction,
@@ -36,6 +37,7 @@ SPECS: tuple[EventSpec[Any], ...] = (
     stock_change.SPEC,
     stochastic_restriction.SPEC,
     default_hazards.SPEC,
+    fitted_restriction.SPEC,
 )
 
 #: ``type`` value → its event type.
