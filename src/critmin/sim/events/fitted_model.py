@@ -26,7 +26,6 @@ from critmin.data.alignment import load_alignment
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.sim.events.fitted_restriction import FittedRestriction
-from critmin.sim.events.hazard_model import last_stage
 from critmin.sim.hazard_fit import (
     DISCRIMINATING_TYPES as DISCRIMINATING,
 )
@@ -114,8 +113,10 @@ def fitted_restrictions(
     for j, m in enumerate(minerals):
         if ev.minerals is not None and m not in ev.minerals:
             continue
-        stage = last_stage(m)
-        sh = stage_shares.get((j, 0 if stage == "mine" else 1), pd.Series(dtype=float))
+        # The last stage the mineral is simulated at (tin: mine, its smelters have no data).
+        k = 1 if (j, 1) in stage_shares else 0
+        stage = ("mine", "refine")[k]
+        sh = stage_shares.get((j, k), pd.Series(dtype=float))
         for c, share in sh.sort_index().items():
             if share < ev.min_share or (ev.countries is not None and c not in ev.countries):
                 continue
