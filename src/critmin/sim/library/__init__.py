@@ -105,8 +105,8 @@ def text(name: str) -> str:
 
     Examples
     --------
-    >>> text("standard-2026").splitlines()[3]
-    'name: Standard risk, 2026-2040 (default hazards)'
+    >>> [line for line in text("standard-2026").splitlines() if line.startswith("name:")]
+    ['name: Standard risk, 2026-2040 (default hazards)']
     """
     return _resource(name).read_text(encoding="utf-8")
 
