@@ -173,11 +173,13 @@ STATISTICS: dict[str, tuple[str, str]] = {
 }
 
 
-
 def _salient_names() -> dict[tuple[str, str], str]:
     path = resources.files("critmin.data") / "reference" / "mcs2026_salient_names.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        return {(r["mineral"], r["mcs2026_variable"]): r["variable"] for r in csv.DictReader(f)}
+    text = path.read_text(encoding="utf-8")
+    return {
+        (r["mineral"], r["mcs2026_variable"]): r["variable"]
+        for r in csv.DictReader(text.splitlines())
+    }
 
 
 #: (mineral, MCS 2026 salient variable) → the 2022–2025 name of the same statistic

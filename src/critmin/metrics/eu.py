@@ -689,7 +689,7 @@ def _share_sourcing(
         notes.append(f"{stage}: US net exporter → global supply only (fallback; import "
                      "shares not used)")  # fmt: skip
         return None
-    mix: dict[str, float] = {c: ir.value * float(v) for c, v in shares.shares.items()}
+    mix: dict[str, float] = {str(c): ir.value * float(v) for c, v in shares.shares.items()}
     mix["USA"] = mix.get("USA", 0.0) + 1.0 - ir.value
     src = hhi_wgi_t(mix, wgi, t)
     if src.imputed:
