@@ -72,3 +72,30 @@ def test_profile_import_sources_section() -> None:
     sal = p[p["section"] == "US salient statistics"]
     assert not sal.duplicated(["item", "year"]).any()
     assert not sal["item"].str.startswith("Imports_Gallium arsenide").any()
+
+
+def test_rows_state_year_and_edition() -> None:
+    from critmin.analysis import supply_risk
+    from critmin.analysis.demand import ai_demand_table
+    from critmin.metrics.overview import overview
+
+    ds = critmin.load()
+    for method, keys in {
+        "composite": ("year", "source"),
+        "eu": ("year", "source", "ir_year", "ir_source"),
+        "usgs": ("year", "source", "te_year", "te_source"),
+        "geopolrisk": ("year", "source"),
+        "hhi": ("year", "source"),
+    }.items():
+        f = supply_risk(method, ds=ds).frame.set_index("mineral")
+        for k in keys:
+            assert k in f.columns, (method, k)
+        if method != "geopolrisk":
+            assert str(f.loc["cobalt", "source"]).startswith(("USGS", "IEA")), method
+    ov = overview(ds).set_index("mineral")
+    assert ov.loc["cobalt", "net_import_reliance_source"] == "USGS MCS 2026"
+    assert ov.loc["cobalt", "us_production_source"] == "USGS MCS 2026"
+    ctx = ai_demand_table(view="context", ds=ds).frame.set_index("mineral")
+    assert {"data_year", "edition"} <= set(ctx.columns)
+    pd_row = ctx.loc["palladium"].iloc[0]
+    assert pd_row["data_year"] == 2025 and pd_row["edition"] == "USGS MCS 2026"

@@ -499,7 +499,7 @@ RESULT_COLUMNS = [
     "mineral", "importer", "year", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "critical",
     "ir", "ir_text", "ir_year", "sourcing", "hhi_wgi_mine", "hhi_wgi_refine", "mine_year",
     "refine_year", "wgi_year", "mine_source", "refine_source", "eol_rir", "si_sr", "proxies",
-    "defaults_used", "notes",
+    "defaults_used", "notes", "source", "ir_source",
 ]  # fmt: skip
 
 
@@ -632,6 +632,7 @@ def _assess(
     rec["stage_used"] = used
     rec["sr"] = finite[used] if used else float("nan")
     rec["year"] = year if year is not None else (rec[f"{used}_year"] if used else None)
+    rec["source"] = rec[f"{used}_source"] if used else None
     rec["wgi_year"] = max(wgi_years) if wgi_years else None
 
     ir_used = irs.get(used) if used else None
@@ -640,11 +641,13 @@ def _assess(
     if ir_used is not None:
         rec["ir"] = ir_used.value if ir_used.value is not None else float("nan")
         rec["ir_text"], rec["ir_year"] = ir_used.text, ir_used.year
+        rec["ir_source"] = ir_used.source
         notes.append(ir_used.describe())
         if params.sourcing == "gs_only" or not sourcing_used:
             notes.append("IR reported; the GS-only form does not use it")
     else:
         rec["ir"], rec["ir_text"], rec["ir_year"] = float("nan"), None, None
+        rec["ir_source"] = None
 
     ei_in = params.ei_inputs.get(m.id)
     if ei_in is None:

@@ -137,7 +137,8 @@ def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
     out: list[Row] = []
     c = composite(ds, CompositeOptions(as_of=as_of)).set_index("mineral").loc[mid]
     out.append({"section": "scores", "item": f"composite AI exposure (rank {c['rank']} of "
-                f"{len(MINERAL_IDS)})", "value": c["score"], "status": "modelled",
+                f"{len(MINERAL_IDS)})", "year": c["year"], "value": c["score"],
+                "status": "modelled",
                 "source": f"critmin composite, {c['basis']}"})  # fmt: skip
     for comp in COMPONENTS:
         out.append({"section": "scores", "item": f"  component: {comp}", "value": c[comp],
