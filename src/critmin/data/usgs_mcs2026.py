@@ -36,6 +36,14 @@ Quirks of the file and how they are handled
   listed in ``attrs["notes"]``.
 * Two products may share a chapter and a statistic name (mica: scrap and flake, then sheet): the
   second series of the same name gets `` (2)`` appended, as in the older salient importer.
+* Salient statistics are sometimes worded differently from the 2022–2025 files
+  (``Imports_Gallium arsenide wafers (gross weight)`` for ``Imports_GaAs``,
+  ``USprod_Mineral concentrates`` for ``USprod_Concentrate``). :data:`SALIENT_NAMES`
+  (``reference/mcs2026_salient_names.csv``) maps such a name to the older one where both denote
+  the same statistic — same unit and category, and the overlapping years 2021–2022 agree within
+  2 % (the ``check`` column lists them) — so that one statistic is one series across editions.
+  A name whose older counterpart means something else is left as it is (the 2022–2025 lead
+  file's variable names do not match their values, so lead is not mapped).
 
 Bad input is refused with a :class:`~critmin.data.errors.DataError` naming file, row and field:
 a missing column, an unknown section, a unit that changes inside one statistic, a duplicate
@@ -44,9 +52,11 @@ country-year, an unparseable value, a country larger than its world total.
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -161,6 +171,21 @@ STATISTICS: dict[str, tuple[str, str]] = {
     "employment": ("Employment", "employment"),
     "shipment": ("Shipments", "shipments"),
 }
+
+
+def _salient_names() -> dict[tuple[str, str], str]:
+    path = resources.files("critmin.data") / "reference" / "mcs2026_salient_names.csv"
+    text = path.read_text(encoding="utf-8")
+    return {
+        (r["mineral"], r["mcs2026_variable"]): r["variable"]
+        for r in csv.DictReader(text.splitlines())
+    }
+
+
+#: (mineral, MCS 2026 salient variable) → the 2022–2025 name of the same statistic
+#: (``reference/mcs2026_salient_names.csv``, checked on the overlapping years; see the
+#: module docstring).
+SALIENT_NAMES: dict[tuple[str, str], str] = _salient_names()
 
 IMPORT_SOURCES_COLUMNS: tuple[str, ...] = (
     *(c.name for c in TABLES["import_sources"]),
@@ -508,6 +533,8 @@ def _salient_row(r: _Reader, line: int, c: dict[str, str], ch: Chapter) -> None:
     if n > 1:  # a second product of the chapter under the same name (mica)
         variable = f"{variable} ({n})"
         series = (*series[:3], variable)
+    # The 2022-2025 name of the same statistic, so that editions line up (SALIENT_NAMES).
+    variable = SALIENT_NAMES.get((ch.mineral, variable), variable)
     if not r.same_unit(series, unit_f[0], line, c["Unit"]):
         return
     note = " ".join(c["Notes"].split())

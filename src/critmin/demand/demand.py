@@ -158,14 +158,17 @@ def _iea_world(ds: Dataset, mineral: str, years: list[int], scenario_name: str) 
         return pd.Series(dtype=float)
     rows = rows.assign(value_t=rows["value"] * [factor(u, "t") for u in rows["unit"]])
     by = rows.groupby("year")["value_t"].first().sort_index()
-    return pd.Series(np.interp(years, by.index.to_numpy(), by.to_numpy()), index=years)
+    out = pd.Series(np.interp(years, by.index.to_numpy(), by.to_numpy()), index=years)
+    out.attrs["source"] = str(rows["source"].iloc[0])
+    return out
 
 
-def _production_world(ds: Dataset, mineral: str) -> tuple[float, str]:
+def _production_world(ds: Dataset, mineral: str) -> tuple[float, str, int | None, str | None]:
+    """World production of the mineral's last stage: value (t), basis text, year, source."""
     try:
         stages = catalogue_mineral(mineral).basis
     except KeyError:
-        return float("nan"), ""
+        return float("nan"), "", None, None
     for stage in ("refine", "mine"):
         if stage not in stages:
             continue
@@ -180,8 +183,8 @@ def _production_world(ds: Dataset, mineral: str) -> tuple[float, str]:
             f"world {stage} production {int(rows['year'].iloc[0])} "
             f"({rows['source'].iloc[0]}, {table_basis(rows)}), held flat"
         )
-        return value, what
-    return float("nan"), ""
+        return value, what, int(rows["year"].iloc[0]), str(rows["source"].iloc[0])
+    return float("nan"), "", None, None
 
 
 def world_context(ds: Dataset, demand: xr.DataArray, iea_scenario: str = "STEPS") -> pd.DataFrame:
@@ -202,20 +205,24 @@ def world_context(ds: Dataset, demand: xr.DataArray, iea_scenario: str = "STEPS"
     pandas.DataFrame
         year, mineral, ai_low_t, ai_central_t, ai_high_t (summed over components), world_t,
         world_basis (which figure), ai_share_low, ai_share_central, ai_share_high
-        (AI / world), sorted by year then central share, largest first.
+        (AI / world), data_year (the year of the world figure: the demand year for the IEA
+        outlook, the production year held flat otherwise) and edition (its source and
+        edition), sorted by year then central share, largest first.
     """
     years = [int(y) for y in demand["year"].to_numpy()]
     tot = demand.sum("component")
     recs = []
     for m in [str(x) for x in demand["mineral"].to_numpy()]:
         iea = _iea_world(ds, m, years, iea_scenario)
+        data_year: int | None = None
         if len(iea):
             world = iea
             basis = (
                 f"IEA {iea_scenario} total demand (Critical Minerals Data Explorer), interpolated"
             )
+            edition: str | None = str(iea.attrs.get("source"))
         else:
-            v, basis = _production_world(ds, m)
+            v, basis, data_year, edition = _production_world(ds, m)
             world = pd.Series(v, index=years)
         for y in years:
             rec: dict[str, object] = {"year": y, "mineral": m}
@@ -227,8 +234,12 @@ def world_context(ds: Dataset, demand: xr.DataArray, iea_scenario: str = "STEPS"
             rec["world_basis"] = basis
             for case in CASES:
                 rec[f"ai_share_{case}"] = ai[case] / w if w == w and w > 0 else float("nan")
+            rec["data_year"] = y if len(iea) else data_year
+            rec["edition"] = edition
             recs.append(rec)
     out = pd.DataFrame(recs)
+    if "data_year" in out:
+        out["data_year"] = out["data_year"].astype("Int64")
     return out.sort_values(["year", "ai_share_central"], ascending=[True, False]).reset_index(
         drop=True
     )

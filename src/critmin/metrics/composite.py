@@ -155,7 +155,8 @@ def composite(ds: Dataset, options: CompositeOptions | None = None) -> pd.DataFr
     -------
     pandas.DataFrame
         mineral, score (0–1), rank, each component, ``stage`` used, ``missing`` components,
-        and ``basis`` (data year, source, WGI year, restrictions date).
+        ``basis`` (data year, source, WGI year, restrictions date), and ``year`` and
+        ``source`` (production data year and source edition of the stage used).
     """
     o = options or CompositeOptions()
     conc = concentration_table(ds, year=o.year, source=o.source)
@@ -166,7 +167,7 @@ def composite(ds: Dataset, options: CompositeOptions | None = None) -> pd.DataFr
     rows = []
     for m in MINERAL_IDS:
         stage = bn.loc[m, "bottleneck"] if o.stage == "bottleneck" else o.stage
-        rec: dict[str, object] = {"mineral": m, "stage": stage}
+        rec: dict[str, object] = {"mineral": m, "stage": stage, "year": None, "source": None}
         crow = conc[(conc["mineral"] == m) & (conc["stage"] == stage)] if stage else conc.iloc[:0]
         basis = []
         if len(crow) and not pd.isna(crow["hhi"].iloc[0]):
@@ -174,6 +175,7 @@ def composite(ds: Dataset, options: CompositeOptions | None = None) -> pd.DataFr
             sup = ds.supply(m, str(stage), o.year, source=o.source)
             rec["governance"], wgi_note = _governance(ds, sup, o.wgi_indicator)
             basis.append(f"{crow['source'].iloc[0]} {crow['year'].iloc[0]}, {wgi_note}")
+            rec["year"], rec["source"] = int(crow["year"].iloc[0]), str(crow["source"].iloc[0])
         else:
             rec["concentration"] = rec["governance"] = math.nan
         china = conc.loc[conc["mineral"] == m, "china_share"].dropna()
@@ -196,7 +198,8 @@ def composite(ds: Dataset, options: CompositeOptions | None = None) -> pd.DataFr
     df["missing"] = comp.isna().apply(lambda r: ";".join(c for c in COMPONENTS if r[c]), axis=1)
     df["rank"] = df["score"].rank(ascending=False, method="min").astype("Int64")
     df = df.sort_values(["score", "mineral"], ascending=[False, True], na_position="last")
-    cols = ["mineral", "rank", "score", *COMPONENTS, "stage", "missing", "basis"]
+    df["year"] = df["year"].astype("Int64")
+    cols = ["mineral", "rank", "score", *COMPONENTS, "stage", "missing", "basis", "year", "source"]
     return df[cols].reset_index(drop=True)
 
 

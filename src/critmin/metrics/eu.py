@@ -42,6 +42,7 @@ from critmin.data.errors import DataError, Problem
 from critmin.metrics.concentration import shares as stage_shares
 from critmin.metrics.governance import eu_weights
 from critmin.metrics.import_reliance import ImportReliance, us_import_reliance
+from critmin.metrics.import_shares import us_import_shares
 
 #: Stages of the EU method as critmin names them (extraction, processing).
 STAGES: tuple[str, ...] = ("mine", "refine")
@@ -59,7 +60,7 @@ EI_MISSING = "insufficient data: EI needs end-use shares by NACE sector and valu
 PARAMETER_COLUMNS = ("parameter", "mineral", "stage", "country", "value", "source", "proxy")
 PARAMETER_KINDS = ("t", "eol_rir", "si_sr")
 
-Sourcing = Literal["gs_only", "equal_shares"]
+Sourcing = Literal["import_shares", "gs_only", "equal_shares"]
 Numbers = Mapping[str, float] | pd.Series
 
 
@@ -315,17 +316,20 @@ class EUParameters:
     ei_inputs
         Per mineral; not listed → EI unknown (NaN), never invented.
     sourcing
-        ``"gs_only"`` (default): the importer's sourcing term is left out and SR is the
-        global-supply form. ``"equal_shares"``: a US sourcing mix is built as a PROXY — US
-        domestic share ``1 − IR`` and ``IR`` split equally over the USGS major import sources
-        (USGS publishes their order, not their shares).
+        ``"import_shares"`` (default): for importer USA the sourcing mix is US domestic
+        ``1 − IR`` plus ``IR`` split by the USGS import shares of the source countries
+        (:func:`~critmin.metrics.import_shares.us_import_shares`, 2021–24 from MCS 2026);
+        where no shares exist, IR is unknown or the US is a net exporter, the stage falls back
+        to the global-supply form (stated in ``sourcing`` and ``notes``). ``"gs_only"``: the
+        sourcing term is left out. ``"equal_shares"``: a PROXY mix with ``IR`` split equally
+        over the USGS major import sources (the pre-2026 releases give their order only).
     """
 
     trade: Mapping[tuple[str, str, str], Sourced] = field(default_factory=dict)
     eol_rir: Mapping[str, Sourced] = field(default_factory=dict)
     si_sr: Mapping[str, Sourced] = field(default_factory=dict)
     ei_inputs: Mapping[str, EIInputs] = field(default_factory=dict)
-    sourcing: Sourcing = "gs_only"
+    sourcing: Sourcing = "import_shares"
 
     def with_trade(
         self, mineral: str, stage: str, country: str, t: float, source: str = "user override"
@@ -361,7 +365,9 @@ def default_parameters_path() -> Path:
     return Path(str(resources.files("critmin.metrics") / "eu_parameters.csv"))
 
 
-def load_parameters(path: str | Path | None = None, sourcing: Sourcing = "gs_only") -> EUParameters:
+def load_parameters(
+    path: str | Path | None = None, sourcing: Sourcing = "import_shares"
+) -> EUParameters:
     """Read an EU parameter table: columns parameter, mineral, stage, country, value, source.
 
     ``parameter`` is ``t`` (needs an ISO3 ``country``, value ≥ 0), ``eol_rir`` or ``si_sr``
@@ -493,7 +499,7 @@ RESULT_COLUMNS = [
     "mineral", "importer", "year", "sr_mine", "sr_refine", "sr", "stage_used", "ei", "critical",
     "ir", "ir_text", "ir_year", "sourcing", "hhi_wgi_mine", "hhi_wgi_refine", "mine_year",
     "refine_year", "wgi_year", "mine_source", "refine_source", "eol_rir", "si_sr", "proxies",
-    "defaults_used", "notes",
+    "defaults_used", "notes", "source", "ir_source",
 ]  # fmt: skip
 
 
@@ -577,7 +583,10 @@ def _assess(
             ir_val = ir.value
             if ir.bound:
                 proxies.append(f"IR: USGS bound '{ir.text}' used as {ir.value:.2f} ({st})")
-            if params.sourcing == "equal_shares":
+            if params.sourcing == "import_shares":
+                src_hhi = _share_sourcing(ds, m.id, st, ir, weights[wy], t, proxies, notes,
+                                          sourcing_used)  # fmt: skip
+            elif params.sourcing == "equal_shares":
                 if ir.value is None:
                     notes.append(f"{st}: US NIR unknown → global supply only")
                 elif ir.value > 0 and not ir.sources:
@@ -602,6 +611,13 @@ def _assess(
         notes.append(f"IR of {importer} unknown in critmin's data → global supply only")
     if params.sourcing == "gs_only":
         rec["sourcing"] = "GS only (sourcing term left out)"
+    elif params.sourcing == "import_shares":
+        by_basis: dict[str, list[str]] = {}
+        for u in sourcing_used:
+            basis, _, st_used = u.rpartition(": ")
+            by_basis.setdefault(basis, []).append(st_used)
+        rec["sourcing"] = ("; ".join(f"{b}: {','.join(sts)}" for b, sts in by_basis.items())
+                           if by_basis else "GS only (fallback, see notes)")  # fmt: skip
     else:
         rec["sourcing"] = ("US equal-share proxy: " + ",".join(sourcing_used)
                            if sourcing_used else "GS only (no sourcing data)")  # fmt: skip
@@ -616,6 +632,7 @@ def _assess(
     rec["stage_used"] = used
     rec["sr"] = finite[used] if used else float("nan")
     rec["year"] = year if year is not None else (rec[f"{used}_year"] if used else None)
+    rec["source"] = rec[f"{used}_source"] if used else None
     rec["wgi_year"] = max(wgi_years) if wgi_years else None
 
     ir_used = irs.get(used) if used else None
@@ -624,11 +641,13 @@ def _assess(
     if ir_used is not None:
         rec["ir"] = ir_used.value if ir_used.value is not None else float("nan")
         rec["ir_text"], rec["ir_year"] = ir_used.text, ir_used.year
+        rec["ir_source"] = ir_used.source
         notes.append(ir_used.describe())
-        if params.sourcing == "gs_only":
+        if params.sourcing == "gs_only" or not sourcing_used:
             notes.append("IR reported; the GS-only form does not use it")
     else:
         rec["ir"], rec["ir_text"], rec["ir_year"] = float("nan"), None, None
+        rec["ir_source"] = None
 
     ei_in = params.ei_inputs.get(m.id)
     if ei_in is None:
@@ -641,6 +660,50 @@ def _assess(
     rec["proxies"], rec["defaults_used"], rec["notes"] = (
         _join(proxies), _join(defaults), _join(notes))  # fmt: skip
     return rec
+
+
+def _share_sourcing(
+    ds: Dataset,
+    mineral: str,
+    stage: str,
+    ir: ImportReliance,
+    wgi: pd.Series,
+    t: Mapping[str, float],
+    proxies: list[str],
+    notes: list[str],
+    used: list[str],
+) -> float | None:
+    """HHI_WGI,t of the US sourcing mix from the USGS import shares; None → GS-only fallback.
+
+    The mix is US domestic ``1 − IR`` plus ``IR · share_c`` per import source (REFERENCE
+    §2.1: domestic production and import partners). "Other countries" are several
+    suppliers: left out of the sum like the aggregates of global supply (noted).
+    """
+    shares = us_import_shares(ds, mineral, stage)
+    if shares is None:
+        notes.append(f"{stage}: no US import shares → global supply only (fallback)")
+        return None
+    if ir.value is None:
+        notes.append(f"{stage}: US NIR unknown → global supply only (fallback)")
+        return None
+    if ir.value == 0:
+        # Domestic supply alone would score the US as a single-country monopoly (SR ≈ WGI_USA):
+        # an artefact of the method outside its EU-27 setting (decision 0007).
+        notes.append(f"{stage}: US net exporter → global supply only (fallback; import "
+                     "shares not used)")  # fmt: skip
+        return None
+    mix: dict[str, float] = {str(c): ir.value * float(v) for c, v in shares.shares.items()}
+    mix["USA"] = mix.get("USA", 0.0) + 1.0 - ir.value
+    src = hhi_wgi_t(mix, wgi, t)
+    if src.imputed:
+        proxies.append(f"WGI imputed (median) for {', '.join(src.imputed)} (sourcing, {stage})")
+    used.append(f"{shares.label}: {stage}")
+    note = (f"{stage} sourcing: US domestic {1 - ir.value:.2f} + imports {ir.value:.2f} × "
+            f"{shares.label}: {shares.describe()}")  # fmt: skip
+    if shares.other > 0:
+        note += " ('other' left out of HHI)"
+    notes.append(note)
+    return src.value
 
 
 def eu_assessment(
@@ -665,7 +728,7 @@ def eu_assessment(
         ``"bottleneck"`` (the larger stage SR, as the EU reports), ``"mine"`` or ``"refine"``.
     params
         :class:`EUParameters`; by default :func:`load_parameters` (the shipped table,
-        ``sourcing="gs_only"``).
+        ``sourcing="import_shares"``).
 
     Returns
     -------

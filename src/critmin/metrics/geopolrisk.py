@@ -746,4 +746,5 @@ def run_geopolrisk(
         t = geopolrisk(inputs, importers=[], years=[year], all_commodities=all_commodities,
                        regions={region.name: list(region.members)})  # fmt: skip
     t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
+    t["source"] = label  # the data (and their editions) behind every row
     return t, f"{year}; {label}"

@@ -40,6 +40,20 @@ def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
     return "producing", year
 
 
+def us_production_source(ds: Dataset, mineral: str) -> str | None:
+    """Source (edition) of the row :func:`us_production_status` reads; None without one."""
+    prod = ds.production
+    us = prod[
+        (prod["mineral"] == mineral)
+        & (prod["country"] == "USA")
+        & (prod["measure"] == "production")
+        & prod["source"].str.startswith("USGS")
+    ]
+    if us.empty:
+        return None
+    return str(us.sort_values(["year", "edition"], ascending=False)["source"].iloc[0])
+
+
 def latest_import_reliance(ds: Dataset, mineral: str) -> dict[str, object]:
     """Newest US net import reliance of a mineral (value in percent or bound, year, source).
 
@@ -85,15 +99,18 @@ def overview(ds: Dataset) -> pd.DataFrame:
         status, year = us_production_status(ds, m.id)
         rec["us_production"] = status
         rec["us_production_year"] = year
+        rec["us_production_source"] = us_production_source(ds, m.id)
         nir = latest_import_reliance(ds, m.id)
         rec["net_import_reliance"] = nir["text"]
         rec["net_import_reliance_year"] = nir["year"]
+        rec["net_import_reliance_source"] = nir["source"]
         rows.append(rec)
     cols = [
         "mineral", "name", "stages", "unit", "basis", "ai_uses", "us_production",
         "us_production_year", "net_import_reliance", "net_import_reliance_year",
         "mine_top", "mine_top_share", "mine_year", "mine_source",
         "refine_top", "refine_top_share", "refine_year", "refine_source",
+        "us_production_source", "net_import_reliance_source",
     ]  # fmt: skip
     df = pd.DataFrame(rows, columns=cols)
     for c in ("us_production_year", "net_import_reliance_year", "mine_year", "refine_year"):

@@ -15,6 +15,7 @@ from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.metrics.concentration import shares, stage_concentration
+from critmin.metrics.import_shares import import_share_rows
 from critmin.metrics.restrictions import status_on
 
 Row = dict[str, Any]
@@ -78,13 +79,51 @@ def _us_rows(ds: Dataset, mid: str) -> list[Row]:
     ]  # fmt: skip
 
 
-def _nir_rows(ds: Dataset, mid: str) -> list[Row]:
+def _period_label(period: str) -> str:
+    """``2021-24`` → ``2021–24`` (the USGS's spelling of a period)."""
+    return period.replace("-", "\u2013")
+
+
+def _import_share_rows(ds: Dataset, mid: str) -> tuple[list[Row], set[str]]:
+    """One row per import source with its share (one file, newest edition) and the periods.
+
+    ``year`` is the last year of the period the section names (2021–24 → 2024).
+    """
+    rows = import_share_rows(ds, mid)
+    out: list[Row] = []
+    several = rows[["commodity", "product"]].drop_duplicates().shape[0] > 1
+    for r in _records(rows):
+        period = str(r["period"])
+        head, _, tail = period.partition("-")
+        end = int(head[: 4 - len(tail)] + tail) if tail.isdigit() else None
+        what = str(r["commodity"]) + (f", {r['product']}" if isinstance(r["product"], str)
+                                      and r["product"] else "")  # fmt: skip
+        entity = str(r["entity"])
+        if r["status"] == "bound":
+            pct = f"<{r['high']:.0%}" if r["high"] == r["high"] else f">{r['low']:.0%}"
+        else:
+            pct = f"{r['share']:.0%}"
+        label = "USGS MCS " + str(r["edition"])
+        where = "Fig. 3" if "fig3" in str(r["file"]).lower() else "long file, Import Sources"
+        share = r["share"] if r["share"] == r["share"] else r["high"]
+        out.append({"section": f"US import sources {_period_label(period)}",
+                    "item": (f"{what}: " if several else "") + f"{entity} ({pct})",
+                    "year": end, "value": round(100.0 * share, 6), "unit": "%",
+                    "status": r["status"], "source": f"{label} ({where})"})  # fmt: skip
+    return out, {str(p) for p in rows["period"].unique()}
+
+
+def _nir_rows(ds: Dataset, mid: str, with_shares: set[str]) -> list[Row]:
     nir = ds.import_reliance[ds.import_reliance["mineral"] == mid].sort_values("year")
     out: list[Row] = []
     for r in _records(nir):
         value = r["value"] if r["value"] == r["value"] else r["low"]  # a bound: its limit
-        out.append({"section": "US net import reliance", "item": f"major sources "
-                    f"{r['sources_period']}: {r['import_sources'] or '—'}",
+        period = str(r["sources_period"] or "")
+        if period and period in with_shares:
+            item = f"major sources {period}: see US import sources {_period_label(period)}"
+        else:
+            item = f"major sources {period}: {r['import_sources'] or '—'}"
+        out.append({"section": "US net import reliance", "item": item,
                     "year": int(r["year"]), "value": value, "unit": r["unit"],
                     "status": r["status"], "source": r["source"]})  # fmt: skip
     return out
@@ -98,7 +137,8 @@ def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
     out: list[Row] = []
     c = composite(ds, CompositeOptions(as_of=as_of)).set_index("mineral").loc[mid]
     out.append({"section": "scores", "item": f"composite AI exposure (rank {c['rank']} of "
-                f"{len(MINERAL_IDS)})", "value": c["score"], "status": "modelled",
+                f"{len(MINERAL_IDS)})", "year": c["year"], "value": c["score"],
+                "status": "modelled",
                 "source": f"critmin composite, {c['basis']}"})  # fmt: skip
     for comp in COMPONENTS:
         out.append({"section": "scores", "item": f"  component: {comp}", "value": c[comp],
@@ -107,8 +147,8 @@ def _score_rows(ds: Dataset, mid: str, as_of: dt.date) -> list[Row]:
     eu = eu_assessment(ds).set_index("mineral").loc[mid]
     out.append({"section": "scores", "item": f"EU 2017 supply risk ({eu['stage_used']} stage)",
                 "year": eu["year"], "value": eu["sr"], "status": "modelled",
-                "source": "EU 2017 method on critmin data; proxies: "
-                + (str(eu["proxies"]) or "none")})  # fmt: skip
+                "source": f"EU 2017 method on critmin data; sourcing: {eu['sourcing']}; "
+                f"proxies: {eu['proxies'] or 'none'}"})  # fmt: skip
     from critmin.metrics.geopolrisk import run_geopolrisk
 
     gpr, label = run_geopolrisk(ds, importer="USA")
@@ -146,7 +186,9 @@ def profile(ds: Dataset, mineral: str, top: int = 5, as_of: dt.date | None = Non
     as_of = as_of or dt.date.today()
     rows += _supply_rows(ds, mineral, top)
     rows += _score_rows(ds, mineral, as_of)
-    rows += _nir_rows(ds, mineral)
+    shares, periods = _import_share_rows(ds, mineral)
+    rows += _nir_rows(ds, mineral, periods)
+    rows += shares
     rows += _us_rows(ds, mineral)
     uses = ds.ai_uses[ds.ai_uses["mineral"] == mineral]
     for r in _records(uses):

@@ -56,7 +56,7 @@ EV_MISSING = (
 )
 RESULT_COLUMNS = [
     "mineral", "year", "dp", "te", "ev", "score", "stage_used", "n_factors", "dp_mine",
-    "dp_refine", "te_text", "te_year", "wgi_year", "label", "notes",
+    "dp_refine", "te_text", "te_year", "wgi_year", "label", "notes", "source", "te_source",
 ]  # fmt: skip
 
 MissingEV = Literal["exclude", "nan"]
@@ -152,6 +152,7 @@ def usgs_style_risk(
         rec: dict[str, object] = {"mineral": m.id, "label": LABEL}
         dps: dict[str, float] = {}
         years: dict[str, int] = {}
+        srcs: dict[str, str] = {}
         wy_used: int | None = None
         for st in STAGES:
             rec[f"dp_{st}"] = float("nan")
@@ -172,12 +173,13 @@ def usgs_style_risk(
                 notes.append(f"{st}: WGI {wy} for production {sup.year}")
             if sup.other_share > 0:
                 notes.append(f"{st}: aggregates ({sup.other_share:.1%}) left out of DP")
-            dps[st], years[st] = h.value, sup.year
+            dps[st], years[st], srcs[st] = h.value, sup.year, sup.source
             rec[f"dp_{st}"] = h.value
         used = max(dps, key=lambda k: dps[k]) if dps else None
         rec["stage_used"] = used
         rec["dp"] = dps[used] if used else float("nan")
         rec["year"] = year if year is not None else (years[used] if used else None)
+        rec["source"] = srcs[used] if used else None
         if used:
             wy_used = wgi_year_for(ds, years[used])
         rec["wgi_year"] = wy_used
@@ -185,6 +187,7 @@ def usgs_style_risk(
         ir = us_import_reliance(ds, m.id, year, used)
         rec["te"] = ir.value if ir.value is not None else float("nan")
         rec["te_text"], rec["te_year"] = ir.text, ir.year
+        rec["te_source"] = ir.source
         notes.append(ir.describe())
         if ir.bound:
             notes.append(f"TE: USGS bound '{ir.text}' used as {ir.value:.2f}")
