@@ -13,7 +13,7 @@ import xarray as xr
 import critmin
 from critmin.data.dataset import Dataset
 from critmin.data.errors import DataError
-from critmin.policy.costs import load_prices
+from critmin.policy.costs import current_prices
 from critmin.policy.optimize import Options, fixed_from_plan, lever_options, plan_from, solve
 from critmin.policy.plan import load_plan
 from critmin.policy.portfolio import Result, optimise_and_compare
@@ -28,7 +28,7 @@ REL = 1e-6
 
 
 def _price(m: str) -> float:
-    return float(load_prices().set_index("mineral").loc[m, "usd_per_t"])
+    return float(current_prices().set_index("mineral").loc[m, "usd_per_t"])
 
 
 V = _price("copper")
@@ -258,7 +258,7 @@ def test_zero_budget_objective_is_the_baseline_cost(
     problem: tuple[xr.Dataset, Options], solutions: dict[float, object]
 ) -> None:
     base, _ = problem
-    price = load_prices().set_index("mineral")["usd_per_t"]
+    price = current_prices().set_index("mineral")["usd_per_t"]
     u = base["unmet"]
     v = xr.DataArray(
         [float(price.get(str(m), 0.0)) for m in u["mineral"].values],

@@ -286,9 +286,9 @@ def test_stockpile_adds_stock(ds: Dataset) -> None:
     assert out.stock0[j] == pytest.approx(mi.stock0[j] + 1000.0)
     t = int(np.flatnonzero(mi.years == 2028)[0])
     bought = effects[1].quantity_t
-    from critmin.policy.costs import load_prices
+    from critmin.policy.costs import current_prices
 
-    price = float(load_prices().set_index("mineral").loc["cobalt", "usd_per_t"])
+    price = float(current_prices().set_index("mineral").loc["cobalt", "usd_per_t"])
     assert bought == pytest.approx(6.4e7 / price)
     assert out.purchase[t, j] == pytest.approx(mi.purchase[t, j] + bought)
     others = np.delete(np.arange(len(mi.minerals)), j)

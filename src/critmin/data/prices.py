@@ -229,7 +229,7 @@ def price_table(ds: Dataset, years: range = YEARS) -> pd.DataFrame:
     >>> t = price_table(load())
     >>> nd = t[(t.mineral == "neodymium") & (t.year == 2021)].iloc[0]
     >>> float(nd.value), nd.unit, nd.source, float(nd.usd_per_t)
-    (98.0, 'USD/kg', 'USGS MCS 2024', 98000.0)
+    (98.0, 'USD/kg', 'USGS MCS 2026', 98000.0)
     >>> t[t.mineral == "helium"].status.tolist()
     ['no sourced price']
     """

@@ -150,6 +150,29 @@ def load_lead_times(path: str | Path | None = None) -> pd.DataFrame:
     return _cached(_path(path, LEAD_TIMES_PATH), "lead_times")
 
 
+def current_prices(ds: Any = None) -> pd.DataFrame:
+    """Each mineral's latest USGS price from the dataset's price table (every edition, the
+    newest per year: MCS 2026 gives 2025 estimates), as :func:`load_prices` returns them.
+
+    Plan evaluation and the optimiser value unmet demand at these prices. Computed once per
+    dataset.
+
+    Examples
+    --------
+    >>> p = current_prices().set_index("mineral")
+    >>> int(p.loc["lithium", "year"]), int(p.loc["neodymium", "year"])
+    (2025, 2025)
+    """
+    from critmin.data.dataset import load
+    from critmin.data.prices import price_table
+
+    d = ds if ds is not None else load()
+    frame: pd.DataFrame = d.memo(
+        ("policy.current_prices",), lambda: load_prices(table=price_table(d))
+    )
+    return frame
+
+
 def load_prices(
     path: str | Path | None = None, *, table: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -191,7 +214,7 @@ def load_prices(
     >>> from critmin.data.prices import price_table
     >>> q = load_prices(table=price_table(load())).set_index("mineral")
     >>> float(q.loc["neodymium", "usd_per_t"]), int(q.loc["neodymium", "year"])
-    (80000.0, 2023)
+    (73000.0, 2025)
     """
     if table is not None:
         return prices_from_table(table)

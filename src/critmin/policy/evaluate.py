@@ -77,7 +77,8 @@ def footprints() -> dict[str, tuple[float, str]]:
 
 
 def prices() -> dict[str, float]:
-    p = costs.load_prices()
+    """USD per tonne of each mineral at its latest USGS price (:func:`costs.current_prices`)."""
+    p = costs.current_prices()
     return dict(zip(p["mineral"].astype(str), p["usd_per_t"].astype(float), strict=True))
 
 

@@ -297,7 +297,7 @@ def _uncosted_projects(mineral: str, stage: str) -> list[str]:
 
 
 def _price(m: str) -> tuple[float, str] | None:
-    p = costs.load_prices()
+    p = costs.current_prices()
     hit = p[p["mineral"] == m]
     if hit.empty:
         return None
