@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, RootModel, ValidationError, field_validator
 
 from critmin.data.countries import _converter, known_iso3
@@ -61,14 +60,9 @@ class Region(BaseModel):
 
 def load_regions(path: Path) -> dict[str, tuple[str, ...]]:
     """Read user regions from YAML (safe loader), validated."""
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise DataError(
-            [Problem(str(path), None if line is None else line + 1, None, "a YAML mapping",
-                     str(exc))]
-        ) from exc  # fmt: skip
+    from critmin.data.yamlfile import read_yaml
+
+    raw, _ = read_yaml(path)  # the one safe reader (alias, depth, duplicate-key budgets)
     try:
         regions = _Regions.model_validate(raw)
     except ValidationError as exc:

@@ -73,14 +73,126 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Lines]:
     >>> data["horizon"], lines[("horizon",)]
     ({'start': 2025}, 2)
     """
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise DataError([Problem(file, line, None, "well-formed YAML", str(exc))]) from exc
+    data, node = compose_checked(text, file)
     return data, key_lines(node)
+
+
+def compose_checked(text: str, file: str) -> tuple[Any, yaml.Node | None]:
+    """The document and its composed node, after :func:`check_budget` (safe loader only)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise _too_deep(file, None) from None
+        except yaml.YAMLError as exc:
+            raise _malformed(file, exc) from exc
+        if node is None:
+            return None, None
+        check_budget(node, file)
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            raise _malformed(file, exc) from exc
+    finally:
+        loader.dispose()
+    return data, node
+
+
+#: Limits of an input document: more aliases, deeper nesting or more nodes once aliases are
+#: expanded are refused before anything is built ("billion laughs": a few hundred bytes of
+#: nested aliases expand to billions of nodes).
+MAX_ALIASES = 100
+MAX_DEPTH = 50
+MAX_NODES = 200_000
+
+
+def _malformed(file: str, exc: yaml.YAMLError) -> DataError:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    return DataError([Problem(file, line, None, "well-formed YAML", str(exc))])
+
+
+def _refused(file: str, n: yaml.Node | None, expected: str, got: str) -> DataError:
+    line = n.start_mark.line + 1 if n is not None else None
+    return DataError([Problem(file, line, None, expected, got)])
+
+
+def _too_deep(file: str, n: yaml.Node | None) -> DataError:
+    return _refused(file, n, f"YAML nested at most {MAX_DEPTH} levels deep", "deeper")
+
+
+def check_budget(root: yaml.Node, file: str) -> None:
+    """Refuse a composed document over the budgets, or with a key given twice in a mapping.
+
+    Sizes are counted per distinct node (memoised), so a document of nested aliases is
+    measured in time linear in its text, never by expanding it.
+
+    Raises
+    ------
+    DataError
+        A recursive alias, more than :data:`MAX_ALIASES` aliases, nesting deeper than
+        :data:`MAX_DEPTH`, more than :data:`MAX_NODES` nodes once expanded, or a duplicate key
+        (with the line of its second occurrence).
+
+    Examples
+    --------
+    >>> parse_yaml("a: 1\\na: 2\\n", "s.yaml")
+    Traceback (most recent call last):
+    ...
+    critmin.data.errors.DataError: s.yaml, row 2, field 'a': expected each key once ...
+    """
+    sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    seen_twice = 0
+    active: set[int] = set()
+    problems: list[Problem] = []
+
+    def children(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.MappingNode):
+            return [x for kv in n.value for x in kv]
+        if isinstance(n, yaml.SequenceNode):
+            return list(n.value)
+        return []
+
+    def walk(n: yaml.Node, level: int) -> int:
+        nonlocal seen_twice
+        key = id(n)
+        if key in active:
+            raise _refused(file, n, "no recursive alias", "an alias inside its own anchor")
+        if key in sizes:
+            seen_twice += 1  # an alias (or a shared node): counted, not walked again
+            if seen_twice > MAX_ALIASES:
+                raise _refused(file, n, f"at most {MAX_ALIASES} aliases", "more")
+            if level + depths[key] > MAX_DEPTH:
+                raise _too_deep(file, n)
+            return sizes[key]
+        if level > MAX_DEPTH:
+            raise _too_deep(file, n)
+        active.add(key)
+        if isinstance(n, yaml.MappingNode):
+            names: set[object] = set()
+            for k, _ in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in names:
+                        problems.append(Problem(file, k.start_mark.line + 1, str(k.value),
+                                                "each key once in a mapping",
+                                                "the key again"))  # fmt: skip
+                    names.add(k.value)
+        total, deepest = 1, 0
+        for c in children(n):
+            total += walk(c, level + 1)
+            deepest = max(deepest, depths[id(c)] + 1)
+            if total > MAX_NODES:
+                raise _refused(file, n, f"at most {MAX_NODES:,} YAML nodes once aliases are "
+                               "expanded", "more")  # fmt: skip
+        active.discard(key)
+        sizes[key], depths[key] = total, deepest
+        return total
+
+    walk(root, 0)
+    if problems:
+        raise DataError(problems)
 
 
 def line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:

@@ -36,6 +36,7 @@ import yaml
 from critmin.data.catalogue import MINERAL_IDS
 from critmin.data.errors import DataError, Problem
 from critmin.data.units import factor
+from critmin.data.yamlfile import compose_checked
 
 if TYPE_CHECKING:
     from critmin.data.dataset import Dataset
@@ -268,13 +269,8 @@ def _read_records(path: Path, need: tuple[str, ...]) -> tuple[list[dict[str, Any
             text = path.read_text("utf-8")
         except FileNotFoundError as exc:
             raise DataError([Problem(file, None, None, "an existing file")]) from exc
-        try:
-            data = yaml.safe_load(text)
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise DataError([Problem(file, line, None, "well-formed YAML", str(exc))]) from exc
+        # The one safe reader of critmin's YAML: alias, depth and duplicate-key budgets.
+        data, node = compose_checked(text, file)
         if isinstance(data, dict) and len(data) == 1:
             # {bom: [...]} or {plan: [...]}: unwrap the single top-level key
             key = next(iter(data))
