@@ -13,11 +13,8 @@ from critmin.metrics.concentration import shares, top_producer
 STAGES = ("mine", "refine")
 
 
-def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
-    """The newest USGS word on US production of a mineral: producing, withheld, none or unknown.
-
-    Looks at the US rows of the ``production`` table (any stage, newest year and edition).
-    """
+def _us_production_row(ds: Dataset, mineral: str) -> pd.Series | None:
+    """The US production row of the newest year and edition (any stage), or None."""
     prod = ds.production
     us = prod[
         (prod["mineral"] == mineral)
@@ -26,9 +23,18 @@ def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
         & prod["source"].str.startswith("USGS")
     ]
     if us.empty:
+        return None
+    return us.sort_values(["year", "edition"], ascending=False).iloc[0]
+
+
+def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
+    """The newest USGS word on US production of a mineral: producing, withheld, none or unknown.
+
+    Looks at the US rows of the ``production`` table (any stage, newest year and edition).
+    """
+    row = _us_production_row(ds, mineral)
+    if row is None:
         return "unknown", None
-    us = us.sort_values(["year", "edition"], ascending=False)
-    row = us.iloc[0]
     year = int(row["year"])
     if row["status"] == "withheld":
         return "withheld", year
@@ -42,16 +48,8 @@ def us_production_status(ds: Dataset, mineral: str) -> tuple[str, int | None]:
 
 def us_production_source(ds: Dataset, mineral: str) -> str | None:
     """Source (edition) of the row :func:`us_production_status` reads; None without one."""
-    prod = ds.production
-    us = prod[
-        (prod["mineral"] == mineral)
-        & (prod["country"] == "USA")
-        & (prod["measure"] == "production")
-        & prod["source"].str.startswith("USGS")
-    ]
-    if us.empty:
-        return None
-    return str(us.sort_values(["year", "edition"], ascending=False)["source"].iloc[0])
+    row = _us_production_row(ds, mineral)
+    return None if row is None else str(row["source"])
 
 
 def latest_import_reliance(ds: Dataset, mineral: str) -> dict[str, object]:

@@ -26,6 +26,7 @@ from critmin.data.alignment import load_alignment
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.sim.events.fitted_restriction import FittedRestriction
+from critmin.sim.events.hazard_model import hazard_cells
 from critmin.sim.hazard_fit import (
     DISCRIMINATING_TYPES as DISCRIMINATING,
 )
@@ -109,18 +110,10 @@ def fitted_restrictions(
     from critmin.sim.hazard_fit import shipped_fit
 
     fit = fit if fit is not None else shipped_fit()
-    rows = []
-    for j, m in enumerate(minerals):
-        if ev.minerals is not None and m not in ev.minerals:
-            continue
-        # The last stage the mineral is simulated at (tin: mine, its smelters have no data).
-        k = 1 if (j, 1) in stage_shares else 0
-        stage = ("mine", "refine")[k]
-        sh = stage_shares.get((j, k), pd.Series(dtype=float))
-        for c, share in sh.sort_index().items():
-            if share < ev.min_share or (ev.countries is not None and c not in ev.countries):
-                continue
-            rows.append({"country": str(c), "mineral": m, "stage": stage, "s": float(share)})
+    rows = [
+        {"country": c, "mineral": m, "stage": stage, "s": share}
+        for m, stage, c, share in hazard_cells(ev, minerals, stage_shares)
+    ]
     if not rows:
         return []
     cells = cell_covariates(ds, pd.DataFrame(rows), fit.point.last_year + 1)

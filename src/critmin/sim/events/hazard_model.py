@@ -97,6 +97,27 @@ def _pv_weights(ds: Dataset) -> pd.Series:
     return pd.Series(gpr_weight(latest.to_numpy()), index=latest.index)
 
 
+def hazard_cells(
+    ev: DefaultHazards,
+    minerals: tuple[str, ...],
+    stage_shares: dict[tuple[int, int], pd.Series],
+) -> list[tuple[str, str, str, float]]:
+    """(mineral, stage, country, share) of every cell a hazard model covers: each mineral at
+    the last stage it is simulated at (tin: mine, its smelters have no data), each country
+    holding at least ``min_share`` of it, within the event's minerals and countries."""
+    out = []
+    for j, m in enumerate(minerals):
+        if ev.minerals is not None and m not in ev.minerals:
+            continue
+        k = 1 if (j, 1) in stage_shares else 0
+        sh = stage_shares.get((j, k), pd.Series(dtype=float))
+        for c, share in sh.sort_index().items():
+            if share < ev.min_share or (ev.countries is not None and c not in ev.countries):
+                continue
+            out.append((m, ("mine", "refine")[k], str(c), float(share)))
+    return out
+
+
 def default_restrictions(
     ev: DefaultHazards,
     ds: Dataset,
@@ -108,31 +129,22 @@ def default_restrictions(
     w = _pv_weights(ds)
     w_chn = float(w.get("CHN", np.nan))
     out = []
-    for j, m in enumerate(minerals):
-        if ev.minerals is not None and m not in ev.minerals:
+    for m, stage, c, _share in hazard_cells(ev, minerals, stage_shares):
+        wc = float(w.get(c, np.nan))
+        rel = wc / w_chn if wc == wc and w_chn > 0 else 1.0  # no WGI: China's rate
+        p = float(min(1.0, rate * ev.scale * rel))
+        if p <= 0:
             continue
-        # The last stage the mineral is simulated at (tin: mine, its smelters have no data).
-        k = 1 if (j, 1) in stage_shares else 0
-        stage = ("mine", "refine")[k]
-        sh = stage_shares.get((j, k), pd.Series(dtype=float))
-        for c, share in sh.sort_index().items():
-            if share < ev.min_share or (ev.countries is not None and c not in ev.countries):
-                continue
-            wc = float(w.get(c, np.nan))
-            rel = wc / w_chn if wc == wc and w_chn > 0 else 1.0  # no WGI: China's rate
-            p = float(min(1.0, rate * ev.scale * rel))
-            if p <= 0:
-                continue
-            out.append(
-                StochasticRestriction(
-                    type="stochastic_restriction",
-                    country=str(c),
-                    minerals=[m],
-                    stage=stage,  # type: ignore[arg-type]
-                    annual_probability=p,
-                    duration_years=DURATION,
-                    share=SHARE,
-                    source=SOURCE,
-                )
+        out.append(
+            StochasticRestriction(
+                type="stochastic_restriction",
+                country=str(c),
+                minerals=[m],
+                stage=stage,  # type: ignore[arg-type]
+                annual_probability=p,
+                duration_years=DURATION,
+                share=SHARE,
+                source=SOURCE,
             )
+        )
     return out
