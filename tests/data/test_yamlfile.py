@@ -56,6 +56,11 @@ def test_a_duplicate_key_is_refused_with_its_line() -> None:
     assert (p.row, p.field) == (4, "events")
 
 
+def test_a_control_character_is_a_clear_error() -> None:
+    with pytest.raises(DataError, match="well-formed YAML"):
+        parse_yaml("\x1f", "ctrl.yaml")
+
+
 def test_a_few_aliases_still_work() -> None:
     data, lines = parse_yaml("share: &s {low: 0.5, high: 0.9}\nagain: *s\n", "ok.yaml")
     assert data["again"] == {"low": 0.5, "high": 0.9} and lines[("again",)] == 2

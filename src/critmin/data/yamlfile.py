@@ -79,7 +79,11 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Lines]:
 
 def compose_checked(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """The document and its composed node, after :func:`check_budget` (safe loader only)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters as the loader is made (a control character).
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise _malformed(file, exc) from exc
     try:
         try:
             node = loader.get_single_node()
