@@ -40,3 +40,34 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     [{'a': 1, 'b': 0.5}, {'a': 2, 'b': None}]
     """
     return [{str(k): plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(v: Any) -> Any:
+    """A text cell a spreadsheet will not run: prefixed with ``'`` when it starts like a
+    formula. Numbers and other values pass unchanged.
+
+    Examples
+    --------
+    >>> neutral("=HYPERLINK(\\"http://x\\")"), neutral("+cmd|' /C calc'!A0"), neutral(-5.0)
+    ('\\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", -5.0)
+    >>> neutral("Congo (Kinshasa)")
+    'Congo (Kinshasa)'
+    """
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
+
+
+def for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and column name) neutralised for CSV and XLSX outputs:
+    supplier, smelter or product names from a user's files never become live formulas."""
+    out = df.copy()
+    out.columns = [neutral(str(c)) for c in out.columns]
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(neutral)
+    return out

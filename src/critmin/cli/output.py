@@ -15,8 +15,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from critmin.analysis.frames import for_spreadsheet, records
 from critmin.analysis.frames import plain as _plain
-from critmin.analysis.frames import records
 
 
 class Format(StrEnum):
@@ -68,7 +68,7 @@ def render(
         sys.stdout.write(json.dumps(records(df), indent=2, ensure_ascii=False) + "\n")
         return
     if fmt is Format.csv:
-        df.to_csv(sys.stdout, index=False)
+        for_spreadsheet(df).to_csv(sys.stdout, index=False)
         return
     console = console or Console()
     df = _short_sources(df)

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from critmin.analysis import sourcing as uc
+from critmin.analysis.frames import for_spreadsheet
 from critmin.cli.common import FormatOpt, err, handles_errors, refuse
 from critmin.cli.output import Format, render
 
@@ -44,7 +45,7 @@ def sourcing_import(
     """Read supplier CMRT/EMRT templates into one table of smelter rows."""
     smelters = _read(files)
     if out is not None:
-        smelters.to_csv(out, index=False)
+        for_spreadsheet(smelters).to_csv(out, index=False)
     cols = ["supplier", "template", "metal", "smelter_id", "smelter_name", "country",
             "mine_country", "flag"]  # fmt: skip
     render(smelters[cols] if fmt is Format.table else smelters, fmt, title="Smelters reported")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from critmin.analysis.frames import for_spreadsheet
 from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
@@ -552,7 +553,9 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
     tdir = out / "tables"
     tdir.mkdir(exist_ok=True)
     for name, df in tables.items():
-        _atomic_write(tdir / f"{name}.csv", df.to_csv(index=False).encode("utf-8"))
+        # Names from users' files (suppliers, smelters, products) never become formulas.
+        safe = for_spreadsheet(df)
+        _atomic_write(tdir / f"{name}.csv", safe.to_csv(index=False).encode("utf-8"))
     fd, tmp = tempfile.mkstemp(prefix=".brief.", suffix=".xlsx", dir=out)
     os.close(fd)
     try:
@@ -564,7 +567,7 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
                         clean[c] = clean[c].map(
                             lambda v: json.dumps(v) if isinstance(v, list | tuple | dict) else v
                         )
-                clean.to_excel(xw, sheet_name=name[:31], index=False)
+                for_spreadsheet(clean).to_excel(xw, sheet_name=name[:31], index=False)
         os.chmod(tmp, 0o644)
         os.replace(tmp, out / "brief.xlsx")
     except BaseException:
