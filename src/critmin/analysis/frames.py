@@ -31,6 +31,25 @@ def plain(v: Any) -> Any:
     return v
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with non-finite floats as None, recursively (JSON has no NaN or Infinity).
+
+    Examples
+    --------
+    >>> json_safe({"a": [1.0, float("nan")], "b": float("inf")})
+    {'a': [1.0, None], 'b': None}
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):
+        return json_safe(obj.item())
+    return obj
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (column names as keys, missing values as None).
 

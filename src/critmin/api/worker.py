@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from critmin.analysis.frames import records
+from critmin.analysis.frames import json_safe, records
 from critmin.data.errors import DataError
 from critmin.store import Store
 
@@ -139,10 +139,11 @@ class RunManager:
             "scenario": sc.name,
             "samples": int(result.sizes["sample"]),
             "seed": run["seed"],
-            "summary": _clean(records(simulation_summary(result, touched_only=False))),
+            # records() already writes missing and non-finite values as None.
+            "summary": records(simulation_summary(result, touched_only=False)),
             # The minerals the scenario visibly moves (the CLI's and the brief's rule).
             "touched": simulation_summary(result)["mineral"].tolist(),
-            "by_year": _clean(records(simulation_by_year(result, touched_only=False))),
+            "by_year": records(simulation_by_year(result, touched_only=False)),
         }
         result.close()
         files = {"result.nc": store.publish(run_id, "result.nc")}
@@ -158,7 +159,7 @@ class RunManager:
         plan = check_plan(text=p["plan_yaml"])
         ev = evaluate_plan(plan, sc, samples=run["samples"], seed=run["seed"])
         body = {"run": run["id"], "plan": plan.name, "scenario": sc.name,
-                "table": _clean(records(ev.table)), "items": _clean(records(ev.items))}  # fmt: skip
+                "table": records(ev.table), "items": records(ev.items)}  # fmt: skip
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 
     def _optimize(self, run: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -170,18 +171,5 @@ class RunManager:
         compare = check_plan(text=p["compare_plan_yaml"]) if p.get("compare_plan_yaml") else None
         res = optimise_budget(p["budget"], sc, samples=run["samples"], seed=run["seed"],
                               compare=compare)  # fmt: skip
-        body = {"run": run["id"], "budget": p["budget"], **_clean(res.as_json())}
+        body = {"run": run["id"], "budget": p["budget"], **json_safe(res.as_json())}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
-
-
-def _clean(obj: Any) -> Any:
-    """Non-finite floats → None, recursively (JSON has no NaN)."""
-    if isinstance(obj, float):
-        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item):
-        return _clean(obj.item())
-    return obj

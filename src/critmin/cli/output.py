@@ -65,7 +65,8 @@ def render(
 ) -> None:
     """Print ``df`` in the chosen format to standard output."""
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(records(df), indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(records(df), indent=2, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write(text + "\n")
         return
     if fmt is Format.csv:
         for_spreadsheet(df).to_csv(sys.stdout, index=False)

@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 
 from critmin.analysis import plans as uc
+from critmin.analysis.frames import json_safe
 from critmin.cli.common import FormatOpt, handles_errors
 from critmin.cli.output import Format, render
 
@@ -146,7 +147,8 @@ def plan_optimize(
         partners=tuple(c.strip() for c in partners.split(",") if c.strip()), out_plan=out_plan,
     )  # fmt: skip
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(res.as_json(), indent=2, ensure_ascii=False) + "\n")
+        body = json_safe(res.as_json())  # strict JSON: no NaN or Infinity
+        sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         return
     alloc = res.allocation[res.allocation["usd"] >= 1.0]
     cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
