@@ -12,6 +12,7 @@ from critmin.sim.hazard import hazard_table
 from critmin.sim.hazard_fit import FIXED, fit_panel, shipped_fit
 from critmin.sim.inputs import draw, prepare
 from critmin.sim.scenario import Scenario
+from tests.conftest import require
 
 
 def synthetic_panel(seed: int, beta: dict[str, float], n_c: int = 60, tau: float = 0.5,
@@ -106,6 +107,6 @@ def test_the_alignment_table_matches_the_raw_release() -> None:
     from tests.rawdata import RAW
 
     raw = RAW / "unga-voting"
-    if not (raw / "IdealpointsJuly2025.dta").exists():
-        pytest.skip("no raw UNGA release")
+    dta = raw / "IdealpointsJuly2025.dta"
+    require(str(dta), dta.exists(), "the raw releases beside the project (../shared)")
     pd.testing.assert_frame_equal(alignment_from_raw(raw), load_alignment(), check_dtype=False)
