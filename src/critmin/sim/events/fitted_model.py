@@ -17,7 +17,6 @@ on the open market at the clearing price.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,9 @@ from critmin.data.alignment import load_alignment
 from critmin.data.catalogue import mineral as catalogue_mineral
 from critmin.data.dataset import Dataset
 from critmin.sim.events.fitted_restriction import FittedRestriction
+
+# What the model reads of a default_hazards event: the same protocol as the old model.
+from critmin.sim.events.hazard_model import DefaultHazards as HazardOptions
 from critmin.sim.events.hazard_model import hazard_cells
 from critmin.sim.hazard_fit import (
     DISCRIMINATING_TYPES as DISCRIMINATING,
@@ -45,19 +47,6 @@ from critmin.sim.hazard_record import (
 from critmin.sim.hazard_record import producer_shares as _producer_shares
 
 SOURCE = "critmin fitted hazard model (docs/model.md §10; hazard_fit.csv)"
-
-
-class HazardOptions(Protocol):
-    """What the model reads of a ``default_hazards`` event."""
-
-    @property
-    def minerals(self) -> list[str] | None: ...
-    @property
-    def countries(self) -> list[str] | None: ...
-    @property
-    def min_share(self) -> float: ...
-    @property
-    def scale(self) -> float: ...
 
 
 def cell_covariates(ds: Dataset, cells: pd.DataFrame, year: int) -> pd.DataFrame:
