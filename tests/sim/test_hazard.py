@@ -110,3 +110,15 @@ def test_the_alignment_table_matches_the_raw_release() -> None:
     dta = raw / "IdealpointsJuly2025.dta"
     require(str(dta), dta.exists(), "the raw releases beside the project (../shared)")
     pd.testing.assert_frame_equal(alignment_from_raw(raw), load_alignment(), check_dtype=False)
+
+
+def test_partner_availability_follows_the_fitted_model() -> None:
+    from critmin.data.regions import builtin_regions
+    from critmin.policy.levers import availability
+
+    ds, oecd = critmin.load(), builtin_regions()["OECD"]
+    withheld = {c: 1.0 - availability(ds, c, oecd, "cobalt") for c in ("AUS", "CAN", "CHN")}
+    assert all(0.0 < w < 1.0 for w in withheld.values())
+    # Partners far below China, as their fitted hazards against the bloc are.
+    assert withheld["AUS"] * 10 < withheld["CHN"] and withheld["CAN"] * 10 < withheld["CHN"]
+    assert availability(ds, "USA", oecd, "cobalt") == 1.0

@@ -4,16 +4,15 @@ Capacity levers add *supply dedicated to the bloc* (t/yr, ``MarketInputs.dedicat
 capacity = dollars ÷ the sourced capital cost per tonne of annual capacity
 (``lever_costs.csv``), online after the country's permitting and the build time
 (``lead_times.csv``), ramped up linearly; a partner country's capacity is discounted by the
-share of time the default hazard model expects it to be restricting exports. Stockpiles buy
-tonnes at the USGS price (``prices.csv``). An item the data cannot cost (no sourced capital
-cost, no price) has no effect and says so (``status = "insufficient data"``): nothing is
-invented to fill the gap; give ``quantity_t`` to evaluate it anyway.
+share of time the fitted hazard model expects it to be restricting exports to the bloc.
+Stockpiles buy tonnes at the USGS price (``prices.csv``). An item the data cannot cost (no
+sourced capital cost, no price) has no effect and says so (``status = "insufficient data"``):
+nothing is invented to fill the gap; give ``quantity_t`` to evaluate it anyway.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,6 @@ import pandas as pd
 
 from critmin.data.dataset import Dataset
 from critmin.data.errors import DataError, Problem
-from critmin.metrics.governance import gpr_weight
 from critmin.policy import costs
 from critmin.policy.plan import Plan, PlanItem
 from critmin.sim import hazard
@@ -100,23 +98,16 @@ def ramp(years: np.ndarray, start: float, ramp_years: float) -> np.ndarray:
     return np.clip((years - start + 1.0) / ramp_years, 0.0, 1.0)
 
 
-def availability(ds: Dataset, country: str | None) -> float:
-    """Share of time a partner's capacity is not withheld under the default hazard model:
-    ``1 − share × p·d / (1 + p·d)`` (expected share restricted, p the annual probability, d
-    the mean duration); 1 for domestic capacity."""
+def availability(
+    ds: Dataset, country: str | None, members: tuple[str, ...] = (), mineral: str | None = None
+) -> float:
+    """Share of time a partner's capacity is not withheld from the bloc under the fitted
+    hazard model (:func:`critmin.sim.hazard.partner_availability`: the country's fitted
+    hazard for the mineral, its measure mix, durations and withheld shares, aimed by
+    alignment with the bloc's ``members``); 1 for domestic capacity."""
     if country is None or country in DOMESTIC:
         return 1.0
-    rate, _, _ = hazard.base_rate(ds)
-    wgi = ds.wgi[(ds.wgi["indicator"] == "pv")]
-    latest = wgi[wgi["year"] == wgi["year"].max()].set_index("country")["estimate"]
-    w = pd.Series(gpr_weight(latest.to_numpy()), index=latest.index)
-    rel = float(w.get(country, np.nan)) / float(w["CHN"])
-    if not math.isfinite(rel):
-        rel = 1.0
-    p = min(1.0, rate * rel)
-    d = (hazard.DURATION.low + hazard.DURATION.central + hazard.DURATION.high) / 3.0
-    share = (hazard.SHARE.low + hazard.SHARE.central + hazard.SHARE.high) / 3.0
-    return 1.0 - share * p * d / (1.0 + p * d)
+    return hazard.partner_availability(ds, country, members, mineral)
 
 
 def _stage(item: PlanItem, mineral: str, mi: MarketInputs) -> str:
@@ -205,7 +196,11 @@ def _effect(
         )
         online = it.start + permit + build
         share = ramp(mi.years.astype(float), online, up)
-        avail = availability(ds, country) if it.lever != "recycling" else 1.0
+        avail = (
+            availability(ds, country, mi.scenario.bloc_members(), m)
+            if it.lever != "recycling"
+            else 1.0
+        )
         dedicated = cap * share * avail
         if it.lever == "recycling":
             dedicated = np.minimum(dedicated, _recoverable(mi, m))

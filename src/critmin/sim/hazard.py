@@ -190,3 +190,53 @@ def backtest(
                         "inside": bool(lo <= obs <= hi), "fit_until": fit_until,
                         "years": f"{fit_until + 1}-{last_year}"})  # fmt: skip
     return pd.DataFrame(out)
+
+
+def partner_availability(
+    ds: Dataset,
+    country: str,
+    members: tuple[str, ...] = (),
+    mineral: str | None = None,
+    *,
+    fit: HazardFit | None = None,
+) -> float:
+    """Expected share of time a country's capacity reaches the bloc under the fitted model.
+
+    Per measure type ``k`` of the country group's mix, new measures reaching the bloc arrive
+    at ``r_k = λ × mix_k × π_k`` a year (``π_k`` the aim probability, 1 for measures that do
+    not discriminate) and last ``d_k`` years on average, so a share ``r_k d_k / (1 + r_k d_k)``
+    of the time is under one (the renewal average of an on/off process), withholding the
+    mean share ``w_k`` of the type: availability ``1 − Σ_k w_k r_k d_k / (1 + r_k d_k)``,
+    averaged over the bootstrap draws. ``λ`` is the cell's fitted hazard for ``mineral``, or
+    the median over the simulated minerals when none is given.
+
+    Examples
+    --------
+    >>> import critmin
+    >>> from critmin.data.regions import builtin_regions
+    >>> ds, oecd = critmin.load(), builtin_regions()["OECD"]
+    >>> aus = partner_availability(ds, "AUS", oecd, "lithium")
+    >>> chn = partner_availability(ds, "CHN", oecd, "lithium")
+    >>> 0.95 < aus <= 1.0, chn < aus
+    (True, True)
+    """
+    from critmin.sim.hazard_fit import WITHHELD
+    from critmin.sim.inputs import simulated_minerals
+
+    fit = fit if fit is not None else shipped_fit()
+    minerals = (mineral,) if mineral is not None else simulated_minerals(ds)
+
+    def lam() -> np.ndarray:
+        cells = pd.DataFrame({"country": country, "mineral": list(minerals)})
+        h = hazards(fit, cell_covariates(ds, cells, fit.point.last_year + 1))
+        return np.median(h, axis=0)  # (draws,)
+
+    rate = ds.memo(("sim.partner_hazard", country, minerals, id(fit)), lam)
+    pi = aim_probability(country, members, fit.point.last_year)
+    aim = np.array([pi if k in DISCRIMINATING_TYPES else 1.0 for k in MEASURES])
+    w = np.array([(r.low + r.central + r.high) / 3.0 for r, _ in (WITHHELD[k] for k in MEASURES)])
+    mix = fit.measures.mix[country_group(country)]  # (draws, K)
+    r = rate[:, None] * mix * aim[None, :]
+    rd = r * fit.measures.mean_duration
+    withheld = (w[None, :] * rd / (1.0 + rd)).sum(axis=1)
+    return float(1.0 - np.clip(withheld, 0.0, 1.0).mean())
