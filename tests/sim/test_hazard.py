@@ -122,3 +122,31 @@ def test_partner_availability_follows_the_fitted_model() -> None:
     # Partners far below China, as their fitted hazards against the bloc are.
     assert withheld["AUS"] * 10 < withheld["CHN"] and withheld["CAN"] * 10 < withheld["CHN"]
     assert availability(ds, "USA", oecd, "cobalt") == 1.0
+
+
+def test_ore_measures_withhold_exported_ore_and_refine_measures_exports() -> None:
+    from critmin.sim.events.default_hazards import DefaultHazards
+    from critmin.sim.events.fitted_model import fitted_cells
+    from critmin.sim.inputs import _stage_shares, simulated_stages
+
+    ds = critmin.load()
+    mi = prepare(_scenario(), ds)
+    evs = {(ev.country, ev.minerals[0], ev.stage): ev for ev in mi.events}
+    # Indonesia's ore ban is in force: a new ore measure has no ore exports left to withhold,
+    # and Indonesia's refined nickel is a cell of its own (not cut by ore bans).
+    assert evs[("IDN", "nickel", "mine")].exposure == 0.0
+    assert evs[("IDN", "nickel", "refine")].exposure == 1.0
+    assert all(0.0 <= ev.exposure <= 1.0 for ev in evs.values())
+    # The hazard of a country producing at both stages is split between them (record mix):
+    # China's new measures are refine-stage, the others' ore measures.
+    minerals = ("nickel", "cobalt")
+    shares = {
+        (j, k): _stage_shares(ds, m, st)[0]
+        for j, m in enumerate(minerals)
+        for k, st in enumerate(("mine", "refine"))
+        if st in simulated_stages(ds, m)
+    }
+    cells = fitted_cells(DefaultHazards(type="default_hazards"), ds, minerals, shares, 2025)
+    np.testing.assert_allclose(cells.groupby(["country", "mineral"])["p_stage"].sum(), 1.0)
+    p = cells.set_index(["country", "mineral", "stage"])["p_stage"]
+    assert p[("CHN", "nickel", "refine")] > 0.8 and p[("IDN", "nickel", "mine")] > 0.8

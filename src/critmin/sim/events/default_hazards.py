@@ -2,11 +2,11 @@
 
 ``model: fitted`` (the default since issue 15) expands, before compiling, into one
 ``fitted_restriction`` per producing country (share at least ``min_share`` of world output at
-the mineral's last stage) and mineral, with hazards fitted to every country's record, typed
-measures, aiming by alignment and a common shock (docs/model.md §10). ``model: china-rate``
-is the former model (China's 2023–2025 rate for every producer, scaled by political
-stability, one ``stochastic_restriction`` per cell); it is **deprecated** and kept so that
-older results can be reproduced. No field was removed.
+a simulated stage), mineral and stage it produces at (decision 0021), with hazards fitted to
+every country's record, typed measures, aiming by alignment and a common shock (docs/model.md
+§10). ``model: china-rate`` is the former model (China's 2023–2025 rate for every producer,
+scaled by political stability, one ``stochastic_restriction`` per cell); it is **deprecated**
+and kept so that older results can be reproduced. No field was removed.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ class DefaultHazards(EventModel):
     """The standard hazard model (:mod:`critmin.sim.hazard`), optionally scaled.
 
     Expands into one :class:`~critmin.sim.events.fitted_restriction.FittedRestriction` per
-    producing country (share at least ``min_share`` at the mineral's last stage) and mineral
-    (``model: china-rate``, deprecated: one
+    producing country (share at least ``min_share`` at a simulated stage), mineral and stage
+    (``model: china-rate``, at the mineral's last stage, deprecated: one
     :class:`~critmin.sim.events.stochastic_restriction.StochasticRestriction`).
     """
 

@@ -5,7 +5,8 @@ event). Each sample takes one bootstrap draw of the fit (the same for every cell
 common shock per country and year (the same for the country's minerals); a new measure
 starts in year t with probability ``1 − exp(−λ_b × exp(σ_b z_ct − σ_b²/2))``, is of a type
 drawn from the country group's mix, withholds a triangular share of the type, lasts an
-exponential duration with the type's mean, and reaches the bloc by the type's aim factor.
+exponential duration with the type's mean, and reaches the bloc by the type's aim factor;
+the loss is that share of the part of the cell's output the country exports (``exposure``).
 Measures stack: a new one in force with an earlier one keeps the larger loss and the later
 end. The in-force array this
 timing returns is the loss itself (the event's magnitude is 1): docs/model.md §10.
@@ -47,6 +48,10 @@ class FittedRestriction(EventModel):
     #: Share of the country's output a measure reaching the bloc withholds from its market,
     #: per type (1, or the targeted-ban factor for bans aimed at importers).
     reach: tuple[float, ...]
+    #: Share of the cell's output a measure can withhold from the world market: the part
+    #: the country exports (ore it does not refine itself; 0 where a ban already holds),
+    #: docs/model.md §10.
+    exposure: float = 1.0
     source: str | None = None
 
     _c = field_validator("country")(_country)
@@ -92,7 +97,8 @@ def timing(rng: np.random.Generator, n: int, T: int, events: list[FittedRestrict
     dur = -mean * np.log1p(-u[:, 2])
     aim = np.array([ev.aim for ev in events])[e_i, kind]
     reach = np.array([ev.reach for ev in events])[e_i, kind]
-    loss = share * reach * (u[:, 3] < aim)
+    exposure = np.array([ev.exposure for ev in events])[e_i]
+    loss = share * reach * exposure * (u[:, 3] < aim)
     new_loss = np.zeros((T, n, E))
     new_dur = np.zeros((T, n, E))
     new_loss.ravel()[idx] = loss
