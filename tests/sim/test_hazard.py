@@ -150,3 +150,20 @@ def test_ore_measures_withhold_exported_ore_and_refine_measures_exports() -> Non
     np.testing.assert_allclose(cells.groupby(["country", "mineral"])["p_stage"].sum(), 1.0)
     p = cells.set_index(["country", "mineral", "stage"])["p_stage"]
     assert p[("CHN", "nickel", "refine")] > 0.8 and p[("IDN", "nickel", "mine")] > 0.8
+
+
+def test_withheld_shares_of_bans_come_from_observed_export_drops() -> None:
+    from critmin.sim.hazard_fit import MIN_DROPS, export_drops, withheld_shares
+
+    ds = critmin.load()
+    d = export_drops(ds)
+    bans = d[d["measure"] == "ban"]
+    assert len(bans) >= MIN_DROPS
+    # Indonesia's 2014 ore ban: nickel ore exports 58.2 Mt (2013) -> 7.7 Mt (2014), BACI.
+    row = d.set_index(["id", "mineral"]).loc[("ID-2014-ore-ban", "nickel")]
+    assert (int(row["before"]), int(row["after"])) == (2013, 2014)
+    assert row["drop"] == pytest.approx(0.868, abs=0.005)
+    r, basis = withheld_shares(ds)["ban"]
+    v = bans["drop"].clip(0.0, 1.0)
+    assert (r.low, r.central, r.high) == pytest.approx((v.min(), v.median(), v.max()), abs=1e-3)
+    assert basis.startswith("BACI")

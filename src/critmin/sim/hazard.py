@@ -220,7 +220,7 @@ def partner_availability(
     >>> 0.95 < aus <= 1.0, chn < aus
     (True, True)
     """
-    from critmin.sim.hazard_fit import WITHHELD
+    from critmin.sim.hazard_fit import withheld_shares
     from critmin.sim.inputs import simulated_minerals
 
     fit = fit if fit is not None else shipped_fit()
@@ -234,7 +234,8 @@ def partner_availability(
     rate = ds.memo(("sim.partner_hazard", country, minerals, id(fit)), lam)
     pi = aim_probability(country, members, fit.point.last_year)
     aim = np.array([pi if k in DISCRIMINATING_TYPES else 1.0 for k in MEASURES])
-    w = np.array([(r.low + r.central + r.high) / 3.0 for r, _ in (WITHHELD[k] for k in MEASURES)])
+    shares = withheld_shares(ds)
+    w = np.array([(r.low + r.central + r.high) / 3.0 for r, _ in (shares[k] for k in MEASURES)])
     mix = fit.measures.mix[country_group(country)]  # (draws, K)
     r = rate[:, None] * mix * aim[None, :]
     rd = r * fit.measures.mean_duration

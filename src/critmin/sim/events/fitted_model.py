@@ -33,10 +33,10 @@ from critmin.sim.hazard_fit import (
     DISCRIMINATING_TYPES as DISCRIMINATING,
 )
 from critmin.sim.hazard_fit import (
-    WITHHELD,
     HazardFit,
     country_group,
     linear_predictor,
+    withheld_shares,
 )
 from critmin.sim.hazard_record import (
     FIRST_YEAR,
@@ -258,7 +258,8 @@ def fitted_restrictions(
     lam_cm = pd.DataFrame(hazards(fit, cov) * ev.scale,
                           index=pd.MultiIndex.from_frame(cov[["country", "mineral"]]))  # fmt: skip
     sigma = tuple(float(f.sigma) for f in fit.draws)
-    withheld = tuple(WITHHELD[k][0] for k in MEASURES)
+    shares = withheld_shares(ds)
+    withheld = tuple(shares[k][0] for k in MEASURES)
     dur = tuple(tuple(float(x) for x in r) for r in fit.measures.mean_duration)
     mixes = {g: tuple(tuple(float(x) for x in r) for r in mix)
              for g, mix in fit.measures.mix.items()}  # fmt: skip
