@@ -115,7 +115,7 @@ def export_restrictions(
     >>> r = export_restrictions(mineral="cobalt", as_of="2025-07-01")
     >>> r[["id", "status"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['CD-2025-Co-quota', 'not yet'], ['CD-2025-Co-ban', 'in force'], ['NA-2023', 'in force'],
-     ['CD-2013-conc', 'suspended']]
+     ['CD-2013-conc', 'suspended'], ['ID-2012-ore-tax', 'lifted']]
     """
     day = _as_of(as_of)
     df = _ds(ds).restrictions
@@ -166,7 +166,7 @@ def restrictions_summary(
     --------
     >>> s = restrictions_summary(country="IDN", as_of="2026-01-01")
     >>> s[["country", "measure", "measures", "in force", "lifted"]].values.tolist()
-    [['IDN', 'ban', 4, 3, 1], ['IDN', 'export tax', 1, 1, 0], ['IDN', 'quota', 2, 0, 2]]
+    [['IDN', 'ban', 4, 3, 1], ['IDN', 'export tax', 2, 1, 1], ['IDN', 'quota', 2, 0, 2]]
     """
     if by not in BY:
         raise QueryError(f"by must be {' or '.join(BY)}, not {by!r}", "invalid", "by")
