@@ -93,11 +93,17 @@ def test_restrictions_follow_the_calendar(ds: critmin.Dataset) -> None:
         "copper": 1.0,  # Indonesia's export tax on concentrate, since Jan 2014 (ID-2014-conc-tax)
         "rare_earths": 1.0,  # Viet Nam's rare-earth ore ban, since at least 2021 (VN-REE-ore)
         "cobalt": 0.5,  # DRC's 2013 concentrate ban, suspended since Jul 2013 (CD-2013-conc)
+        # Argentina's export duty on all goods, since Sep 2018 (AR-2018-tax)
+        "lithium": 1.0,
+        "boron": 1.0,
+        "silver": 1.0,
+        "gold": 1.0,  # Tanzania's concentrate ban, since Mar 2017 (TZ-2017-conc)
+        "chromium": 1.0,  # India's duty (IN-2016-Cr-tax) and Zimbabwe's 2021 ban (ZW-2021-Cr-ban)
     }
     # lifted in 2015; the 2025 licensing is not yet announced
     assert got["tungsten"] == got["molybdenum"] == got["indium"] == 0
-    # not yet: China's 2023 controls, Zimbabwe's Dec 2022 lithium ban, Namibia's 2023 ban
-    assert got["gallium"] == got["graphite"] == got["lithium"] == got["manganese"] == 0
+    # not yet: China's 2023 controls, Namibia's 2023 ban
+    assert got["gallium"] == got["graphite"] == got["manganese"] == 0
 
 
 def _measure(**dates: str) -> pd.DataFrame:
