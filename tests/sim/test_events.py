@@ -31,6 +31,12 @@ HISTORICAL_ORDER = (
     "ramp_rate",
     "price_cap",
     "recycling_input_rate",
+    # Issue 16: drawn from each mineral's own stream after the block's draws (inputs.draw).
+    "precautionary_buying",
+    "substitution_threshold",
+    "elasticity_substitution",
+    "value_in_use",
+    "elasticity_destruction",
 )
 
 

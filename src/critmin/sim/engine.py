@@ -67,6 +67,27 @@ def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarr
     return a, own
 
 
+def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray:
+    """The in-force share of each year ``f`` ``(M, n, T)`` of the supply effects on each mineral
+    (docs/model.md §1a): the largest ``fraction[t]`` of its restrictions and outages; 1 in a
+    year a logistics or stochastic effect removes anything (their losses are annual averages);
+    a by-product takes its host's when larger. 0 where nothing is in force."""
+    T, M = mi.shape
+    f = np.zeros((M, dr.n, T))
+    for x in mi.effects:
+        m = int(mi.slot_mineral[x.slot])
+        if x.kind in ("restriction", "outage"):
+            fx = np.broadcast_to(x.fraction[None, :], (dr.n, T))
+        elif x.kind == "logistics":
+            fx = np.broadcast_to(((x.fraction > 0) | (x.delay > 0))[None, :], (dr.n, T))
+        else:  # stochastic
+            fx = dr.magnitude[:, x.event][:, None] * dr.stochastic[:, x.event, :] > 0
+        np.maximum(f[m], fx, out=f[m])
+    for b, g, _ in mi.hosts:
+        np.maximum(f[b], f[g], out=f[b])
+    return f
+
+
 def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
     """Ã ``(n, T, M)``: stage bottleneck, by-product links and recycling applied.
 
@@ -114,6 +135,11 @@ def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
     return f
 
 
+#: Stand-in for an infinite kink (a supply curve with zero elasticity never reaches its
+#: capacity ceiling): beyond any price the bounds allow (e^50).
+FAR = 50.0
+
+
 def clear(
     a: np.ndarray,
     fe: np.ndarray,
@@ -121,16 +147,19 @@ def clear(
     ed: np.ndarray,
     cap: np.ndarray,
     pmax: np.ndarray,
+    x_sub: np.ndarray | None = None,
+    e_sub: np.ndarray | None = None,
+    x_vu: np.ndarray | None = None,
+    e_vu: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Constant-elasticity clearing: (price index, share of baseline demand bought).
+    """Clearing with a kinked demand curve: (price index, share of baseline demand bought).
 
-    The second value is ``P^εd × ration`` = traded / Fe: demand destruction by the price and
-    rationing at the price ceiling together.
-
-    Computed in logarithms, skipping the logarithms of exact ones (markets hit only on the
-    demand side, or only on the supply side) and the supply curve wherever the price is
-    inside its bounds (there supply equals demand): the engine's hot spot. The reference
-    implementation uses plain powers.
+    In logarithms (``x = ln P``) supply is ``ln Ã + min(εs x, ln cap)`` and demand
+    ``ln Fe + εd x + ε_sub (x − x_sub)⁺ + ε_vu (x − x_vu)⁺``: above the substitution threshold
+    (``x_sub``) substitution and thrifting add ``ε_sub``, above the value in use (``x_vu``)
+    demand destruction adds ``ε_vu`` (docs/model.md §4). Excess demand is piecewise linear
+    and decreasing in ``x``, so the root is found exactly segment by segment. The second
+    value is traded / Fe: demand response and rationing at the price bound together.
 
     Examples
     --------
@@ -139,30 +168,81 @@ def clear(
     >>> round(float(p[0]), 4), round(float(r[0]), 4)  # (1/0.9)^(1/0.2); 1.6935^-0.1
     (1.6935, 0.9487)
     >>> p, r = clear(0.0 * one, one, 0.1 * one, -0.1 * one, 1.1 * one, 10 * one)
-    >>> float(p[0]), float(r[0])  # nothing available: the ceiling, nothing traded
+    >>> float(p[0]), float(r[0])  # nothing available: the bound, nothing traded
     (10.0, 0.0)
+    >>> p, r = clear(0.5 * one, one, 0.1 * one, -0.1 * one, 9 * one, 1e3 * one,
+    ...              np.log(2) * one, -0.4 * one, np.log(5) * one, -1.0 * one)
+    >>> round(float(p[0]), 3)  # 2^5 = 32 without the kinks; substitution above 2, then 5
+    5.015
     """
-    zero = np.zeros_like(a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a = np.log(a, out=zero.copy(), where=a != 1.0)
+    z = np.zeros_like(a)
+    x_sub = z + FAR if x_sub is None else x_sub
+    x_vu = z + FAR if x_vu is None else np.maximum(x_vu, x_sub)
+    e_sub = z if e_sub is None else e_sub
+    e_vu = z if e_vu is None else e_vu
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ln_a = np.log(a, out=z.copy(), where=a != 1.0)
         ln_a[a <= 0.0] = -np.inf
-        ln_fe = np.log(fe, out=zero.copy(), where=fe != 1.0)
+        ln_fe = np.log(fe, out=z.copy(), where=fe != 1.0)
         ln_cap = np.log(cap)
         ln_pmax = np.log(pmax)
-        ln_p = (ln_fe - ln_a) / (es - ed)
-        over = es * ln_p > ln_cap
-        ln_p = np.where(over, (ln_a + ln_cap - ln_fe) / ed, ln_p)
-    ln_p = np.where(a > 0, ln_p, ln_pmax)
-    bound = (ln_p >= ln_pmax) | (ln_p <= -ln_pmax)
-    ln_p = np.clip(ln_p, -ln_pmax, ln_pmax)
-    take = np.exp(ed * ln_p)  # demand at P over baseline demand Fe
+        g0 = ln_fe - ln_a  # excess demand at P = 1
+        x_cap = np.where(es > 0, ln_cap / es, FAR)
+
+        def excess(x: np.ndarray) -> np.ndarray:
+            return (g0 + ed * x + e_sub * np.maximum(x - x_sub, 0.0)
+                    + e_vu * np.maximum(x - x_vu, 0.0) - np.minimum(es * x, ln_cap))  # fmt: skip
+
+        # Below the baseline price no kink applies: one linear piece.
+        x = g0 / (es - ed)
+        up = g0 > 0
+        if up.any():
+            kinks = np.sort(np.stack([x_sub, x_vu, x_cap]), axis=0)
+            lo, glo = np.zeros_like(a), g0
+            done = ~up
+            for j in range(3):
+                hi = kinks[j]
+                ghi = excess(hi)
+                hit = ~done & (ghi <= 0)
+                x = np.where(hit, lo + glo * (hi - lo) / (glo - ghi), x)
+                done |= hit
+                lo, glo = hi, ghi
+            # Beyond every kink supply is at its ceiling and every demand term applies.
+            x = np.where(done, x, lo - glo / (ed + e_sub + e_vu))
+        x = np.where(a > 0, x, ln_pmax)
+        bound = (x >= ln_pmax) | (x <= -ln_pmax)
+        x = np.clip(x, -ln_pmax, ln_pmax)
+        take = np.exp(ed * x + e_sub * np.maximum(x - x_sub, 0.0)
+                      + e_vu * np.maximum(x - x_vu, 0.0))  # fmt: skip
     if bound.any():
         # At a price bound supply and demand differ: what is traded is the smaller.
         i = np.flatnonzero(bound)
-        supply = a[i] * np.exp(np.minimum(es[i] * ln_p[i], ln_cap[i]))
+        supply = a[i] * np.exp(np.minimum(es[i] * x[i], ln_cap[i]))
         take[i] = np.minimum(supply / fe[i], take[i])
     # Bounds applied again after exp: the logarithm may round one step past them.
-    return np.clip(np.exp(ln_p), 1.0 / pmax, pmax), take
+    return np.clip(np.exp(x), 1.0 / pmax, pmax), take
+
+
+def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The adjustment clock: in-force years of the current run of shocked years before each
+    year (axis 1), 0 when not shocked (docs/model.md §3).
+
+    Examples
+    --------
+    >>> s = np.array([[[0], [1], [1], [1], [0], [1]]], dtype=bool)
+    >>> f = np.array([[[0], [0.25], [1], [1], [0], [1]]])
+    >>> elapsed_in_force(s, f)[0, :, 0].tolist()
+    [0.0, 0.0, 0.25, 1.25, 0.0, 0.0]
+    """
+    T = shocked.shape[1]
+    g = np.where(shocked, f, 0.0)
+    c = np.cumsum(g, axis=1)
+    idx = np.arange(T).reshape(1, T, *([1] * (shocked.ndim - 2)))
+    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))
+    last_calm = np.maximum.accumulate(calm, axis=1)
+    base = np.take_along_axis(c, np.maximum(last_calm, 0).astype(np.intp), axis=1)
+    base = np.where(last_calm >= 0, base, 0.0)
+    return np.where(shocked, c - g - base, 0.0)
 
 
 def years_in_shock(shocked: np.ndarray) -> np.ndarray:
@@ -202,14 +282,19 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         dd = np.minimum(mi.dedicated[None, :, :], need)
         fe = fe - dd / world
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
-    tau = years_in_shock(shocked)
+    # §1a in-force share of the year: supply effects in force part of a year clear at their
+    # full rate for that part; a market shocked on the demand side counts the whole year.
+    f = in_force(mi, dr).transpose(1, 2, 0)
+    f = np.where((np.abs(fe - 1.0) > EPS) | (f <= 0.0), 1.0, f)
+    lag_all = elapsed_in_force(shocked, f)
     price = np.ones((n, T, M))
-    take = np.ones((n, T, M))  # P^εd × ration: the share of demand bought
+    take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
     # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
     k = np.flatnonzero(shocked)
     if len(k):
         s_, _, m_ = np.unravel_index(k, shocked.shape)
-        lag = np.maximum(tau.ravel()[k] - 1.0, 0.0)
+        lag = lag_all.ravel()[k]
+        fk = f.ravel()[k]
 
         flat = s_ * M + m_
 
@@ -221,9 +306,16 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         es = es_s + (par("elasticity_supply_long") - es_s) * w
         ed = ed_s + (par("elasticity_demand_long") - ed_s) * w
         cap = 1.0 + par("spare_capacity") + par("ramp_rate") * lag
-        pk, tk = clear(a.ravel()[k], fe.ravel()[k], es, ed, cap, par("price_cap"))
-        price.ravel()[k] = pk
-        take.ravel()[k] = tk
+        # Availability at the full rate during the months in force (§1a), and precautionary
+        # buying in proportion to that loss (§2).
+        a_on = np.maximum(0.0, 1.0 - (1.0 - a.ravel()[k]) / fk)
+        fe_on = fe.ravel()[k] + par("precautionary_buying") * (1.0 - a_on)
+        pk, tk = clear(a_on, fe_on, es, ed, cap, par("price_cap"),
+                       np.log(par("substitution_threshold")), par("elasticity_substitution"),
+                       np.log(par("value_in_use")), par("elasticity_destruction"))  # fmt: skip
+        # The year's average: the in-force months at the cleared price, the rest at baseline.
+        price.ravel()[k] = fk * pk + (1.0 - fk)
+        take.ravel()[k] = fk * tk + (1.0 - fk)
     np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
     got = need * take if dd is None else dd + (need - dd) * take
     unmet = need - got

@@ -35,7 +35,7 @@ from critmin.sim.coverage import (
 )
 from critmin.sim.events.base import Build, Effect, Expansion
 from critmin.sim.events.registry import SPECS, spec_of
-from critmin.sim.parameters import PARAMS_CSV, parameter_names, parameter_rows
+from critmin.sim.parameters import mineral_class, PARAMS_CSV, parameter_names, parameter_rows
 from critmin.sim.sampling import triangular
 from critmin.sim.scenario import Scenario
 from critmin.sim.schema import EventModel, Range
@@ -182,9 +182,11 @@ def _params(
     for name in parameter_names():
         lo, ce, hi, src, kind = [], [], [], [], []
         for m in minerals:
-            cands = [r for r in table if r[1] == name and r[0] in (m, "*")]
-            # The mineral's own row beats the default row; a scenario override beats both.
-            row = sorted(cands, key=lambda r: r[0] == "*")[0]
+            cls = f"class:{mineral_class(m)}"
+            cands = [r for r in table if r[1] == name and r[0] in (m, cls, "*")]
+            # The mineral's own row beats its class's row, which beats the default row; a
+            # scenario override beats all three.
+            row = sorted(cands, key=lambda r: (r[0] == "*", r[0] == cls))[0]
             vals, source, k = (row[2], row[3], row[4]), row[5], row[6]
             for key in (m, "*"):
                 if key in overrides and name in overrides[key]:
@@ -569,6 +571,10 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     _draw_part(mi, rng, n, first, owner, stream, -1, out)
     for j in sorted(later):
         _draw_part(mi, mineral_rng(rng, mi.minerals[j]), n, [j], owner, stream, j, out)
+    # The parameters added with the market model of issue 16 come from a stream of their own
+    # per mineral, so every draw above is what it was before they existed.
+    for j, m in enumerate(mi.minerals):
+        _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params)
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -587,6 +593,28 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     )
 
 
+#: Parameters drawn from the block's stream since before issue 16, in their drawing order.
+LEGACY_PARAMETERS: tuple[str, ...] = (
+    "elasticity_supply_short", "elasticity_supply_long", "elasticity_demand_short",
+    "elasticity_demand_long", "adjustment_years", "spare_capacity", "ramp_rate", "price_cap",
+    "recycling_input_rate",
+)  # fmt: skip
+
+#: Suffix of the stream key of a mineral's issue-16 market parameters (:func:`mineral_rng`).
+MARKET_STREAM = "/market-16"
+
+
+def _draw_market(
+    mi: MarketInputs, rng: np.random.Generator, n: int, j: int, params: dict[str, np.ndarray]
+) -> None:
+    """Mineral ``j``'s parameters outside :data:`LEGACY_PARAMETERS`, in the table's order."""
+    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS]
+    u = rng.random((n, len(names)))
+    for c, name in enumerate(names):
+        p = mi.params[name]
+        params[name][:, j] = triangular(u[:, c], p.low[j], p.central[j], p.high[j])
+
+
 def _draw_part(
     mi: MarketInputs,
     rng: np.random.Generator,
@@ -601,7 +629,7 @@ def _draw_part(
     and event ranges (one draw), then the timing of stochastic events, of ``part``'s own."""
     T, _ = mi.shape
     E = len(mi.events)
-    for name in parameter_names():
+    for name in LEGACY_PARAMETERS:
         p = mi.params[name]
         u = rng.random((n, len(cols)))
         out.params[name][:, cols] = triangular(u, p.low[cols], p.central[cols], p.high[cols])

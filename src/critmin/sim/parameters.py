@@ -3,7 +3,9 @@
 One file says everything about a market parameter. The ``"*"`` row of a parameter defines it:
 its default range for every mineral, its unit, the bounds (``min``, ``max``) any value must
 stay within, and what it means; a mineral's own row replaces the default range for that
-mineral. ``host:<mineral>`` rows are by-product host shares (not overridable by a scenario).
+mineral. A ``class:<name>`` row (``by_product``, ``main_product``, ``bulk_metal``; see
+:data:`MINERAL_CLASS`) sits between the two: it gives every mineral of the class its range
+unless the mineral has its own row. ``host:<mineral>`` rows are by-product host shares (not overridable by a scenario).
 The file is read once per process; its own rows are checked against their bounds on reading,
 and a scenario's overrides are checked against the same bounds when the scenario is
 validated (:class:`critmin.sim.scenario.Scenario`).
@@ -19,6 +21,32 @@ from pathlib import Path
 from critmin.data.errors import DataError, Problem
 
 PARAMS_CSV = Path(__file__).with_name("params.csv")
+
+#: Market classes (issue 16): by-products (recovered from a host's ores, so their own price
+#: barely moves their supply, and a small share of the cost of what they go into), bulk
+#: metals (large exchange-traded markets with close substitutes at the margin) and main
+#: products (the rest, the default). Sources: market_params.csv ``byproduct_status`` (gallium,
+#: germanium, indium, cobalt), USGS MCS chapters (tellurium, selenium, bismuth, rhenium,
+#: arsenic: recovered from copper, lead, molybdenum and gold residues).
+CLASSES = ("main_product", "by_product", "bulk_metal")
+MINERAL_CLASS: dict[str, str] = {
+    **{m: "by_product" for m in ("gallium", "germanium", "indium", "tellurium", "cobalt",
+                                 "selenium", "bismuth", "rhenium", "arsenic")},
+    **{m: "bulk_metal" for m in ("copper", "nickel", "aluminium", "bauxite", "zinc", "lead",
+                                 "manganese", "chromium", "silicon")},
+}  # fmt: skip
+
+
+def mineral_class(mineral: str) -> str:
+    """The market class of a mineral (``main_product`` unless listed in :data:`MINERAL_CLASS`).
+
+    Examples
+    --------
+    >>> mineral_class("gallium"), mineral_class("nickel"), mineral_class("antimony")
+    ('by_product', 'bulk_metal', 'main_product')
+    """
+    return MINERAL_CLASS.get(mineral, "main_product")
+
 
 #: A row of the table: mineral, parameter, low, central, high, source, kind.
 Row = tuple[str, str, float, float, float, str, str]
