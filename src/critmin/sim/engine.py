@@ -260,12 +260,15 @@ def years_in_shock(shocked: np.ndarray) -> np.ndarray:
     return np.where(shocked, idx - last_calm, 0).astype(float)
 
 
-def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
+def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, np.ndarray]:
     """Simulate one block of samples; arrays ``(n, T, M)`` and ``ai_output`` ``(n, T, J)``.
 
     Everything but the stocks is computed for all years at once (τ, the run length of shocked
     years, by a cumulative maximum); only minerals that can hold a stock go through the year
-    loop.
+    loop. ``part_year=False`` clears every shocked year as a whole (the model before issue 16:
+    an annual-average loss, adjustment clock in whole years); with the issue-16 parameters set
+    to their neutral values (:data:`critmin.sim.calibration.PREVIOUS_MODEL`) it reproduces that
+    model, which ``critmin validate`` reports beside the current one.
     """
     T, M = mi.shape
     n = dr.n
@@ -284,7 +287,7 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
     # §1a in-force share of the year: supply effects in force part of a year clear at their
     # full rate for that part; a market shocked on the demand side counts the whole year.
-    f = in_force(mi, dr).transpose(1, 2, 0)
+    f = in_force(mi, dr).transpose(1, 2, 0) if part_year else np.ones((n, T, M))
     f = np.where((np.abs(fe - 1.0) > EPS) | (f <= 0.0), 1.0, f)
     lag_all = elapsed_in_force(shocked, f)
     price = np.ones((n, T, M))

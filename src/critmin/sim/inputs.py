@@ -35,7 +35,13 @@ from critmin.sim.coverage import (
 )
 from critmin.sim.events.base import Build, Effect, Expansion
 from critmin.sim.events.registry import SPECS, spec_of
-from critmin.sim.parameters import mineral_class, PARAMS_CSV, parameter_names, parameter_rows
+from critmin.sim.parameters import (
+    PARAMS_CSV,
+    mineral_class,
+    parameter_names,
+    parameter_rows,
+    posterior,
+)
 from critmin.sim.sampling import triangular
 from critmin.sim.scenario import Scenario
 from critmin.sim.schema import EventModel, Range
@@ -545,14 +551,15 @@ class _Out:
     stochastic: np.ndarray | None  # (T, n, E), allocated on first use
 
 
-def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
+def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True) -> Draws:
     """Draw ``n`` samples' parameters and event outcomes, in a fixed order.
 
     The block's generator draws, for the minerals of :data:`FIRST_DRAWN` and every event not
     owned by another mineral, exactly what it drew before other minerals joined; each other
     mineral then draws its parameters, by-product shares and default hazards from its own
     stream (:func:`mineral_rng`); the substitution outcomes of a plan come last, from the
-    block's generator.
+    block's generator. ``fitted=False`` keeps the priors of ``params.csv`` instead of the
+    fitted posterior (the calibration itself and the previous model use it).
     """
     T, M = mi.shape
     E = len(mi.events)
@@ -574,7 +581,7 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     # The parameters added with the market model of issue 16 come from a stream of their own
     # per mineral, so every draw above is what it was before they existed.
     for j, m in enumerate(mi.minerals):
-        _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params)
+        _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params, fitted)
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -605,14 +612,29 @@ MARKET_STREAM = "/market-16"
 
 
 def _draw_market(
-    mi: MarketInputs, rng: np.random.Generator, n: int, j: int, params: dict[str, np.ndarray]
+    mi: MarketInputs,
+    rng: np.random.Generator,
+    n: int,
+    j: int,
+    params: dict[str, np.ndarray],
+    fitted: bool,
 ) -> None:
     """Mineral ``j``'s parameters outside :data:`LEGACY_PARAMETERS`, in the table's order."""
     names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS]
-    u = rng.random((n, len(names)))
+    u = rng.random((n, len(names) + 1))
     for c, name in enumerate(names):
         p = mi.params[name]
         params[name][:, j] = triangular(u[:, c], p.low[j], p.central[j], p.high[j])
+    # The fitted parameters (docs/decisions/0023): one joint draw of the mineral's class
+    # posterior per sample, for each parameter the scenario does not set itself.
+    post = posterior().get(mineral_class(mi.minerals[j])) if fitted else None
+    if post:
+        names_fit, rows = post
+        pick = np.minimum((u[:, -1] * len(rows)).astype(int), len(rows) - 1)
+        table = np.asarray(rows)[pick]
+        for c, name in enumerate(names_fit):
+            if mi.params[name].kind[j] != "scenario":
+                params[name][:, j] = table[:, c]
 
 
 def _draw_part(

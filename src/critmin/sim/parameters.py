@@ -5,7 +5,8 @@ its default range for every mineral, its unit, the bounds (``min``, ``max``) any
 stay within, and what it means; a mineral's own row replaces the default range for that
 mineral. A ``class:<name>`` row (``by_product``, ``main_product``, ``bulk_metal``; see
 :data:`MINERAL_CLASS`) sits between the two: it gives every mineral of the class its range
-unless the mineral has its own row. ``host:<mineral>`` rows are by-product host shares (not overridable by a scenario).
+unless the mineral has its own row. ``host:<mineral>`` rows are by-product host shares (not
+overridable by a scenario).
 The file is read once per process; its own rows are checked against their bounds on reading,
 and a scenario's overrides are checked against the same bounds when the scenario is
 validated (:class:`critmin.sim.scenario.Scenario`).
@@ -126,3 +127,46 @@ def parameter_names() -> tuple[str, ...]:
     ('elasticity_supply_short', 'elasticity_supply_long')
     """
     return tuple(parameter_definitions())
+
+
+POSTERIOR_CSV = Path(__file__).with_name("posterior.csv")
+
+
+@cache
+def posterior() -> dict[str, tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]]:
+    """The fitted market parameters (``posterior.csv``, written by ``critmin validate
+    --refit``; docs/decisions/0023): per class, the parameter names and the accepted draws.
+
+    Empty when the file is absent (the priors of ``params.csv`` then apply).
+
+    Examples
+    --------
+    >>> post = posterior()
+    >>> sorted(post) == sorted(CLASSES) if post else True
+    True
+    """
+    if not POSTERIOR_CSV.exists():
+        return {}
+    with POSTERIOR_CSV.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    defs = parameter_definitions()
+    out: dict[str, tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]] = {}
+    problems: list[Problem] = []
+    for cls in CLASSES:
+        mine = [r for r in rows if r["class"] == cls]
+        names = tuple(k for k in (mine[0] if mine else {}) if k in defs)
+        draws = []
+        for line, r in enumerate(rows, start=2):
+            if r["class"] != cls:
+                continue
+            vals = tuple(float(r[k]) for k in names)
+            for k, v in zip(names, vals, strict=True):
+                if not defs[k].min <= v <= defs[k].max:
+                    want = f"{defs[k].min} <= value <= {defs[k].max}"
+                    problems.append(Problem(str(POSTERIOR_CSV), line, k, want, str(v)))
+            draws.append(vals)
+        if draws:
+            out[cls] = (names, tuple(draws))
+    if problems:
+        raise DataError(problems)
+    return out

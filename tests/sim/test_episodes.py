@@ -1,0 +1,42 @@
+"""The episode library (issue 16): contents, sources, and the validation's summary."""
+
+from __future__ import annotations
+
+import pytest
+
+import critmin
+from critmin.sim import episodes
+from critmin.sim.calibration import validate
+
+
+def test_library_covers_enough_episodes_minerals_and_held_out_ones() -> None:
+    eps = episodes.load()
+    assert len(eps) >= 8
+    assert len({e.mineral for e in eps}) >= 6
+    assert {e.country for e in eps} - {"CHN"}  # non-Chinese measures
+    assert sum(not e.in_fit for e in eps) >= 2
+    for e in eps:
+        assert e.observations, e.name
+        assert e.peak_year in e.years, e.name
+        assert e.scenario.horizon.start <= min(e.years) <= max(e.years) <= e.scenario.horizon.end
+        for o in e.observations:
+            assert o.source and o.basis and o.unit and o.base, (e.name, o)
+            assert o.kind in ("annual", "point")
+            assert 0.1 < o.index < 20.0
+
+
+@pytest.fixture(scope="module")
+def result():  # type: ignore[no-untyped-def]
+    return validate(critmin.load())
+
+
+def test_validation_reports_both_models_for_every_episode(result) -> None:  # type: ignore[no-untyped-def]
+    table, summ = result
+    assert list(table["episode"]) == [e.name for e in episodes.load()]
+    assert (table["model_p5"] <= table["model_p50"]).all()
+    assert (table["model_p50"] <= table["model_p95"]).all()
+    assert list(summ["model"]) == ["current (posterior, leave-one-out)", "previous"]
+    # Golden (seeded): leave-one-out coverage of the peak year, current model vs previous.
+    cur, prev = summ["inside_share"]
+    assert cur == pytest.approx(8 / 9)
+    assert prev == pytest.approx(6 / 9)
