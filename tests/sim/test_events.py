@@ -37,6 +37,8 @@ HISTORICAL_ORDER = (
     "elasticity_substitution",
     "value_in_use",
     "elasticity_destruction",
+    "inventory_cover",
+    "inventory_release",
 )
 
 

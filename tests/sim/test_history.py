@@ -48,14 +48,6 @@ def band(result: xr.Dataset, mineral: str, year: int) -> tuple[float, float]:
     return float(p5), float(p95)
 
 
-GALLIUM_MISS = (
-    "issue 16: the new market model (kinked demand, precautionary buying, fitted posterior) "
-    "puts gallium's 2024 band at about 2.5-9 from the example file: above the observed 2.0-2.2; "
-    "the episode library (critmin validate) reports it; kept as a known miss, not loosened"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=GALLIUM_MISS)
 def test_gallium_2024_band_contains_the_december_2023_price(gallium: xr.Dataset) -> None:
     """Gallium 99.99 %, in-warehouse Rotterdam (Fastmarkets; REFERENCE §5.6): $250–265/kg on
     30 Jun 2023, before the announcement of 3 Jul 2023, and $500–600/kg on 15 Dec 2023, +114 %
@@ -66,7 +58,6 @@ def test_gallium_2024_band_contains_the_december_2023_price(gallium: xr.Dataset)
     assert p5 > 1.0  # the controls do move the price
 
 
-@pytest.mark.xfail(strict=True, reason=GALLIUM_MISS)
 def test_gallium_2024_band_contains_the_march_2024_price(gallium: xr.Dataset) -> None:
     """Gallium at $575/kg by end-Mar 2024, more than 100 % above the pre-announcement level
     (Bloomberg via Republic of Mining, 3 Apr 2024; REFERENCE §5.6): a ratio of at least 2.0."""
@@ -74,14 +65,6 @@ def test_gallium_2024_band_contains_the_march_2024_price(gallium: xr.Dataset) ->
     assert p5 <= 2.0 <= p95
 
 
-ANTIMONY_MISS = (
-    "issue 16: the new model's antimony bands start higher (2024 P5 about 1.4, 2025 P5 about "
-    "2.0): above the point figures of end-2024 (1.89) and Sep 2024 (1.2) but towards the USGS "
-    "annual averages (2024 1.87, 2025 4.55, episode antimony-2024 of critmin validate)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ANTIMONY_MISS)
 def test_antimony_2025_band_contains_the_end_2024_price(antimony: xr.Dataset) -> None:
     """Antimony (REFERENCE §5.6): Rotterdam $39,500–40,000/t on 31 Dec 2024 (Reuters), against
     a pre-announcement price of about $21,042/t (SMM: the ingot price rose ~20 % from 15 Aug to
@@ -97,7 +80,6 @@ def test_antimony_2025_band_contains_the_end_2024_price(antimony: xr.Dataset) ->
     assert p5 > 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=ANTIMONY_MISS)
 def test_antimony_2024_band_contains_the_september_2024_rise(antimony: xr.Dataset) -> None:
     """Antimony ingot +~20 % from 15 Aug to 18 Sep 2024, reaching $25,250/t (SMM; REFERENCE
     §5.6): a ratio of 1.2 in the year of the announcement (controls in force 15 Sep 2024)."""

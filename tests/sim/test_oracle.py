@@ -360,6 +360,9 @@ def test_partial_restriction_first_shock_year_clears_by_hand(blocks: Blocks) -> 
         assert 0.7 < f < 0.9  # 15 March to 31 December
         a_on = 1.0 - (1.0 - a) / f
         fe_on = 1.0 + p["precautionary_buying"] * (1.0 - a_on)
+        # Commercial stocks (§2a): the first year of the run, a share of the loss, up to cover.
+        released = np.minimum(p["inventory_cover"], p["inventory_release"] * (1.0 - a))
+        a_on = a_on + released / f
         es, ed = p["elasticity_supply_short"], p["elasticity_demand_short"]
         p0 = (fe_on / a_on) ** (1.0 / (es - ed))
         ok = (p0**es <= 1.0 + p["spare_capacity"]) & (p0 <= p["substitution_threshold"])
@@ -536,7 +539,8 @@ def test_clear_with_nothing_available() -> None:
 
 
 def test_total_loss_clears_at_the_cap(ds: Dataset) -> None:
-    """Every producer's route closed and no recycling: Ã = 0 (to rounding), P = the cap."""
+    """Every producer's route closed, no recycling and no commercial stocks: Ã = 0 (to
+    rounding), P = the cap."""
     minerals = ["germanium", "antimony"]
     countries = sorted(
         {str(c) for m, st in (("germanium", "refine"), ("antimony", "mine"))
@@ -545,7 +549,7 @@ def test_total_loss_clears_at_the_cap(ds: Dataset) -> None:
     mi = prepare(
         Scenario.model_validate({
             "name": "total loss", "horizon": {"start": 2026, "end": 2028}, "minerals": minerals,
-            "parameters": {"*": {"recycling_input_rate": 0.0}},
+            "parameters": {"*": {"recycling_input_rate": 0.0, "inventory_cover": 0.0}},
             "events": [{"type": "logistics", "route": "all", "minerals": minerals,
                         "countries": countries, "start": 2027, "capacity_loss": 1.0}],
         }),

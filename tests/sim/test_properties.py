@@ -55,6 +55,8 @@ RULES: dict[str, tuple[float, float]] = {
     "elasticity_substitution": (-10.0, 0.0),
     "value_in_use": (1.0, 1000.0),
     "elasticity_destruction": (-20.0, 0.0),
+    "inventory_cover": (0.0, 5.0),
+    "inventory_release": (0.0, 1.0),
 }
 
 SAMPLES = 16

@@ -28,9 +28,10 @@ def validate(
         )
         return
     if fmt is Format.table:
+        # The path columns are in --format json/csv (years, path_observed, path_model_p50).
         cols = ["episode", "in_fit", "peak_year", "observed", "model_p5", "model_p50",
                 "model_p95", "model_inside", "previous_p5", "previous_p50", "previous_p95",
-                "previous_inside", "years", "path_observed", "path_model_p50"]  # fmt: skip
+                "previous_inside"]  # fmt: skip
         render(table[cols].round(2), fmt, title="Episodes: observed vs model (peak year)")
         render(summ.round(3), fmt, title="Summary (current = posterior, leave-one-out)")
         return

@@ -49,6 +49,8 @@ CALIBRATED = (
     "precautionary_buying",
     "substitution_threshold",
     "elasticity_substitution",
+    "inventory_cover",
+    "inventory_release",
 )
 
 #: The model before issue 16, as settings of this one (with ``run_block(part_year=False)``):
@@ -58,6 +60,7 @@ PREVIOUS_MODEL = {
     "precautionary_buying": 0.0,
     "elasticity_substitution": 0.0,
     "elasticity_destruction": 0.0,
+    "inventory_cover": 0.0,
 }
 
 CANDIDATES = 300

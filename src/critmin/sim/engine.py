@@ -245,6 +245,37 @@ def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
     return np.where(shocked, c - g - base, 0.0)
 
 
+def market_stock_release(
+    shocked: np.ndarray, a: np.ndarray, f: np.ndarray, dr: Draws
+) -> np.ndarray:
+    """Commercial stocks released into the market ``(n, T, M)``, as a share of a year's
+    baseline demand (docs/model.md §2a): holders cover ``inventory_release`` of the loss while
+    their stock (``inventory_cover`` years of demand at the start of the run of shocked
+    years) lasts; the cumulative release is ``min(cover, cumulative wanted)``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> dr = SimpleNamespace(params={"inventory_cover": np.full((1, 1), 0.15),
+    ...                              "inventory_release": np.full((1, 1), 0.5)})
+    >>> s = np.ones((1, 3, 1), dtype=bool)
+    >>> a = np.full((1, 3, 1), 0.8)
+    >>> market_stock_release(s, a, np.ones((1, 3, 1)), dr)[0, :, 0].round(3).tolist()
+    [0.1, 0.05, 0.0]
+    """
+    T = shocked.shape[1]
+    want = np.where(shocked, np.minimum(f, 1.0 - a), 0.0)
+    want *= dr.params["inventory_release"][:, None, :]
+    c = np.cumsum(want, axis=1)
+    idx = np.arange(T).reshape(1, T, 1)
+    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))
+    last_calm = np.maximum.accumulate(calm, axis=1)
+    base = np.take_along_axis(c, np.maximum(last_calm, 0).astype(np.intp), axis=1)
+    c = c - np.where(last_calm >= 0, base, 0.0)
+    cover = dr.params["inventory_cover"][:, None, :]
+    return np.minimum(cover, c) - np.minimum(cover, c - want)
+
+
 def years_in_shock(shocked: np.ndarray) -> np.ndarray:
     """τ: consecutive shocked years up to and including each year (axis 1), 0 when not.
 
@@ -290,6 +321,7 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
     f = in_force(mi, dr).transpose(1, 2, 0) if part_year else np.ones((n, T, M))
     f = np.where((np.abs(fe - 1.0) > EPS) | (f <= 0.0), 1.0, f)
     lag_all = elapsed_in_force(shocked, f)
+    release_all = market_stock_release(shocked, a, f, dr)
     price = np.ones((n, T, M))
     take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
     # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
@@ -313,6 +345,8 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
         # buying in proportion to that loss (§2).
         a_on = np.maximum(0.0, 1.0 - (1.0 - a.ravel()[k]) / fk)
         fe_on = fe.ravel()[k] + par("precautionary_buying") * (1.0 - a_on)
+        # Commercial stocks released during the months in force (§2a).
+        a_on = a_on + release_all.ravel()[k] / fk
         pk, tk = clear(a_on, fe_on, es, ed, cap, par("price_cap"),
                        np.log(par("substitution_threshold")), par("elasticity_substitution"),
                        np.log(par("value_in_use")), par("elasticity_destruction"))  # fmt: skip

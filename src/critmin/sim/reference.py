@@ -95,6 +95,8 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         stock = [float(mi.stock0[m]) for m in range(n_minerals)]
         # In-force years of the current run of shocked years (the adjustment clock, §3).
         elapsed = [0.0] * n_minerals
+        # Commercial stocks wanted so far in the run of shocked years (§2a).
+        wanted = [0.0] * n_minerals
         for t in range(n_years):
             available = availability(mi, dr, s, t)
             forced_share = in_force_share(mi, dr, s, t)
@@ -119,20 +121,28 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                     share = 1.0
                 # §3 adjustment state, then the elasticities and supply ceiling it implies.
                 shocked = a < 1.0 - SHOCK_TOL or demand_shocked
+                p = {name: float(values[s, m]) for name, values in dr.params.items()}
                 if shocked:
                     lag = elapsed[m]
                     elapsed[m] += share
+                    # §2a holders cover part of the loss while their stock lasts.
+                    want = p["inventory_release"] * min(share, 1.0 - a)
+                    cover = p["inventory_cover"]
+                    released = min(cover, wanted[m] + want) - min(cover, wanted[m])
+                    wanted[m] += want
                 else:
                     lag = 0.0
                     elapsed[m] = 0.0
+                    wanted[m] = 0.0
+                    released = 0.0
                 es, ed, cap = adjusted(dr, s, m, lag)
-                p = {name: float(values[s, m]) for name, values in dr.params.items()}
 
                 # §4 clearing; step 0: a market not in shock clears at the baseline.
                 if shocked:
                     # The months in force at the full rate, with precautionary buying (§2).
                     a_on = max(0.0, 1.0 - (1.0 - a) / share)
                     fe_on = fe + p["precautionary_buying"] * (1.0 - a_on)
+                    a_on += released / share
                     curve = Demand(
                         ed,
                         math.log(p["substitution_threshold"]),
