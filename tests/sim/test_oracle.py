@@ -139,6 +139,8 @@ CASES: dict[str, tuple[dict[str, Any], int, int]] = {
             "minerals": ["cobalt", "gallium", "antimony"],
             "stocks": {"cobalt": 5000.0, "gallium": 5.0},
             "release_trigger": 0.05,
+            # The bloc's stock rules alone: no commercial stocks in the market (§2a).
+            "parameters": {"*": {"inventory_cover": 0.0}},
             "events": [
                 # A small gap (below the trigger): only the forced release is drawn.
                 {"type": "outage", "country": "COD", "mineral": "cobalt", "stage": "mine",
