@@ -67,15 +67,32 @@ def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarr
     return a, own
 
 
-def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray:
-    """The in-force share of each year ``f`` ``(M, n, T)`` of the supply effects on each mineral
-    (docs/model.md §1a): the largest ``fraction[t]`` of its restrictions and outages; 1 in a
-    year a logistics or stochastic effect removes anything (their losses are annual averages);
-    a by-product takes its host's when larger. 0 where nothing is in force."""
+def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
+    """The in-force share of each year ``f`` ``(n, T, M)`` of the supply effects on each
+    mineral (docs/model.md §1a): the largest ``fraction[t]`` of its restrictions and outages;
+    1 in a year a logistics or stochastic effect removes anything (their losses are annual
+    averages); a by-product takes its host's when larger; 1 where nothing is in force.
+
+    ``None`` when no restriction or outage is in force for part of a year (``f = 1``
+    everywhere): only minerals such an effect reaches (or their by-products) are computed.
+    """
     T, M = mi.shape
+    partial: set[int] = set()
+    for x in mi.effects:
+        if x.kind in ("restriction", "outage") and ((x.fraction > 0) & (x.fraction < 1)).any():
+            partial.add(int(mi.slot_mineral[x.slot]))
+    for b, g, _ in mi.hosts:
+        if g in partial:
+            partial.add(b)
+    if not partial:
+        return None
+    # The hosts of those by-products too (their share of the year passes to the by-product).
+    need = partial | {g for b, g, _ in mi.hosts if b in partial}
     f = np.zeros((M, dr.n, T))
     for x in mi.effects:
         m = int(mi.slot_mineral[x.slot])
+        if m not in need:
+            continue
         if x.kind in ("restriction", "outage"):
             fx = np.broadcast_to(x.fraction[None, :], (dr.n, T))
         elif x.kind == "logistics":
@@ -84,8 +101,12 @@ def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray:
             fx = dr.magnitude[:, x.event][:, None] * dr.stochastic[:, x.event, :] > 0
         np.maximum(f[m], fx, out=f[m])
     for b, g, _ in mi.hosts:
-        np.maximum(f[b], f[g], out=f[b])
-    return f
+        if b in partial:
+            np.maximum(f[b], f[g], out=f[b])
+    out = np.ones((dr.n, T, M))
+    for m in partial:
+        out[:, :, m] = np.where(f[m] > 0, f[m], 1.0)
+    return out
 
 
 def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
@@ -188,32 +209,43 @@ def clear(
         ln_pmax = np.log(pmax)
         g0 = ln_fe - ln_a  # excess demand at P = 1
         x_cap = np.where(es > 0, ln_cap / es, FAR)
-
-        def excess(x: np.ndarray) -> np.ndarray:
-            return (g0 + ed * x + e_sub * np.maximum(x - x_sub, 0.0)
-                    + e_vu * np.maximum(x - x_vu, 0.0) - np.minimum(es * x, ln_cap))  # fmt: skip
-
-        # Below the baseline price no kink applies: one linear piece.
+        # Up to the first point (the substitution threshold or the capacity ceiling, whichever
+        # is lower) one straight line: most markets clear there.
         x = g0 / (es - ed)
-        up = g0 > 0
-        if up.any():
-            kinks = np.sort(np.stack([x_sub, x_vu, x_cap]), axis=0)
-            lo, glo = np.zeros_like(a), g0
-            done = ~up
-            for j in range(3):
-                hi = kinks[j]
+        k0 = np.minimum(x_sub, x_cap)
+        far = (g0 > 0) & (x > k0)
+        i = np.flatnonzero(far)
+        if len(i):
+            # Past the first point: walk the other two in order (x_sub <= x_vu already).
+            g0i, edi, esi, lci = g0[i], ed[i], es[i], ln_cap[i]
+            xsi, xvi, esbi, evui, xci = x_sub[i], x_vu[i], e_sub[i], e_vu[i], x_cap[i]
+
+            def excess(v: np.ndarray) -> np.ndarray:
+                return (g0i + edi * v + esbi * np.maximum(v - xsi, 0.0)
+                        + evui * np.maximum(v - xvi, 0.0) - np.minimum(esi * v, lci))  # fmt: skip
+
+            lo = k0[i]
+            glo = excess(lo)
+            xi = np.full(len(i), np.nan)
+            done = np.zeros(len(i), dtype=bool)
+            for hi in (np.maximum(np.minimum(xvi, xci), xsi), np.maximum(xvi, xci)):
                 ghi = excess(hi)
                 hit = ~done & (ghi <= 0)
-                x = np.where(hit, lo + glo * (hi - lo) / (glo - ghi), x)
+                xi = np.where(hit, lo + glo * (hi - lo) / (glo - ghi), xi)
                 done |= hit
                 lo, glo = hi, ghi
-            # Beyond every kink supply is at its ceiling and every demand term applies.
-            x = np.where(done, x, lo - glo / (ed + e_sub + e_vu))
+            # Beyond every point supply is at its ceiling and every demand term applies.
+            x[i] = np.where(done, xi, lo - glo / (edi + esbi + evui))
         x = np.where(a > 0, x, ln_pmax)
         bound = (x >= ln_pmax) | (x <= -ln_pmax)
         x = np.clip(x, -ln_pmax, ln_pmax)
-        take = np.exp(ed * x + e_sub * np.maximum(x - x_sub, 0.0)
-                      + e_vu * np.maximum(x - x_vu, 0.0))  # fmt: skip
+        ln_take = ed * x
+        j = np.flatnonzero(far | bound)
+        if len(j):
+            xj = x[j]
+            ln_take[j] += (e_sub[j] * np.maximum(xj - x_sub[j], 0.0)
+                           + e_vu[j] * np.maximum(xj - x_vu[j], 0.0))  # fmt: skip
+        take = np.exp(ln_take)
     if bound.any():
         # At a price bound supply and demand differ: what is traded is the smaller.
         i = np.flatnonzero(bound)
@@ -221,6 +253,30 @@ def clear(
         take[i] = np.minimum(supply / fe[i], take[i])
     # Bounds applied again after exp: the logarithm may round one step past them.
     return np.clip(np.exp(x), 1.0 / pmax, pmax), take
+
+
+def run_sum(shocked: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``x`` over axis 1 within each run of shocked years: before each year and up
+    to and including it (both 0 where not shocked). A scan over the years on ``(n, M)``
+    slices, adding in the order the reference does.
+
+    Examples
+    --------
+    >>> s = np.array([[[0], [1], [1], [0], [1]]], dtype=bool)
+    >>> before, upto = run_sum(s, np.ones((1, 5, 1)))
+    >>> before[0, :, 0].tolist(), upto[0, :, 0].tolist()
+    ([0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 2.0, 0.0, 1.0])
+    """
+    n, T, M = x.shape
+    before = np.zeros_like(x)
+    upto = np.zeros_like(x)
+    c = np.zeros((n, M))
+    for t in range(T):
+        st = shocked[:, t]
+        before[:, t] = np.where(st, c, 0.0)
+        c = np.where(st, c + x[:, t], 0.0)
+        upto[:, t] = c
+    return before, upto
 
 
 def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -234,15 +290,7 @@ def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
     >>> elapsed_in_force(s, f)[0, :, 0].tolist()
     [0.0, 0.0, 0.25, 1.25, 0.0, 0.0]
     """
-    T = shocked.shape[1]
-    g = np.where(shocked, f, 0.0)
-    c = np.cumsum(g, axis=1)
-    idx = np.arange(T).reshape(1, T, *([1] * (shocked.ndim - 2)))
-    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))
-    last_calm = np.maximum.accumulate(calm, axis=1)
-    base = np.take_along_axis(c, np.maximum(last_calm, 0).astype(np.intp), axis=1)
-    base = np.where(last_calm >= 0, base, 0.0)
-    return np.where(shocked, c - g - base, 0.0)
+    return run_sum(shocked, f)[0]
 
 
 def market_stock_release(
@@ -263,17 +311,11 @@ def market_stock_release(
     >>> market_stock_release(s, a, np.ones((1, 3, 1)), dr)[0, :, 0].round(3).tolist()
     [0.1, 0.05, 0.0]
     """
-    T = shocked.shape[1]
-    want = np.where(shocked, np.minimum(f, 1.0 - a), 0.0)
+    want = np.minimum(f, 1.0 - a)
     want *= dr.params["inventory_release"][:, None, :]
-    c = np.cumsum(want, axis=1)
-    idx = np.arange(T).reshape(1, T, 1)
-    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))
-    last_calm = np.maximum.accumulate(calm, axis=1)
-    base = np.take_along_axis(c, np.maximum(last_calm, 0).astype(np.intp), axis=1)
-    c = c - np.where(last_calm >= 0, base, 0.0)
+    before, upto = run_sum(shocked, want)
     cover = dr.params["inventory_cover"][:, None, :]
-    return np.minimum(cover, c) - np.minimum(cover, c - want)
+    return np.minimum(cover, upto) - np.minimum(cover, before)
 
 
 def years_in_shock(shocked: np.ndarray) -> np.ndarray:
@@ -318,9 +360,14 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
     # §1a in-force share of the year: supply effects in force part of a year clear at their
     # full rate for that part; a market shocked on the demand side counts the whole year.
-    f = in_force(mi, dr).transpose(1, 2, 0) if part_year else np.ones((n, T, M))
-    f = np.where((np.abs(fe - 1.0) > EPS) | (f <= 0.0), 1.0, f)
-    lag_all = elapsed_in_force(shocked, f)
+    f_part = in_force(mi, dr) if part_year else None
+    if f_part is None:
+        # Whole years only: the clock is the run length less one (exact small integers).
+        f = np.ones((n, T, M))
+        lag_all = np.maximum(years_in_shock(shocked) - 1.0, 0.0)
+    else:
+        f = np.where(np.abs(fe - 1.0) > EPS, 1.0, f_part)
+        lag_all = elapsed_in_force(shocked, f)
     release_all = market_stock_release(shocked, a, f, dr)
     price = np.ones((n, T, M))
     take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
