@@ -22,8 +22,8 @@ Examples
 --------
 >>> CALIBRATED[:2]
 ('elasticity_demand_short', 'precautionary_buying')
->>> sorted(PREVIOUS_MODEL)
-['elasticity_destruction', 'elasticity_substitution', 'precautionary_buying', 'price_cap']
+>>> PREVIOUS_MODEL["price_cap"], PREVIOUS_MODEL["inventory_cover"]
+(10.0, 0.0)
 """
 
 from __future__ import annotations

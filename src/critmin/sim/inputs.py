@@ -118,6 +118,8 @@ class MarketInputs:
     components: tuple[str, ...]
     component_uses: np.ndarray  # (J, M) bool: the component needs the mineral
     provenance: dict[str, str] = field(default_factory=dict)
+    #: What a historical scenario (``data_year``) could not have as of its year.
+    warnings: tuple[str, ...] = ()
     #: Policy levers (critmin.policy): supply dedicated to the bloc, tonnes a year (T, M) —
     #: its own and partners' new capacity and recycling — and demand cuts from substitution
     #: R&D: (mineral, share of demand cut per year (T,), probability of success).
@@ -221,15 +223,20 @@ def _hosts(minerals: tuple[str, ...]) -> tuple[tuple[int, int, Range], ...]:
 # baseline from the dataset
 
 
-def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
-    """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
-    s, total, src = ds.memo(("sim.stage_shares", mineral, stage),
-                            lambda: _stage_shares_uncached(ds, mineral, stage))  # fmt: skip
+def _stage_shares(
+    ds: Dataset, mineral: str, stage: str, year: int | None = None
+) -> tuple[pd.Series, float, str]:
+    """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source;
+    of ``year`` (the latest year when None; empty when the dataset has no figures then)."""
+    s, total, src = ds.memo(("sim.stage_shares", mineral, stage, year),
+                            lambda: _stage_shares_uncached(ds, mineral, stage, year))  # fmt: skip
     return s.copy(), total, src
 
 
-def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
-    rows = ds.supply(mineral, stage)
+def _stage_shares_uncached(
+    ds: Dataset, mineral: str, stage: str, year: int | None = None
+) -> tuple[pd.Series, float, str]:
+    rows = ds.supply(mineral, stage, year)
     if rows.empty:
         return pd.Series(dtype=float), float("nan"), ""
     sh = shares(rows)
@@ -356,12 +363,30 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
 
     stage_shares: dict[tuple[int, int], pd.Series] = {}
     present = np.zeros((2, M), dtype=bool)
+    notes: dict[str, str] = {}
+    warnings: list[str] = []
+    year = scenario.data_year
     for j, m in enumerate(minerals):
         for k, st in enumerate(STAGES):
             if st in simulated_stages(ds, m):
-                s, _, _ = _stage_shares(ds, m, st)
+                s = pd.Series(dtype=float)
+                if year is not None:
+                    s, _, src = _stage_shares(ds, m, st, year)
+                    if s.empty:
+                        _, _, latest = _stage_shares(ds, m, st)
+                        warnings.append(f"data_year {year}: no production figures of {m} at "
+                                        f"the {st} stage that year; the shares of {latest} "
+                                        "are used")  # fmt: skip
+                    else:
+                        notes[f"shares.{m}.{st}"] = src
+                if s.empty:
+                    s, _, _ = _stage_shares(ds, m, st)
                 stage_shares[(j, k)] = s
                 present[k, j] = True
+    if year is not None:
+        warnings.append(f"data_year {year}: the bloc's demand shares (trade), the world demand "
+                        "path and the market parameters are the dataset's latest, not "
+                        f"{year}'s")  # fmt: skip
 
     expansion = Expansion(
         ds,
@@ -435,7 +460,10 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         front_run_events=tuple(b.front_events),
         components=comps,
         component_uses=uses,
-        provenance={f"world_t.{m}": b for m, b in basis.items()} | coverage_notes(ds, minerals),
+        provenance={f"world_t.{m}": b for m, b in basis.items()}
+        | coverage_notes(ds, minerals)
+        | notes,
+        warnings=tuple(warnings),
         event_stream=stream,
     )
 
