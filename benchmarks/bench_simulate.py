@@ -13,6 +13,13 @@ bit-identical.
 Run::
 
     .venv/bin/python benchmarks/bench_simulate.py [--samples 100000] [--workers 2] [--dask]
+        [--compare-engine OLD_ENGINE.py]
+
+``--compare-engine`` times another engine module's ``run_block`` on the same 1000-sample
+block (e.g. the engine before issue 16: ``git show <commit>:src/critmin/sim/engine.py >
+/tmp/old_engine.py``), beside the current engine with the previous model's settings
+(:data:`critmin.sim.calibration.PREVIOUS_MODEL`, ``part_year=False``): the cost of the new
+market model against the old one in the same run.
 """
 
 from __future__ import annotations
@@ -92,6 +99,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--reference-samples", type=int, default=20)
     ap.add_argument("--dask", action="store_true", help="also run on a 2-worker LocalCluster")
+    ap.add_argument("--compare-engine", type=Path, help="another engine module to time")
     args = ap.parse_args()
 
     ds = critmin.load()
@@ -130,6 +138,39 @@ def main() -> None:
     print(f"ratio fast/reference: {units / t_fast / ref_rate:.0f}x end to end "
           f"({args.workers} threads); {block_rate / ref_rate:.0f}x one block, one thread "
           "(goal >= 50x)")  # fmt: skip
+
+    # The cost of the new market model against the old one, same block, same draws.
+    from critmin.sim.calibration import PREVIOUS_MODEL
+    from critmin.sim.inputs import Draws
+
+    def best_of(fn, k: int = 3) -> float:  # type: ignore[no-untyped-def]
+        times = []
+        for _ in range(k):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    prev_params = {k: v.copy() for k, v in dr1k.params.items()}
+    for k, v in PREVIOUS_MODEL.items():
+        prev_params[k][:] = v
+    dr_prev = Draws(n=dr1k.n, params=prev_params, host_share=dr1k.host_share,
+                    magnitude=dr1k.magnitude, exports=dr1k.exports,
+                    stochastic=dr1k.stochastic, success=dr1k.success)  # fmt: skip
+    t_new = best_of(lambda: run_block(mi, dr1k))
+    t_prev = best_of(lambda: run_block(mi, dr_prev, part_year=False))
+    line = (f"one 1000-sample block: new model {t_new * 1e3:.0f} ms; previous model's settings "
+            f"{t_prev * 1e3:.0f} ms")  # fmt: skip
+    if args.compare_engine:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("old_engine", args.compare_engine)
+        assert spec is not None and spec.loader is not None
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+        t_old = best_of(lambda: old.run_block(mi, dr_prev))
+        line += f"; {args.compare_engine.name} {t_old * 1e3:.0f} ms"
+    print(line)
 
     if args.dask:
         t0 = time.perf_counter()

@@ -85,3 +85,29 @@ def test_antimony_2024_band_contains_the_september_2024_rise(antimony: xr.Datase
     §5.6): a ratio of 1.2 in the year of the announcement (controls in force 15 Sep 2024)."""
     p5, p95 = band(antimony, "antimony", 2024)
     assert p5 <= 1.2 <= p95
+
+
+def test_a_part_year_restriction_gives_no_larger_index_than_its_first_full_year(
+    gallium: xr.Dataset, antimony: xr.Dataset
+) -> None:
+    """Issue 16: in force five months of 2023 (gallium) and three and a half of 2024 (antimony),
+    the first year's median index is below the first full year's (stocks do not run out)."""
+    for res, m, y in ((gallium, "gallium", 2023), (antimony, "antimony", 2024)):
+        first = np.median(res["price_index"].sel(mineral=m, year=y).to_numpy())
+        full = np.median(res["price_index"].sel(mineral=m, year=y + 1).to_numpy())
+        assert 1.0 < first < full, (m, first, full)
+
+
+def test_minerals_differ_under_the_same_shock(ds: Dataset) -> None:
+    """Issue 16: half of China's output withheld gives gallium, germanium and rare earths
+    different median peak indices (no shared ceiling), none at its price bound."""
+    from critmin.sim.scenario import Scenario
+
+    ms = ["gallium", "germanium", "rare_earths"]
+    s = Scenario.model_validate({"name": "t", "horizon": {"start": 2026, "end": 2028},
+        "minerals": ms, "events": [{"type": "export_restriction", "country": "CHN",
+        "minerals": [m], "stage": "refine", "start": 2027, "share": 0.5} for m in ms]})  # fmt: skip
+    res = simulate(s, ds, samples=1000, keep="summary")
+    med = [float(np.median(res["price_peak"].sel(mineral=m).to_numpy())) for m in ms]
+    assert len({round(x, 2) for x in med}) == 3, med
+    assert all(1.5 < x < 50 for x in med), med

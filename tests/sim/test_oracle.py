@@ -139,6 +139,8 @@ CASES: dict[str, tuple[dict[str, Any], int, int]] = {
             "minerals": ["cobalt", "gallium", "antimony"],
             "stocks": {"cobalt": 5000.0, "gallium": 5.0},
             "release_trigger": 0.05,
+            # The bloc's stock rules alone: no commercial stocks in the market (§2a).
+            "parameters": {"*": {"inventory_cover": 0.0}},
             "events": [
                 # A small gap (below the trigger): only the forced release is drawn.
                 {"type": "outage", "country": "COD", "mineral": "cobalt", "stage": "mine",
@@ -344,7 +346,10 @@ def test_full_ban_raises_prices_and_front_running_fills_the_stock(
 
 
 def test_partial_restriction_first_shock_year_clears_by_hand(blocks: Blocks) -> None:
-    """In the first shocked year (τ = 1) the short-run elasticities apply: §4 step 1 by hand."""
+    """In the first shocked year the short-run elasticities apply; the restriction is in force
+    from 15 March, so the months in force clear at the full-rate loss (§1a), with
+    precautionary buying (§2), below the substitution threshold (§4), and the rest of the
+    year is at baseline: the year's index is the time-weighted mean."""
     b = blocks["partial_restriction"]
     t = b.t(2027)
     assert (b.ref["available"][:, b.t(2026), :] == 1.0).all()
@@ -352,11 +357,19 @@ def test_partial_restriction_first_shock_year_clears_by_hand(blocks: Blocks) -> 
         m = b.m(mineral)
         p = {k: v[:, m] for k, v in b.dr.params.items()}
         a = b.ref["available"][:, t, m]
+        (x,) = [x for x in b.mi.effects if b.mi.slot_mineral[x.slot] == m]
+        f = x.fraction[t]
+        assert 0.7 < f < 0.9  # 15 March to 31 December
+        a_on = 1.0 - (1.0 - a) / f
+        fe_on = 1.0 + p["precautionary_buying"] * (1.0 - a_on)
+        # Commercial stocks (§2a): the first year of the run, a share of the loss, up to cover.
+        released = np.minimum(p["inventory_cover"], p["inventory_release"] * (1.0 - a))
+        a_on = a_on + released / f
         es, ed = p["elasticity_supply_short"], p["elasticity_demand_short"]
-        p0 = (1.0 / a) ** (1.0 / (es - ed))
-        ok = p0**es <= 1.0 + p["spare_capacity"]
+        p0 = (fe_on / a_on) ** (1.0 / (es - ed))
+        ok = (p0**es <= 1.0 + p["spare_capacity"]) & (p0 <= p["substitution_threshold"])
         assert ok.any()
-        price = np.clip(p0, 1.0 / p["price_cap"], p["price_cap"])
+        price = f * p0 + (1.0 - f)
         np.testing.assert_allclose(b.ref["price_index"][ok, t, m], price[ok], rtol=1e-12)
         # Availability from §1: one restriction on one slot, own use out of the open market,
         # recycling on top.
@@ -523,11 +536,13 @@ def test_price_cap_and_floor_bind(blocks: Blocks) -> None:
 def test_clear_with_nothing_available() -> None:
     """Ã = 0: the price is the cap and nothing is traded (§4)."""
     for es in (0.0, 0.1):
-        assert reference.clear(0.0, 1.2, es, -0.1, 1.1, 7.0) == (7.0, 0.0)
+        flat = reference.Demand(-0.1, 50.0, 0.0, 50.0, 0.0)
+        assert reference.clear(0.0, 1.2, es, 1.1, 7.0, flat) == (7.0, 0.0)
 
 
 def test_total_loss_clears_at_the_cap(ds: Dataset) -> None:
-    """Every producer's route closed and no recycling: Ã = 0 (to rounding), P = the cap."""
+    """Every producer's route closed, no recycling and no commercial stocks: Ã = 0 (to
+    rounding), P = the cap."""
     minerals = ["germanium", "antimony"]
     countries = sorted(
         {str(c) for m, st in (("germanium", "refine"), ("antimony", "mine"))
@@ -536,7 +551,7 @@ def test_total_loss_clears_at_the_cap(ds: Dataset) -> None:
     mi = prepare(
         Scenario.model_validate({
             "name": "total loss", "horizon": {"start": 2026, "end": 2028}, "minerals": minerals,
-            "parameters": {"*": {"recycling_input_rate": 0.0}},
+            "parameters": {"*": {"recycling_input_rate": 0.0, "inventory_cover": 0.0}},
             "events": [{"type": "logistics", "route": "all", "minerals": minerals,
                         "countries": countries, "start": 2027, "capacity_loss": 1.0}],
         }),

@@ -50,6 +50,13 @@ RULES: dict[str, tuple[float, float]] = {
     "ramp_rate": (0.0, 5.0),
     "price_cap": (1.0, 1000.0),
     "recycling_input_rate": (0.0, 0.99),
+    "precautionary_buying": (0.0, 2.0),
+    "substitution_threshold": (1.0, 100.0),
+    "elasticity_substitution": (-10.0, 0.0),
+    "value_in_use": (1.0, 1000.0),
+    "elasticity_destruction": (-20.0, 0.0),
+    "inventory_cover": (0.0, 5.0),
+    "inventory_release": (0.0, 1.0),
 }
 
 SAMPLES = 16

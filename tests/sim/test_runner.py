@@ -308,6 +308,35 @@ def test_more_stock_never_increases_unmet_demand(ds: Dataset) -> None:
     assert float(runs[2]["release_total"].sum()) > 0.0
 
 
+def _withheld(ds: Dataset, share: float, cover: float | None = None) -> xr.Dataset:
+    """Gallium and antimony, a restriction from 1 June (part of its first year), issue 16's
+    price formation: kinked demand, commercial stocks, precautionary buying."""
+    params = {} if cover is None else {"*": {"inventory_cover": cover}}
+    sc = Scenario.model_validate({
+        "name": "monotone price", "horizon": {"start": 2026, "end": 2030},
+        "minerals": ["gallium", "antimony"], "seed": 5, "parameters": params,
+        "events": [{"type": "export_restriction", "country": "CHN",
+                    "minerals": [m], "stage": st, "start": "2027-06-01",
+                    "duration_years": 2.5, "share": share}
+                   for m, st in (("gallium", "refine"), ("antimony", "mine"))],
+    })  # fmt: skip
+    return simulate(sc, ds, samples=300)
+
+
+def test_a_larger_withheld_share_never_lowers_the_price(ds: Dataset) -> None:
+    prices = [_withheld(ds, s)["price_index"].to_numpy() for s in (0.1, 0.4, 0.7, 1.0)]
+    for smaller, larger in itertools.pairwise(prices):
+        assert (larger >= smaller * (1 - 1e-12)).all()
+    assert prices[-1].mean() > prices[0].mean()
+
+
+def test_more_commercial_stock_never_raises_the_price(ds: Dataset) -> None:
+    prices = [_withheld(ds, 0.8, c)["price_index"].to_numpy() for c in (0.0, 0.1, 0.3, 1.0)]
+    for less, more in itertools.pairwise(prices):
+        assert (more <= less * (1 + 1e-12)).all()
+    assert prices[-1].mean() < prices[0].mean()
+
+
 # --------------------------------------------------------------------------------------------
 # summary statistics
 

@@ -25,6 +25,7 @@ from critmin.cli import (
     serve,
     simulate,
     sourcing,
+    validate,
 )
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(hazard.app, name="hazard")
 app.command("projects")(plan.projects)
 app.add_typer(plan.app, name="plan")
 app.command("serve")(serve.serve)
+app.command("validate")(validate.validate)
 app.add_typer(sourcing.app, name="sourcing")
 app.add_typer(sourcing.trace_app, name="trace")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -86,6 +87,8 @@ def simulate(
         result = uc.run_simulation(scenario, samples=samples, seed=seed, workers=workers,
                                    scheduler=scheduler, out=out, keep=keep,  # type: ignore[arg-type]
                                    progress=tick)  # fmt: skip
+    for warning in json.loads(result.attrs.get("warnings", "[]")):
+        err.print(f"warning: {warning}")
     touched_only = not all_minerals
     if by == "year":
         df = uc.simulation_by_year(result, touched_only=touched_only)

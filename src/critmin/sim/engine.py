@@ -67,6 +67,48 @@ def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarr
     return a, own
 
 
+def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
+    """The in-force share of each year ``f`` ``(n, T, M)`` of the supply effects on each
+    mineral (docs/model.md §1a): the largest ``fraction[t]`` of its restrictions and outages;
+    1 in a year a logistics or stochastic effect removes anything (their losses are annual
+    averages); a by-product takes its host's when larger; 1 where nothing is in force.
+
+    ``None`` when no restriction or outage is in force for part of a year (``f = 1``
+    everywhere): only minerals such an effect reaches (or their by-products) are computed.
+    """
+    T, M = mi.shape
+    partial: set[int] = set()
+    for x in mi.effects:
+        if x.kind in ("restriction", "outage") and ((x.fraction > 0) & (x.fraction < 1)).any():
+            partial.add(int(mi.slot_mineral[x.slot]))
+    for b, g, _ in mi.hosts:
+        if g in partial:
+            partial.add(b)
+    if not partial:
+        return None
+    # The hosts of those by-products too (their share of the year passes to the by-product).
+    need = partial | {g for b, g, _ in mi.hosts if b in partial}
+    f = np.zeros((M, dr.n, T))
+    for x in mi.effects:
+        m = int(mi.slot_mineral[x.slot])
+        if m not in need:
+            continue
+        if x.kind in ("restriction", "outage"):
+            fx = np.broadcast_to(x.fraction[None, :], (dr.n, T))
+        elif x.kind == "logistics":
+            fx = np.broadcast_to(((x.fraction > 0) | (x.delay > 0))[None, :], (dr.n, T))
+        else:  # stochastic
+            fx = dr.magnitude[:, x.event][:, None] * dr.stochastic[:, x.event, :] > 0
+        np.maximum(f[m], fx, out=f[m])
+    for b, g, _ in mi.hosts:
+        if b in partial:
+            np.maximum(f[b], f[g], out=f[b])
+    out = np.ones((dr.n, T, M))
+    for m in partial:
+        out[:, :, m] = np.where(f[m] > 0, f[m], 1.0)
+    return out
+
+
 def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
     """Ã ``(n, T, M)``: stage bottleneck, by-product links and recycling applied.
 
@@ -114,6 +156,11 @@ def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
     return f
 
 
+#: Stand-in for an infinite kink (a supply curve with zero elasticity never reaches its
+#: capacity ceiling): beyond any price the bounds allow (e^50).
+FAR = 50.0
+
+
 def clear(
     a: np.ndarray,
     fe: np.ndarray,
@@ -121,16 +168,19 @@ def clear(
     ed: np.ndarray,
     cap: np.ndarray,
     pmax: np.ndarray,
+    x_sub: np.ndarray | None = None,
+    e_sub: np.ndarray | None = None,
+    x_vu: np.ndarray | None = None,
+    e_vu: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Constant-elasticity clearing: (price index, share of baseline demand bought).
+    """Clearing with a kinked demand curve: (price index, share of baseline demand bought).
 
-    The second value is ``P^εd × ration`` = traded / Fe: demand destruction by the price and
-    rationing at the price ceiling together.
-
-    Computed in logarithms, skipping the logarithms of exact ones (markets hit only on the
-    demand side, or only on the supply side) and the supply curve wherever the price is
-    inside its bounds (there supply equals demand): the engine's hot spot. The reference
-    implementation uses plain powers.
+    In logarithms (``x = ln P``) supply is ``ln Ã + min(εs x, ln cap)`` and demand
+    ``ln Fe + εd x + ε_sub (x − x_sub)⁺ + ε_vu (x − x_vu)⁺``: above the substitution threshold
+    (``x_sub``) substitution and thrifting add ``ε_sub``, above the value in use (``x_vu``)
+    demand destruction adds ``ε_vu`` (docs/model.md §4). Excess demand is piecewise linear
+    and decreasing in ``x``, so the root is found exactly segment by segment. The second
+    value is traded / Fe: demand response and rationing at the price bound together.
 
     Examples
     --------
@@ -139,30 +189,133 @@ def clear(
     >>> round(float(p[0]), 4), round(float(r[0]), 4)  # (1/0.9)^(1/0.2); 1.6935^-0.1
     (1.6935, 0.9487)
     >>> p, r = clear(0.0 * one, one, 0.1 * one, -0.1 * one, 1.1 * one, 10 * one)
-    >>> float(p[0]), float(r[0])  # nothing available: the ceiling, nothing traded
+    >>> float(p[0]), float(r[0])  # nothing available: the bound, nothing traded
     (10.0, 0.0)
+    >>> p, r = clear(0.5 * one, one, 0.1 * one, -0.1 * one, 9 * one, 1e3 * one,
+    ...              np.log(2) * one, -0.4 * one, np.log(5) * one, -1.0 * one)
+    >>> round(float(p[0]), 3)  # 2^5 = 32 without the kinks; substitution above 2, then 5
+    5.015
     """
-    zero = np.zeros_like(a)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ln_a = np.log(a, out=zero.copy(), where=a != 1.0)
+    z = np.zeros_like(a)
+    x_sub = z + FAR if x_sub is None else x_sub
+    x_vu = z + FAR if x_vu is None else np.maximum(x_vu, x_sub)
+    e_sub = z if e_sub is None else e_sub
+    e_vu = z if e_vu is None else e_vu
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ln_a = np.log(a, out=z.copy(), where=a != 1.0)
         ln_a[a <= 0.0] = -np.inf
-        ln_fe = np.log(fe, out=zero.copy(), where=fe != 1.0)
+        ln_fe = np.log(fe, out=z.copy(), where=fe != 1.0)
         ln_cap = np.log(cap)
         ln_pmax = np.log(pmax)
-        ln_p = (ln_fe - ln_a) / (es - ed)
-        over = es * ln_p > ln_cap
-        ln_p = np.where(over, (ln_a + ln_cap - ln_fe) / ed, ln_p)
-    ln_p = np.where(a > 0, ln_p, ln_pmax)
-    bound = (ln_p >= ln_pmax) | (ln_p <= -ln_pmax)
-    ln_p = np.clip(ln_p, -ln_pmax, ln_pmax)
-    take = np.exp(ed * ln_p)  # demand at P over baseline demand Fe
+        g0 = ln_fe - ln_a  # excess demand at P = 1
+        x_cap = np.where(es > 0, ln_cap / es, FAR)
+        # Up to the first point (the substitution threshold or the capacity ceiling, whichever
+        # is lower) one straight line: most markets clear there.
+        x = g0 / (es - ed)
+        k0 = np.minimum(x_sub, x_cap)
+        far = (g0 > 0) & (x > k0)
+        i = np.flatnonzero(far)
+        if len(i):
+            # Past the first point: walk the other two in order (x_sub <= x_vu already).
+            g0i, edi, esi, lci = g0[i], ed[i], es[i], ln_cap[i]
+            xsi, xvi, esbi, evui, xci = x_sub[i], x_vu[i], e_sub[i], e_vu[i], x_cap[i]
+
+            def excess(v: np.ndarray) -> np.ndarray:
+                return (g0i + edi * v + esbi * np.maximum(v - xsi, 0.0)
+                        + evui * np.maximum(v - xvi, 0.0) - np.minimum(esi * v, lci))  # fmt: skip
+
+            lo = k0[i]
+            glo = excess(lo)
+            xi = np.full(len(i), np.nan)
+            done = np.zeros(len(i), dtype=bool)
+            for hi in (np.maximum(np.minimum(xvi, xci), xsi), np.maximum(xvi, xci)):
+                ghi = excess(hi)
+                hit = ~done & (ghi <= 0)
+                xi = np.where(hit, lo + glo * (hi - lo) / (glo - ghi), xi)
+                done |= hit
+                lo, glo = hi, ghi
+            # Beyond every point supply is at its ceiling and every demand term applies.
+            x[i] = np.where(done, xi, lo - glo / (edi + esbi + evui))
+        x = np.where(a > 0, x, ln_pmax)
+        bound = (x >= ln_pmax) | (x <= -ln_pmax)
+        x = np.clip(x, -ln_pmax, ln_pmax)
+        ln_take = ed * x
+        j = np.flatnonzero(far | bound)
+        if len(j):
+            xj = x[j]
+            ln_take[j] += (e_sub[j] * np.maximum(xj - x_sub[j], 0.0)
+                           + e_vu[j] * np.maximum(xj - x_vu[j], 0.0))  # fmt: skip
+        take = np.exp(ln_take)
     if bound.any():
         # At a price bound supply and demand differ: what is traded is the smaller.
         i = np.flatnonzero(bound)
-        supply = a[i] * np.exp(np.minimum(es[i] * ln_p[i], ln_cap[i]))
+        supply = a[i] * np.exp(np.minimum(es[i] * x[i], ln_cap[i]))
         take[i] = np.minimum(supply / fe[i], take[i])
     # Bounds applied again after exp: the logarithm may round one step past them.
-    return np.clip(np.exp(ln_p), 1.0 / pmax, pmax), take
+    return np.clip(np.exp(x), 1.0 / pmax, pmax), take
+
+
+def run_sum(shocked: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``x`` over axis 1 within each run of shocked years: before each year and up
+    to and including it (both 0 where not shocked). A scan over the years on ``(n, M)``
+    slices, adding in the order the reference does.
+
+    Examples
+    --------
+    >>> s = np.array([[[0], [1], [1], [0], [1]]], dtype=bool)
+    >>> before, upto = run_sum(s, np.ones((1, 5, 1)))
+    >>> before[0, :, 0].tolist(), upto[0, :, 0].tolist()
+    ([0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 2.0, 0.0, 1.0])
+    """
+    n, T, M = x.shape
+    before = np.zeros_like(x)
+    upto = np.zeros_like(x)
+    c = np.zeros((n, M))
+    for t in range(T):
+        st = shocked[:, t]
+        before[:, t] = np.where(st, c, 0.0)
+        c = np.where(st, c + x[:, t], 0.0)
+        upto[:, t] = c
+    return before, upto
+
+
+def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The adjustment clock: in-force years of the current run of shocked years before each
+    year (axis 1), 0 when not shocked (docs/model.md §3).
+
+    Examples
+    --------
+    >>> s = np.array([[[0], [1], [1], [1], [0], [1]]], dtype=bool)
+    >>> f = np.array([[[0], [0.25], [1], [1], [0], [1]]])
+    >>> elapsed_in_force(s, f)[0, :, 0].tolist()
+    [0.0, 0.0, 0.25, 1.25, 0.0, 0.0]
+    """
+    return run_sum(shocked, f)[0]
+
+
+def market_stock_release(
+    shocked: np.ndarray, a: np.ndarray, f: np.ndarray, dr: Draws
+) -> np.ndarray:
+    """Commercial stocks released into the market ``(n, T, M)``, as a share of a year's
+    baseline demand (docs/model.md §2a): holders cover ``inventory_release`` of the loss while
+    their stock (``inventory_cover`` years of demand at the start of the run of shocked
+    years) lasts; the cumulative release is ``min(cover, cumulative wanted)``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> dr = SimpleNamespace(params={"inventory_cover": np.full((1, 1), 0.15),
+    ...                              "inventory_release": np.full((1, 1), 0.5)})
+    >>> s = np.ones((1, 3, 1), dtype=bool)
+    >>> a = np.full((1, 3, 1), 0.8)
+    >>> market_stock_release(s, a, np.ones((1, 3, 1)), dr)[0, :, 0].round(3).tolist()
+    [0.1, 0.05, 0.0]
+    """
+    want = np.minimum(f, 1.0 - a)
+    want *= dr.params["inventory_release"][:, None, :]
+    before, upto = run_sum(shocked, want)
+    cover = dr.params["inventory_cover"][:, None, :]
+    return np.minimum(cover, upto) - np.minimum(cover, before)
 
 
 def years_in_shock(shocked: np.ndarray) -> np.ndarray:
@@ -180,12 +333,15 @@ def years_in_shock(shocked: np.ndarray) -> np.ndarray:
     return np.where(shocked, idx - last_calm, 0).astype(float)
 
 
-def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
+def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, np.ndarray]:
     """Simulate one block of samples; arrays ``(n, T, M)`` and ``ai_output`` ``(n, T, J)``.
 
     Everything but the stocks is computed for all years at once (τ, the run length of shocked
     years, by a cumulative maximum); only minerals that can hold a stock go through the year
-    loop.
+    loop. ``part_year=False`` clears every shocked year as a whole (the model before issue 16:
+    an annual-average loss, adjustment clock in whole years); with the issue-16 parameters set
+    to their neutral values (:data:`critmin.sim.calibration.PREVIOUS_MODEL`) it reproduces that
+    model, which ``critmin validate`` reports beside the current one.
     """
     T, M = mi.shape
     n = dr.n
@@ -202,14 +358,25 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         dd = np.minimum(mi.dedicated[None, :, :], need)
         fe = fe - dd / world
     shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
-    tau = years_in_shock(shocked)
+    # §1a in-force share of the year: supply effects in force part of a year clear at their
+    # full rate for that part; a market shocked on the demand side counts the whole year.
+    f_part = in_force(mi, dr) if part_year else None
+    if f_part is None:
+        # Whole years only: the clock is the run length less one (exact small integers).
+        f = np.ones((n, T, M))
+        lag_all = np.maximum(years_in_shock(shocked) - 1.0, 0.0)
+    else:
+        f = np.where(np.abs(fe - 1.0) > EPS, 1.0, f_part)
+        lag_all = elapsed_in_force(shocked, f)
+    release_all = market_stock_release(shocked, a, f, dr)
     price = np.ones((n, T, M))
-    take = np.ones((n, T, M))  # P^εd × ration: the share of demand bought
+    take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
     # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
     k = np.flatnonzero(shocked)
     if len(k):
         s_, _, m_ = np.unravel_index(k, shocked.shape)
-        lag = np.maximum(tau.ravel()[k] - 1.0, 0.0)
+        lag = lag_all.ravel()[k]
+        fk = f.ravel()[k]
 
         flat = s_ * M + m_
 
@@ -221,9 +388,18 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         es = es_s + (par("elasticity_supply_long") - es_s) * w
         ed = ed_s + (par("elasticity_demand_long") - ed_s) * w
         cap = 1.0 + par("spare_capacity") + par("ramp_rate") * lag
-        pk, tk = clear(a.ravel()[k], fe.ravel()[k], es, ed, cap, par("price_cap"))
-        price.ravel()[k] = pk
-        take.ravel()[k] = tk
+        # Availability at the full rate during the months in force (§1a), and precautionary
+        # buying in proportion to that loss (§2).
+        a_on = np.maximum(0.0, 1.0 - (1.0 - a.ravel()[k]) / fk)
+        fe_on = fe.ravel()[k] + par("precautionary_buying") * (1.0 - a_on)
+        # Commercial stocks released during the months in force (§2a).
+        a_on = a_on + release_all.ravel()[k] / fk
+        pk, tk = clear(a_on, fe_on, es, ed, cap, par("price_cap"),
+                       np.log(par("substitution_threshold")), par("elasticity_substitution"),
+                       np.log(par("value_in_use")), par("elasticity_destruction"))  # fmt: skip
+        # The year's average: the in-force months at the cleared price, the rest at baseline.
+        price.ravel()[k] = fk * pk + (1.0 - fk)
+        take.ravel()[k] = fk * tk + (1.0 - fk)
     np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
     got = need * take if dd is None else dd + (need - dd) * take
     unmet = need - got

@@ -35,7 +35,13 @@ from critmin.sim.coverage import (
 )
 from critmin.sim.events.base import Build, Effect, Expansion
 from critmin.sim.events.registry import SPECS, spec_of
-from critmin.sim.parameters import PARAMS_CSV, parameter_names, parameter_rows
+from critmin.sim.parameters import (
+    PARAMS_CSV,
+    mineral_class,
+    parameter_names,
+    parameter_rows,
+    posterior,
+)
 from critmin.sim.sampling import triangular
 from critmin.sim.scenario import Scenario
 from critmin.sim.schema import EventModel, Range
@@ -112,6 +118,8 @@ class MarketInputs:
     components: tuple[str, ...]
     component_uses: np.ndarray  # (J, M) bool: the component needs the mineral
     provenance: dict[str, str] = field(default_factory=dict)
+    #: What a historical scenario (``data_year``) could not have as of its year.
+    warnings: tuple[str, ...] = ()
     #: Policy levers (critmin.policy): supply dedicated to the bloc, tonnes a year (T, M) —
     #: its own and partners' new capacity and recycling — and demand cuts from substitution
     #: R&D: (mineral, share of demand cut per year (T,), probability of success).
@@ -182,9 +190,11 @@ def _params(
     for name in parameter_names():
         lo, ce, hi, src, kind = [], [], [], [], []
         for m in minerals:
-            cands = [r for r in table if r[1] == name and r[0] in (m, "*")]
-            # The mineral's own row beats the default row; a scenario override beats both.
-            row = sorted(cands, key=lambda r: r[0] == "*")[0]
+            cls = f"class:{mineral_class(m)}"
+            cands = [r for r in table if r[1] == name and r[0] in (m, cls, "*")]
+            # The mineral's own row beats its class's row, which beats the default row; a
+            # scenario override beats all three.
+            row = sorted(cands, key=lambda r: (r[0] == "*", r[0] == cls))[0]
             vals, source, k = (row[2], row[3], row[4]), row[5], row[6]
             for key in (m, "*"):
                 if key in overrides and name in overrides[key]:
@@ -213,15 +223,20 @@ def _hosts(minerals: tuple[str, ...]) -> tuple[tuple[int, int, Range], ...]:
 # baseline from the dataset
 
 
-def _stage_shares(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
-    """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source."""
-    s, total, src = ds.memo(("sim.stage_shares", mineral, stage),
-                            lambda: _stage_shares_uncached(ds, mineral, stage))  # fmt: skip
+def _stage_shares(
+    ds: Dataset, mineral: str, stage: str, year: int | None = None
+) -> tuple[pd.Series, float, str]:
+    """Country shares (ISO3 → share; "other" rows dropped), world output in tonnes, source;
+    of ``year`` (the latest year when None; empty when the dataset has no figures then)."""
+    s, total, src = ds.memo(("sim.stage_shares", mineral, stage, year),
+                            lambda: _stage_shares_uncached(ds, mineral, stage, year))  # fmt: skip
     return s.copy(), total, src
 
 
-def _stage_shares_uncached(ds: Dataset, mineral: str, stage: str) -> tuple[pd.Series, float, str]:
-    rows = ds.supply(mineral, stage)
+def _stage_shares_uncached(
+    ds: Dataset, mineral: str, stage: str, year: int | None = None
+) -> tuple[pd.Series, float, str]:
+    rows = ds.supply(mineral, stage, year)
     if rows.empty:
         return pd.Series(dtype=float), float("nan"), ""
     sh = shares(rows)
@@ -348,12 +363,30 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
 
     stage_shares: dict[tuple[int, int], pd.Series] = {}
     present = np.zeros((2, M), dtype=bool)
+    notes: dict[str, str] = {}
+    warnings: list[str] = []
+    year = scenario.data_year
     for j, m in enumerate(minerals):
         for k, st in enumerate(STAGES):
             if st in simulated_stages(ds, m):
-                s, _, _ = _stage_shares(ds, m, st)
+                s = pd.Series(dtype=float)
+                if year is not None:
+                    s, _, src = _stage_shares(ds, m, st, year)
+                    if s.empty:
+                        _, _, latest = _stage_shares(ds, m, st)
+                        warnings.append(f"data_year {year}: no production figures of {m} at "
+                                        f"the {st} stage that year; the shares of {latest} "
+                                        "are used")  # fmt: skip
+                    else:
+                        notes[f"shares.{m}.{st}"] = src
+                if s.empty:
+                    s, _, _ = _stage_shares(ds, m, st)
                 stage_shares[(j, k)] = s
                 present[k, j] = True
+    if year is not None:
+        warnings.append(f"data_year {year}: the bloc's demand shares (trade), the world demand "
+                        "path and the market parameters are the dataset's latest, not "
+                        f"{year}'s")  # fmt: skip
 
     expansion = Expansion(
         ds,
@@ -427,7 +460,10 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         front_run_events=tuple(b.front_events),
         components=comps,
         component_uses=uses,
-        provenance={f"world_t.{m}": b for m, b in basis.items()} | coverage_notes(ds, minerals),
+        provenance={f"world_t.{m}": b for m, b in basis.items()}
+        | coverage_notes(ds, minerals)
+        | notes,
+        warnings=tuple(warnings),
         event_stream=stream,
     )
 
@@ -543,14 +579,15 @@ class _Out:
     stochastic: np.ndarray | None  # (T, n, E), allocated on first use
 
 
-def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
+def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True) -> Draws:
     """Draw ``n`` samples' parameters and event outcomes, in a fixed order.
 
     The block's generator draws, for the minerals of :data:`FIRST_DRAWN` and every event not
     owned by another mineral, exactly what it drew before other minerals joined; each other
     mineral then draws its parameters, by-product shares and default hazards from its own
     stream (:func:`mineral_rng`); the substitution outcomes of a plan come last, from the
-    block's generator.
+    block's generator. ``fitted=False`` keeps the priors of ``params.csv`` instead of the
+    fitted posterior (the calibration itself and the previous model use it).
     """
     T, M = mi.shape
     E = len(mi.events)
@@ -569,6 +606,10 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     _draw_part(mi, rng, n, first, owner, stream, -1, out)
     for j in sorted(later):
         _draw_part(mi, mineral_rng(rng, mi.minerals[j]), n, [j], owner, stream, j, out)
+    # The parameters added with the market model of issue 16 come from a stream of their own
+    # per mineral, so every draw above is what it was before they existed.
+    for j, m in enumerate(mi.minerals):
+        _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params, fitted)
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -587,6 +628,43 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int) -> Draws:
     )
 
 
+#: Parameters drawn from the block's stream since before issue 16, in their drawing order.
+LEGACY_PARAMETERS: tuple[str, ...] = (
+    "elasticity_supply_short", "elasticity_supply_long", "elasticity_demand_short",
+    "elasticity_demand_long", "adjustment_years", "spare_capacity", "ramp_rate", "price_cap",
+    "recycling_input_rate",
+)  # fmt: skip
+
+#: Suffix of the stream key of a mineral's issue-16 market parameters (:func:`mineral_rng`).
+MARKET_STREAM = "/market-16"
+
+
+def _draw_market(
+    mi: MarketInputs,
+    rng: np.random.Generator,
+    n: int,
+    j: int,
+    params: dict[str, np.ndarray],
+    fitted: bool,
+) -> None:
+    """Mineral ``j``'s parameters outside :data:`LEGACY_PARAMETERS`, in the table's order."""
+    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS]
+    u = rng.random((n, len(names) + 1))
+    for c, name in enumerate(names):
+        p = mi.params[name]
+        params[name][:, j] = triangular(u[:, c], p.low[j], p.central[j], p.high[j])
+    # The fitted parameters (docs/decisions/0023): one joint draw of the mineral's class
+    # posterior per sample, for each parameter the scenario does not set itself.
+    post = posterior().get(mineral_class(mi.minerals[j])) if fitted else None
+    if post:
+        names_fit, rows = post
+        pick = np.minimum((u[:, -1] * len(rows)).astype(int), len(rows) - 1)
+        table = np.asarray(rows)[pick]
+        for c, name in enumerate(names_fit):
+            if mi.params[name].kind[j] != "scenario":
+                params[name][:, j] = table[:, c]
+
+
 def _draw_part(
     mi: MarketInputs,
     rng: np.random.Generator,
@@ -601,7 +679,7 @@ def _draw_part(
     and event ranges (one draw), then the timing of stochastic events, of ``part``'s own."""
     T, _ = mi.shape
     E = len(mi.events)
-    for name in parameter_names():
+    for name in LEGACY_PARAMETERS:
         p = mi.params[name]
         u = rng.random((n, len(cols)))
         out.params[name][:, cols] = triangular(u, p.low[cols], p.central[cols], p.high[cols])

@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,6 +60,9 @@ OUTPUTS = (
 SHOCK_TOL = 1e-9
 
 MINE, REFINE = 0, 1
+
+#: Stand-in for the capacity point of a supply with zero elasticity (never reached).
+FAR = 50.0
 
 
 def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
@@ -89,9 +93,13 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
     for s in range(n):
         # State carried from year to year: the bloc's stock and the years in shock (τ).
         stock = [float(mi.stock0[m]) for m in range(n_minerals)]
-        tau = [0] * n_minerals
+        # In-force years of the current run of shocked years (the adjustment clock, §3).
+        elapsed = [0.0] * n_minerals
+        # Commercial stocks wanted so far in the run of shocked years (§2a).
+        wanted = [0.0] * n_minerals
         for t in range(n_years):
             available = availability(mi, dr, s, t)
+            forced_share = in_force_share(mi, dr, s, t)
             surge = demand_factor(mi, dr, s, t)
             shortfall = [0.0] * n_minerals
             for m in range(n_minerals):
@@ -106,23 +114,53 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                 dd = min(dedicated, need)
                 fe = f + purchase_share(purchase, world) - (dd / world if dd else 0.0)
 
+                # §1a the share of the year in force: a demand shock counts the whole year.
+                demand_shocked = abs(fe - 1.0) > SHOCK_TOL
+                share = forced_share[m]
+                if demand_shocked or share <= 0.0:
+                    share = 1.0
                 # §3 adjustment state, then the elasticities and supply ceiling it implies.
-                shocked = a < 1.0 - SHOCK_TOL or abs(fe - 1.0) > SHOCK_TOL
-                tau[m] = tau[m] + 1 if shocked else 0
-                lag = max(tau[m] - 1, 0)
+                shocked = a < 1.0 - SHOCK_TOL or demand_shocked
+                p = {name: float(values[s, m]) for name, values in dr.params.items()}
+                if shocked:
+                    lag = elapsed[m]
+                    elapsed[m] += share
+                    # §2a holders cover part of the loss while their stock lasts.
+                    want = p["inventory_release"] * min(share, 1.0 - a)
+                    cover = p["inventory_cover"]
+                    released = min(cover, wanted[m] + want) - min(cover, wanted[m])
+                    wanted[m] += want
+                else:
+                    lag = 0.0
+                    elapsed[m] = 0.0
+                    wanted[m] = 0.0
+                    released = 0.0
                 es, ed, cap = adjusted(dr, s, m, lag)
-                p_max = float(dr.params["price_cap"][s, m])
 
                 # §4 clearing; step 0: a market not in shock clears at the baseline.
                 if shocked:
-                    price, ration = clear(a, fe, es, ed, cap, p_max)
+                    # The months in force at the full rate, with precautionary buying (§2).
+                    a_on = max(0.0, 1.0 - (1.0 - a) / share)
+                    fe_on = fe + p["precautionary_buying"] * (1.0 - a_on)
+                    a_on += released / share
+                    curve = Demand(
+                        ed,
+                        math.log(p["substitution_threshold"]),
+                        p["elasticity_substitution"],
+                        math.log(p["value_in_use"]),
+                        p["elasticity_destruction"],
+                    )
+                    p_on, take_on = clear(a_on, fe_on, es, cap, p["price_cap"], curve)
+                    # The rest of the year at the baseline.
+                    price = share * p_on + (1.0 - share)
+                    take = share * take_on + (1.0 - share)
                 else:
-                    price, ration = 1.0, 1.0
+                    price, take = 1.0, 1.0
 
                 # §5 the bloc, its stock and the mass balance.
-                # The open-market part of the need is bought at the price, rationed.
-                got = dd + (need - dd) * min(1.0, power(price, ed) * ration)
-                bought = purchase * power(price, ed) * ration
+                # The open-market part of the need is bought: demand response and rationing.
+                got = dd + (need - dd) * min(1.0, take)
+                bought = purchase * take
                 gap = need - got
                 want = gap if gap > trigger * need else 0.0
                 forced = min(float(mi.forced_release[t, m]), gap)
@@ -223,6 +261,26 @@ def availability(mi: MarketInputs, dr: Draws, s: int, t: int) -> list[float]:
     return out
 
 
+def in_force_share(mi: MarketInputs, dr: Draws, s: int, t: int) -> list[float]:
+    """``f`` per mineral (§1a): the largest in-force share of year ``t`` of the restrictions and
+    outages on it, 1 if a logistics or stochastic effect removes anything that year, a host's
+    share for a by-product when larger; 0 when nothing is in force."""
+    f = [0.0] * len(mi.minerals)
+    for x in mi.effects:
+        m = int(mi.slot_mineral[x.slot])
+        if x.kind in ("restriction", "outage"):
+            fx = float(x.fraction[t])
+        elif x.kind == "logistics":
+            fx = 1.0 if float(x.fraction[t]) > 0.0 or float(x.delay[t]) > 0.0 else 0.0
+        else:
+            loss = float(dr.magnitude[s, x.event]) * float(dr.stochastic[s, x.event, t])
+            fx = 1.0 if loss > 0.0 else 0.0
+        f[m] = max(f[m], fx)
+    for b, g, _share in mi.hosts:
+        f[b] = max(f[b], f[g])
+    return f
+
+
 # --------------------------------------------------------------------------------------------
 # §2 demand, §3 adjustment state
 
@@ -247,8 +305,8 @@ def purchase_share(purchase: float, world: float) -> float:
     return purchase / world
 
 
-def adjusted(dr: Draws, s: int, m: int, lag: int) -> tuple[float, float, float]:
-    """Elasticities ``(εs, εd)`` and supply ceiling ``cap`` after ``lag = max(τ − 1, 0)``."""
+def adjusted(dr: Draws, s: int, m: int, lag: float) -> tuple[float, float, float]:
+    """Elasticities ``(εs, εd)`` and supply ceiling ``cap`` after ``lag`` in-force years (§3)."""
     p = {name: float(values[s, m]) for name, values in dr.params.items()}
     w = min(1.0, lag / p["adjustment_years"])
     es = (
@@ -275,33 +333,76 @@ def power(base: float, exponent: float) -> float:
         return math.inf
 
 
+@dataclass(frozen=True)
+class Demand:
+    """The demand curve of §4 in logarithms: slope ``ed`` up to the substitution threshold
+    ``x_sub`` (= ln P), ``ed + e_sub`` above it, and ``e_vu`` more above the value in use
+    ``x_vu`` (never below ``x_sub``)."""
+
+    ed: float
+    x_sub: float
+    e_sub: float
+    x_vu: float
+    e_vu: float
+
+    def log_share(self, x: float) -> float:
+        """ln of demand at ``x = ln P`` over baseline demand."""
+        x_vu = max(self.x_vu, self.x_sub)
+        return self.ed * x + self.e_sub * max(x - self.x_sub, 0.0) + self.e_vu * max(x - x_vu, 0.0)
+
+
 def clear(
-    a: float, fe: float, es: float, ed: float, cap: float, p_max: float
+    a: float, fe: float, es: float, cap: float, p_max: float, demand: Demand
 ) -> tuple[float, float]:
-    """Clear one market in shock (§4 steps 1–4): ``(P, ration)``, ration = traded / demand.
+    """Clear one market in shock (§4): ``(P, take)``, take = traded / Fe.
+
+    Excess demand in logarithms, ``E(x) = ln Fe + demand.log_share(x) − ln Ã − min(εs x,
+    ln cap)``, falls with ``x``; it is linear between the points where a term changes slope
+    (the substitution threshold, the value in use, the price at which supply reaches its
+    ceiling), so the root is found by walking those points in order and interpolating on the
+    piece where ``E`` changes sign.
 
     Examples
     --------
-    >>> p, r = clear(0.9, 1.0, 0.1, -0.1, 1.1, 10.0)
-    >>> round(p, 4), r  # (1/0.9)^(1/0.2)
-    (1.6935, 1.0)
-    >>> clear(0.0, 1.0, 0.1, -0.1, 1.1, 10.0)
+    >>> flat = Demand(-0.1, 50.0, 0.0, 50.0, 0.0)
+    >>> p, r = clear(0.9, 1.0, 0.1, 1.1, 10.0, flat)
+    >>> round(p, 4), round(r, 4)  # (1/0.9)^(1/0.2)
+    (1.6935, 0.9487)
+    >>> clear(0.0, 1.0, 0.1, 1.1, 10.0, flat)
     (10.0, 0.0)
     """
     p_min = 1.0 / p_max
     if a <= 0.0:
-        # Step 1 with Ã = 0: P0 = ∞ (and step 2 keeps it ∞), so the price is the cap.
-        p0 = math.inf
+        # Nothing available: the price is the bound.
+        x = math.inf
     else:
-        # Step 1: supply meets demand below the supply ceiling.
-        p0 = power(fe / a, 1.0 / (es - ed))
-        # Step 2: supply at its ceiling, demand adjusts.
-        if power(p0, es) > cap:
-            p0 = power(a * cap / fe, 1.0 / ed)
-    # Step 3.
-    price = min(max(p0, p_min), p_max)
-    # Step 4.
-    demand = fe * power(price, ed)
+        ln_fe, ln_a, ln_cap = math.log(fe), math.log(a), math.log(cap)
+
+        def excess(x: float) -> float:
+            return ln_fe + demand.log_share(x) - ln_a - min(es * x, ln_cap)
+
+        e0 = excess(0.0)
+        if e0 <= 0.0:
+            # At or below the baseline price no kink applies: one straight line.
+            x = e0 / (es - demand.ed)
+        else:
+            x_cap = ln_cap / es if es > 0.0 else FAR
+            points = sorted([demand.x_sub, max(demand.x_vu, demand.x_sub), x_cap])
+            lo, e_lo = 0.0, e0
+            x = math.nan
+            for hi in points:
+                e_hi = excess(hi)
+                if e_hi <= 0.0:
+                    x = lo + e_lo * (hi - lo) / (e_lo - e_hi)
+                    break
+                lo, e_lo = hi, e_hi
+            if math.isnan(x):
+                # Past every point: supply at its ceiling, every demand term in force.
+                x = lo - e_lo / (demand.ed + demand.e_sub + demand.e_vu)
+    price = min(max(power(math.e, x) if x != math.inf else math.inf, p_min), p_max)
+    x = math.log(price)
+    # What is traded: the smaller of supply and demand at that price.
+    want = fe * power(math.e, demand.log_share(x))
     supply = max(a, 0.0) * min(power(price, es), cap)
-    traded = min(supply, demand)
-    return price, traded / demand
+    traded = min(supply, want)
+    return price, traded / fe

@@ -200,6 +200,7 @@ def _attrs(mi: MarketInputs, samples: int, seed: int, keep: Keep, ds: Dataset) -
         "bloc_share": json.dumps(dict(zip(mi.minerals, mi.bloc_share.tolist(), strict=True))),
         "bloc_share_basis": json.dumps(dict(zip(mi.minerals, mi.bloc_share_basis, strict=True))),
         "world_t_basis": json.dumps(mi.provenance),
+        "warnings": json.dumps(list(mi.warnings)),
         "parameters": json.dumps(params),
         "data_version": _data_version(ds),
         "model": "critmin market model (docs/model.md)",

@@ -134,6 +134,12 @@ class Scenario(Strict):
     release_trigger: Fraction = Field(
         default=0.02, description="stocks are released when the bloc's gap exceeds this share"
     )
+    data_year: Annotated[int, Field(ge=1900, le=2100)] | None = Field(
+        default=None,
+        description="year of the countries' production shares (a historical scenario); the "
+        "dataset's latest year when omitted or when it has no figures for that year (a "
+        "warning names what is substituted)",
+    )
 
     _mins = field_validator("minerals")(lambda v: v if v is None else _minerals(v))
 

@@ -33,6 +33,7 @@ COLUMNS = (
     "years_to_recover_mean",
     "years_to_recover_p95",
     "release_t_mean",
+    "price_bound_share",
 )
 
 
@@ -80,11 +81,25 @@ def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
             "years_to_recover_mean": ytr.mean(axis=0),
             "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
             "release_t_mean": red["release_total"].mean("sample").to_numpy(),
+            "price_bound_share": _at_bound(result, pr),
         }
     )
     out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
                           ascending=[False, False, True])  # fmt: skip
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _at_bound(result: xr.Dataset, peak: np.ndarray) -> np.ndarray:
+    """Per mineral, the share of samples whose worst-year price index is at the price bound
+    (``price_cap``, recorded in the run's parameters; issue 16: a bound is reported when it
+    binds). The bound is read as the low end of its range (the table's bounds are points)."""
+    import json
+
+    raw = result.attrs.get("parameters")
+    caps = json.loads(raw).get("price_cap", {}) if isinstance(raw, str) else {}
+    mins = [str(m) for m in result["mineral"].to_numpy()]
+    cap = np.array([float(caps[m][0]) if m in caps else np.inf for m in mins])
+    return np.asarray((peak >= cap[None, :] * (1.0 - 1e-9)).mean(axis=0))
 
 
 def by_year(result: xr.Dataset, minerals: list[str] | None = None) -> pd.DataFrame:

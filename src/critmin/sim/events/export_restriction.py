@@ -123,11 +123,15 @@ def magnitude(vals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 def contradictions(
     events: list[tuple[int, ExportRestriction]], horizon: tuple[int, int]
 ) -> list[Contradiction]:
-    """Two restrictions by a country on a mineral and stage may not overlap in time."""
+    """Two restrictions by a country on a mineral and stage may not overlap in time, unless
+    they are layered: one reaches every buyer (licensing, a quota) and the other is aimed at
+    some (a ban on the bloc or listed importers; issue 16). Layered effects on one slot
+    combine multiplicatively (docs/model.md §1)."""
     out: list[Contradiction] = []
     for a, (i, e) in enumerate(events):
         for j, f in events[a + 1 :]:
-            same = e.country == f.country and e.stage == f.stage
+            layered = (e.target == "all") != (f.target == "all")
+            same = e.country == f.country and e.stage == f.stage and not layered
             shared = sorted(set(e.minerals) & set(f.minerals))
             overlap = e.start_date <= f.end_date and f.start_date <= e.end_date
             if same and shared and overlap:

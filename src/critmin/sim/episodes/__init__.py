@@ -1,0 +1,131 @@
+"""The episode library: historical supply measures with their observed price paths.
+
+Each episode is a scenario file (``<name>.yaml``) of the measure as it happened, a row of
+``episodes.csv`` (mineral, country, measure, start, the base year of the price index, the
+peak year compared, whether the episode is used to fit the market parameters, and the
+observed export change with its source) and rows of ``observed.csv``: annual averages and dated
+points of the price, each with its value, unit, price basis, the index against the base
+price, and its source. No point is invented: a figure that could not be sourced is left out.
+
+Examples
+--------
+>>> eps = load()
+>>> len(eps) >= 8, len({e.mineral for e in eps}) >= 6
+(True, True)
+>>> ga = by_name()["gallium-2023"]
+>>> ga.peak_year, round(ga.observed_peak, 2), ga.in_fit
+(2024, 2.23, True)
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from critmin.sim.scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One observed price: annual average or a dated point, as an index on the base price."""
+
+    kind: str  # "annual" or "point"
+    year: int
+    date: str
+    value: str
+    unit: str
+    basis: str
+    index: float
+    base: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A historical measure, its scenario and its observed price path."""
+
+    name: str
+    mineral: str
+    country: str
+    measure: str
+    start: str
+    base_year: int
+    peak_year: int
+    in_fit: bool
+    export_change: float | None
+    export_change_source: str
+    notes: str
+    scenario: Scenario
+    observations: tuple[Observation, ...]
+
+    @property
+    def observed_peak(self) -> float:
+        """The largest observed index in the peak year (annual or point)."""
+        return max(o.index for o in self.observations if o.year == self.peak_year)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years with an observation, in order."""
+        return tuple(sorted({o.year for o in self.observations}))
+
+    def observed(self, year: int) -> float:
+        """The observed index in ``year``: the annual average where there is one, else the
+        largest point."""
+        rows = [o for o in self.observations if o.year == year]
+        annual = [o.index for o in rows if o.kind == "annual"]
+        return annual[0] if annual else max(o.index for o in rows)
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files(__name__).joinpath(name).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def load() -> tuple[Episode, ...]:
+    """Every episode of the library, in the order of ``episodes.csv``."""
+    obs: dict[str, list[Observation]] = {}
+    for r in _rows("observed.csv"):
+        obs.setdefault(r["episode"], []).append(
+            Observation(
+                r["kind"],
+                int(r["year"]),
+                r["date"],
+                r["value"],
+                r["unit"],
+                r["basis"],
+                float(r["index"]),
+                r["base"],
+                r["source"],
+            )
+        )
+    out = []
+    for r in _rows("episodes.csv"):
+        name = r["episode"]
+        with resources.as_file(resources.files(__name__).joinpath(f"{name}.yaml")) as path:
+            scenario = load_scenario(path)
+        out.append(
+            Episode(
+                name=name,
+                mineral=r["mineral"],
+                country=r["country"],
+                measure=r["measure"],
+                start=r["start"],
+                base_year=int(r["base_year"]),
+                peak_year=int(r["peak_year"]),
+                in_fit=r["in_fit"] == "true",
+                export_change=float(r["export_change"]) if r["export_change"] else None,
+                export_change_source=r["export_change_source"],
+                notes=r["notes"],
+                scenario=scenario,
+                observations=tuple(obs.get(name, ())),
+            )
+        )
+    return tuple(out)
+
+
+def by_name() -> dict[str, Episode]:
+    """The episodes by name."""
+    return {e.name: e for e in load()}
