@@ -278,7 +278,18 @@ def test_zero_effect_option_gets_zero_dollars(
         [
             opts.table,
             pd.DataFrame(
-                [(dead, "refine", "cobalt", "USA", "refine", 1.0, "online after the horizon")],
+                [
+                    (
+                        dead,
+                        "refine",
+                        "cobalt",
+                        "USA",
+                        "refine",
+                        1.0,
+                        np.nan,
+                        "online after the horizon",
+                    )
+                ],
                 columns=opts.table.columns,
             ),
         ],
