@@ -187,7 +187,7 @@ def ai_value(mi: MarketInputs) -> AiValue:
     years = tuple(int(y) for y in mi.years)
     mw = np.array(_facility_mw(mi.scenario.demand_scenario, years))
     share, why = bloc_dc_share(mi.scenario.bloc_members())
-    used: list[bool] = list(np.asarray(mi.component_uses).any(axis=0))
+    used = [bool(mi.component_uses[:, j].any()) for j in range(len(mi.minerals))]
     minerals = tuple(m for m, u in zip(mi.minerals, used, strict=True) if u)
     note = (
         f"new facility MW of demand scenario {mi.scenario.demand_scenario!r} × "
