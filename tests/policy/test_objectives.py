@@ -42,12 +42,12 @@ def _opts(spec: list[tuple[str, list[float], float, float]], mineral: str) -> Op
             k,
             coords={"option": names, "year": YEARS, "mineral": [mineral]},
             dims=("option", "year", "mineral"),
-        ),  # fmt: skip
+        ),
         stock=xr.DataArray(
             [[s[2]] for s in spec],
             coords={"option": names, "mineral": [mineral]},
             dims=("option", "mineral"),
-        ),  # fmt: skip
+        ),
         co2=xr.DataArray([s[3] for s in spec], coords={"option": names}, dims="option"),
     )
 
@@ -186,7 +186,7 @@ def test_no_stockpile_purchase_above_the_market_limit(
 ) -> None:
     m, opts, mi = model
     stock = opts.table[opts.table["lever"] == "stockpile"].set_index("option")
-    for o, row in stock.iterrows():
+    for _, row in stock.iterrows():
         j = mi.minerals.index(row["mineral"])  # type: ignore[attr-defined]
         world = float(mi.world_t[0, j])  # type: ignore[attr-defined]
         assert row["cap_usd"] == pytest.approx(STOCK_MARKET_SHARE * world * row["usd_per_unit"])
@@ -210,7 +210,7 @@ def test_no_funds_where_the_marginal_value_is_zero(model: tuple[Model, Options, 
 
 
 def test_zero_effect_lever_gets_zero_dollars(model: tuple[Model, Options, object]) -> None:
-    m, opts, _ = model
+    m, _, _ = model
     for objective in ({"ai_output_usd": 1.0}, {"unmet_cost_usd": 1.0}):
         sol = m.run(2.0e9, objective)
         alloc = sol.allocation.set_index("option")
@@ -262,8 +262,8 @@ def test_large_stockpile_is_spread_over_years(ds: Dataset, scenario: Scenario) -
     mi = prepare(scenario, ds)
     j = mi.minerals.index("gallium")
     cap = STOCK_MARKET_SHARE * mi.world_t[:, j]
-    plan = Plan.model_validate({"name": "big", "items": [
-        {"lever": "stockpile", "minerals": ["gallium"], "usd": 1.0e10, "start": 2026}]})  # fmt: skip
+    item = {"lever": "stockpile", "minerals": ["gallium"], "usd": 1.0e10, "start": 2026}
+    plan = Plan.model_validate({"name": "big", "items": [item]})
     (e,) = item_effects(plan, mi, ds)
     assert e.purchases is not None
     assert np.all(e.purchases <= cap + 1e-6)
