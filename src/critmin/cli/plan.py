@@ -206,7 +206,7 @@ def plan_optimize(
         return
     alloc = res.allocation[res.allocation["usd"] >= 1.0]
     cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value", "pays_off_share",
-            "pays_off_years"]  # fmt: skip
+            "pays_off_years", "at_market_limit"]  # fmt: skip
     weights = ", ".join(f"{k} × {v:g}" for k, v in res.objective.items())
     caption = (
         f"objective: {weights}; marginal_value = objective avoided per extra USD; "

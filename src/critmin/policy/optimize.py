@@ -274,6 +274,8 @@ class Model:
         nrow = nc
         # Stock rows: Σ_t r[s,t,m] − Σ_o stock[o,m] x ≤ 0, per (sample, stockable mineral).
         self.stock_rows = (nrow, nrow)
+        self.stock_keys = np.zeros(0, dtype=np.int64)
+        self.r_cells = rsel
         if nr:
             key = cs[rsel] * M + cm[rsel]
             uniq, inv = np.unique(key, return_inverse=True)
@@ -285,6 +287,7 @@ class Model:
             lo.append(np.full(len(uniq), -inf))
             hi.append(np.zeros(len(uniq)))
             self.stock_rows = (nrow, nrow + len(uniq))
+            self.stock_keys = uniq
             nrow += len(uniq)
         # AI rows: a[s,t] − u/D ≥ 0 for the cells of minerals an AI component uses.
         if use_ai:
@@ -352,9 +355,12 @@ class Model:
         self.row_lo = np.concatenate(lo)
         self.row_hi = np.concatenate(hi)
         self.col_lo, self.col_hi = col_lo, col_hi
-        self.h = highspy.Highs()
-        self.h.setOptionValue("output_flag", False)
+        with _quiet_stdout():  # the library's banner is printed when the solver is made
+            self.h = highspy.Highs()
+            self.h.setOptionValue("output_flag", False)
         self._weights_key: tuple[tuple[str, float], ...] | None = None
+        self._state: dict[Any, Any] = {}
+        self.cpu_solve = 0.0
         self.t_build = time.perf_counter() - t0
 
     def _pass(self, weights: dict[str, float]) -> None:
@@ -407,7 +413,7 @@ class Model:
 
     def baseline(self, weights: dict[str, float]) -> float:
         """The weighted objective with no money spent (USD M units)."""
-        cs, ct, _cm = self.cells
+        cs, ct, _ = self.cells
         U = self.row_lo[: self.n["u"]]
         x0 = np.zeros(self.ncol)
         x0[self.cols["u"] : self.cols["u"] + self.n["u"]] = U
@@ -448,8 +454,10 @@ class Model:
         key = tuple(sorted(weights.items()))
         if self._weights_key is None or (self.lam > 0 and key != self._weights_key):
             self._pass(weights)
+            self._state = {}
         self._weights_key = key
         t1 = time.perf_counter()
+        t1c = time.process_time()
         h = self.h
         names = list(self.opts.table["option"])
         no = self.n["x"]
@@ -469,12 +477,21 @@ class Model:
             raise DataError(
                 [Problem("optimiser", None, "(problem)", "a feasible problem", "fixed above cap")]
             )
-        h.changeColsBounds(no, np.arange(no, dtype=np.int32), xlo, xhi)
-        h.changeRowBounds(self.budget_row, -highspy.kHighsInf, budget / _M)
+        # Only what changed is passed on: HiGHS then starts from the last basis (a bound
+        # change keeps it dual feasible, a cost change primal feasible).
+        if self._state.get("x") is None or not (
+            np.array_equal(self._state["x"][0], xlo) and np.array_equal(self._state["x"][1], xhi)
+        ):
+            h.changeColsBounds(no, np.arange(no, dtype=np.int32), xlo, xhi)
+            self._state["x"] = (xlo, xhi)
+        rows = {self.budget_row: budget / _M}
         for name, row in self.obj_row.items():
             lim = (limits or {}).get(name)
-            h.changeRowBounds(row, -highspy.kHighsInf, highspy.kHighsInf if lim is None else
-                              lim / _M)  # fmt: skip
+            rows[row] = highspy.kHighsInf if lim is None else lim / _M
+        for row, up in rows.items():
+            if self._state.get(row) != up:
+                h.changeRowBounds(row, -highspy.kHighsInf, up)
+                self._state[row] = up
         cost = np.zeros(self.ncol)
         for name, w in weights.items():
             cost += w * self.vec[name]
@@ -484,11 +501,16 @@ class Model:
         if self.lam > 0:
             cost[self.cols["eta"]] = self.lam
             cost[self.cols["z"] : self.cols["z"] + self.S] = self.lam / ((1 - self.alpha) * self.S)
-        h.changeColsCost(self.ncol, np.arange(self.ncol, dtype=np.int32), cost)
+        prev = self._state.get("cost")
+        if prev is None or not np.array_equal(prev, cost):
+            changed = np.flatnonzero(prev != cost) if prev is not None else np.arange(self.ncol)
+            h.changeColsCost(len(changed), changed.astype(np.int32), cost[changed])
+            self._state["cost"] = cost
         with _quiet_stdout():
             h.run()
         status = h.modelStatusToString(h.getModelStatus())
         t_solve = time.perf_counter() - t1
+        self.cpu_solve = time.process_time() - t1c
         if status != "Optimal":
             raise DataError(
                 [Problem("optimiser", None, "(problem)", "a feasible problem", f"{status}")]
@@ -509,7 +531,7 @@ class Model:
     ) -> Solution:
         no = self.n["x"]
         x = col[:no] * _M
-        cs, ct, _cm = self.cells
+        cs, ct, cm = self.cells
         r_all, c_all, v_all = self._coo
         # Marginal value of each option: Σ dual × coefficient over the unmet and stock rows
         # (objective per extra USD; the budget's and the limits' rows left out).
@@ -519,19 +541,33 @@ class Model:
         # Where each option pays off: the samples and years whose unmet rows price it.
         pays_share = np.zeros(no)
         pays_years: list[str] = []
-        unmet_dual = dual[: self.n["u"]]
         years = self.opts.k["year"].to_numpy()
+        r0, r1 = self.stock_rows
+        M = len(self.minerals)
+        released = col[self.cols["r"] : self.cols["r"] + self.n["r"]] > 1e-9
         for o in range(no):
-            s = sel & (c_all == o) & (r_all < self.n["u"])
-            rows = r_all[s]
-            good = rows[unmet_dual[rows] * v_all[s] > 1e-12]
-            pays_share[o] = len(np.unique(cs[good])) / self.S if len(good) else 0.0
-            yrs: list[int] = sorted({int(y) for y in years[ct[good]]}) if len(good) else []
-            pays_years.append(f"{yrs[0]}–{yrs[-1]}" if len(yrs) else "")
+            s = sel & (c_all == o)
+            rows, v = r_all[s], v_all[s]
+            good = rows[dual[rows] * v > 1e-12]
+            cells = good[good < self.n["u"]]
+            samples = set(cs[cells].tolist())
+            yrs = {int(y) for y in years[ct[cells]]}
+            st = good[(good >= r0) & (good < r1)]
+            if len(st):
+                keys = self.stock_keys[st - r0]
+                samples |= set((keys // M).tolist())
+                rc = self.r_cells[released]
+                hit = np.isin(cs[rc] * M + cm[rc], keys)
+                yrs |= {int(y) for y in years[ct[rc[hit]]]}
+            pays_share[o] = len(samples) / self.S
+            ys = sorted(yrs)
+            pays_years.append(f"{ys[0]}–{ys[-1]}" if ys else "")
         alloc = self.opts.table.copy()
         alloc["usd"] = x
         alloc["marginal_value"] = mv
         alloc["pays_off_share"] = pays_share
+        cap = alloc["cap_usd"].to_numpy(dtype=float) if "cap_usd" in alloc else np.full(no, np.nan)
+        alloc["at_market_limit"] = np.isfinite(cap) & (x >= cap * (1 - 1e-6) - 1.0) & (x >= 1.0)
         alloc["pays_off_years"] = pays_years
         objs = {n: float(v @ col) * _M for n, v in self.vec.items()}
         if "ai_output_usd" not in objs:
@@ -565,7 +601,7 @@ class Model:
                 "constraints": int(self.nrow),
                 "nonzeros": int(self.nnz),
             },
-            timings={"build_s": self.t_build, "solve_s": t_solve},
+            timings={"build_s": self.t_build, "solve_s": t_solve, "solve_cpu_s": self.cpu_solve},
             objectives=objs,
             weights=dict(weights),
         )
@@ -652,19 +688,30 @@ def frontier(
     points: int,
     *,
     weights: dict[str, float] | None = None,
+    start: Solution | None = None,
+    limits: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """The Pareto frontier of two objectives by ε-constraint on the second, on one model
     (warm-started re-solves): from the second's minimum to its value at the first's optimum.
-    Every point reports every objective."""
+    Every point reports every objective. ``start``: the model's last solution for these
+    weights and budget, if there is one (saves a solve)."""
     a, b = axes
-    first = model.run(budget, weights or {a: 1.0})
+    w = weights or {a: 1.0}
+    first = start if start is not None else model.run(budget, w)
     b_hi = first.objectives[b]
-    b_lo = model.run(budget, {b: 1.0}).objectives[b]
+    # CO2e is lowest with nothing spent (0 t); another objective needs its own solve.
+    fixed_lims = {k: v for k, v in (limits or {}).items() if k != b}
+    b_lo = (
+        0.0
+        if b == "co2e_t" and not fixed_lims
+        else model.run(budget, {b: 1.0}, limits=fixed_lims).objectives[b]
+    )
     rows = []
-    for eps in np.linspace(b_lo, b_hi, points):
+    # From the optimum's value down: each point changes one row bound (a warm dual simplex).
+    for eps in np.linspace(b_hi, b_lo, points):
         # A hair of slack: the solver's tolerance must not make the lowest limit infeasible.
         lim = float(eps) + 1e-9 * max(1.0, abs(float(eps)))
-        pt = model.run(budget, weights or {a: 1.0}, limits={b: lim})
+        pt = model.run(budget, w, limits={**fixed_lims, b: lim})
         rows.append(
             {
                 "axis_x": a,
@@ -677,6 +724,7 @@ def frontier(
                 "solve_s": pt.timings["solve_s"],
             }
         )
+    rows.reverse()  # ascending limits
     return pd.DataFrame(rows)
 
 

@@ -63,7 +63,7 @@ class Result:
     def as_json(self) -> dict[str, Any]:
         alloc = self.allocation[self.allocation["usd"] >= 1.0]
         cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
-        why = ["pays_off_share", "pays_off_years", "note"]
+        why = ["pays_off_share", "pays_off_years", "at_market_limit", "note"]
         return {
             "scenario": self.scenario,
             "objective": self.objective,
@@ -165,6 +165,17 @@ def optimise_and_compare(
     base = simulate(sc, ds)
     mi = prepare(sc, ds)
     t_sim = time.perf_counter() - t0
+    given = None
+    if compare is not None:
+        given = compare if isinstance(compare, Plan) else load_plan(compare)
+        # The compared plan's partner countries become options too: the optimiser may choose
+        # what the plan chose, and the plan is scored in the LP's terms in full.
+        extra = [
+            it.country
+            for it in given.items
+            if it.lever == "partner_investment" and it.country not in (None, *partners)
+        ]
+        partners = tuple(dict.fromkeys([*partners, *(c for c in extra if c)]))  # fmt: skip
     opts = lever_options(mi, ds, partners, market_share)
     ai = ai_value(mi)
     if "ai_output_usd" in {*weights, *lim, *axes} and not np.isfinite(ai.usd).all():
@@ -173,16 +184,20 @@ def optimise_and_compare(
     model = Model(base, opts, ai=ai if np.isfinite(ai.usd).all() else None, alpha=alpha, lam=lam)
     sol = model.run(budget, weights, limits=lim)
     best = plan_from(sol, f"optimised for {budget:,.0f} USD", int(mi.years[0]))
+    # The frontier first, warm from the optimum just found (before any plan is pinned).
+    t1 = time.perf_counter()
+    front = pd.DataFrame()
+    if pareto > 0:
+        same = axes[0] in weights and len(weights) == 1
+        front = frontier(model, budget, axes, pareto, weights=weights if same else None,
+                         start=sol if same else None, limits=lim)  # fmt: skip
+    t_front = time.perf_counter() - t1
     rows = [_row("optimised", best, sol, sc)]
     unmapped: list[str] = []
-    if compare is not None:
-        given = compare if isinstance(compare, Plan) else load_plan(compare)
+    if given is not None:
         fixed, unmapped = fixed_from_plan(given, opts)
         pinned = model.run(max(budget, sum(fixed.values())), weights, fixed=fixed)
         rows.append(_row(given.name, given, pinned, sc))
-    t1 = time.perf_counter()
-    front = frontier(model, budget, axes, pareto) if pareto > 0 else pd.DataFrame()
-    t_front = time.perf_counter() - t1
     if len(front) and axes[1] == "co2e_t":
         front["co2e_limit_t"] = front["co2e_t_limit"]
     if out_plan is not None:
