@@ -51,22 +51,24 @@ def main() -> None:
           f"baseline simulation {t_sim:.1f} s; {len(opts.table)} lever options "
           f"({t_opts:.1f} s)")  # fmt: skip
     for lam in (0.0, 1.0):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         model = Model(base, opts, ai=ai_value(mi), lam=lam)
         sol = model.run(args.budget, {"ai_output_usd": 1.0})
-        single = time.perf_counter() - t0
+        single, single_cpu = time.perf_counter() - t0, time.process_time() - c0
         b, s = sol.timings["build_s"], sol.timings["solve_s"]
         print(f"lambda={lam:g}: {sol.size['variables']:,} variables, "
               f"{sol.size['constraints']:,} constraints, {sol.size['nonzeros']:,} nonzeros; "
-              f"build {b:.1f} s + solve {s:.1f} s = {single:.1f} s (goal <= 60 s); "
+              f"build {b:.1f} s + solve {s:.1f} s = {single:.1f} s wall, {single_cpu:.1f} s CPU "
+              "(goal <= 60 s); "
               f"AI output at risk {sol.objectives['ai_output_usd'] / 1e9:,.0f} bn USD, "
               f"unmet cost {sol.expected_cost / 1e9:,.1f} bn USD")  # fmt: skip
         if lam == 0.0 and args.pareto:
-            t0 = time.perf_counter()
-            frontier(model, args.budget, ("ai_output_usd", "co2e_t"), args.pareto)
-            tp = time.perf_counter() - t0
-            print(f"  pareto {args.pareto} points (warm re-solves): {tp:.1f} s = "
-                  f"{tp / single:.2f} x the single build + solve (goal <= 2 x)")  # fmt: skip
+            t0, c0 = time.perf_counter(), time.process_time()
+            frontier(model, args.budget, ("ai_output_usd", "co2e_t"), args.pareto, start=sol)
+            tp, tpc = time.perf_counter() - t0, time.process_time() - c0
+            print(f"  pareto {args.pareto} points (warm re-solves): {tp:.1f} s wall = "
+                  f"{tp / single:.2f} x the single build + solve, {tpc:.1f} s CPU = "
+                  f"{tpc / single_cpu:.2f} x (goal <= 2 x)")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"peak RSS {peak:.0f} MB")
 
