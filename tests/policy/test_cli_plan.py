@@ -205,3 +205,18 @@ def test_optimize_negative_budget() -> None:
     err = res.stderr.replace("\n", "")
     assert "budget" in err
     assert res.stdout == ""
+
+
+def test_evaluate_objectives(small: str) -> None:
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "20",
+                          "--objectives", "-f", "json")  # fmt: skip
+    assert code == 0, err
+    rows = {r["objective"]: r for r in json.loads(out)}
+    assert list(rows) == ["ai_output_usd", "economic_loss_usd", "unmet_cost_usd", "co2e_t"]
+    assert rows["ai_output_usd"]["plan"] <= rows["ai_output_usd"]["base"]
+    assert rows["economic_loss_usd"]["plan"] is None
+    assert "insufficient data" in rows["economic_loss_usd"]["note"]
+    assert rows["co2e_t"]["plan"] > 0
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "20", "--objectives")
+    assert code == 0, err
+    assert "scored against" in out and "small" in out
