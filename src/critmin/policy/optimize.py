@@ -706,6 +706,7 @@ def frontier(
         if b == "co2e_t" and not fixed_lims
         else model.run(budget, {b: 1.0}, limits=fixed_lims).objectives[b]
     )
+    basis = model.h.getBasis() if start is not None else None
     rows = []
     # From the optimum's value down: each point changes one row bound (a warm dual simplex).
     for eps in np.linspace(b_hi, b_lo, points):
@@ -725,6 +726,9 @@ def frontier(
             }
         )
     rows.reverse()  # ascending limits
+    if basis is not None:
+        # Leave the solver at the optimum's basis: the next solve (a compared plan) starts there.
+        model.h.setBasis(basis)
     return pd.DataFrame(rows)
 
 
