@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -80,7 +81,11 @@ def test_evaluate_json(as_json: list[dict]) -> None:
     assert 0.0 <= t["ai_output_at_risk_plan"] <= 1.0
     assert 0.0 <= t["ai_output_at_risk_base"] <= 1.0
     rows = {r["mineral"]: r for r in as_json}
-    assert "insufficient data" in rows["tantalum"]["status"]
+    # Tantalum and tin in the DRC are costed now (sourced mine capex): both have an effect.
+    for m in ("tantalum", "tin"):
+        assert rows[m]["status"] == "ok"
+        assert rows[m]["unmet_t_plan"] <= rows[m]["unmet_t_base"]
+        assert rows[m]["cost_usd"] == pytest.approx(1.4e9)
     assert rows["cobalt"]["unmet_t_plan"] < rows["cobalt"]["unmet_t_base"]
     assert rows["rare_earths"]["cost_usd"] == pytest.approx(3.2e9)
 
@@ -155,8 +160,43 @@ def test_optimize_json_stdout_is_clean() -> None:
     assert {"allocation", "comparison", "lp"} <= set(data)
     spent = sum(r["usd"] for r in data["allocation"])
     assert 0 < spent <= 1e9 + 1e-6
-    assert len(data["comparison"]) == 1 and data["comparison"][0]["plan"] == "optimised"
+    # By default the example plan is compared, on every objective, against the standard scenario.
+    assert len(data["comparison"]) == 2 and data["comparison"][0]["plan"] == "optimised"
+    assert data["scenario"].startswith("Standard risk")
+    assert data["objective"] == {"ai_output_usd": 1.0}
+    objs = {(r["objective"], r["plan"]) for r in data["objectives"]}
+    assert len(objs) == 8
     assert data["lp"]["variables"] > 0 and data["lp"]["budget_dual"] <= 0
+
+
+def test_optimize_objective_limit_and_pareto_axes() -> None:
+    args = ["--budget", "1e9", "--samples", "20", "-f", "json", "--compare", "none",
+            "--objective", "unmet", "--limit", "co2e=1e5", "--pareto", "3",
+            "--pareto-axes", "unmet,ai"]  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "critmin", "plan", "optimize", *args],
+                          capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["objective"] == {"unmet_cost_usd": 1.0}
+    assert data["limits"] == {"co2e_t": 1e5}
+    assert len(data["comparison"]) == 1
+    front = data["pareto"]
+    assert len(front) == 3 and all(p["co2e_t"] <= 1e5 * (1 + 1e-6) for p in front)
+    unmet = [p["unmet_cost_usd"] for p in front]
+    assert all(b <= a * (1 + 1e-6) for a, b in itertools.pairwise(unmet))
+
+
+@pytest.mark.parametrize(
+    "extra, field",
+    [(["--objective", "economic"], "objective"), (["--objective", "gdp"], "objective"),
+     (["--pareto-axes", "ai"], "pareto_axes"), (["--limit", "co2e"], "co2e")],
+)  # fmt: skip
+def test_optimize_bad_objective_arguments(extra: list[str], field: str) -> None:
+    res = runner.invoke(app, ["plan", "optimize", "--budget", "1e9", "--samples", "5",
+                              "--compare", "none", *extra])  # fmt: skip
+    assert res.exit_code != 0
+    assert field in res.stderr.replace("\n", "")
+    assert res.stdout == ""
 
 
 def test_optimize_negative_budget() -> None:
@@ -165,3 +205,18 @@ def test_optimize_negative_budget() -> None:
     err = res.stderr.replace("\n", "")
     assert "budget" in err
     assert res.stdout == ""
+
+
+def test_evaluate_objectives(small: str) -> None:
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "20",
+                          "--objectives", "-f", "json")  # fmt: skip
+    assert code == 0, err
+    rows = {r["objective"]: r for r in json.loads(out)}
+    assert list(rows) == ["ai_output_usd", "economic_loss_usd", "unmet_cost_usd", "co2e_t"]
+    assert rows["ai_output_usd"]["plan"] <= rows["ai_output_usd"]["base"]
+    assert rows["economic_loss_usd"]["plan"] is None
+    assert "insufficient data" in rows["economic_loss_usd"]["note"]
+    assert rows["co2e_t"]["plan"] > 0
+    code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "20", "--objectives")
+    assert code == 0, err
+    assert "scored against" in out and "small" in out

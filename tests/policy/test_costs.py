@@ -121,8 +121,10 @@ def test_other_project_derived_figures(costs: pd.DataFrame) -> None:
 
 def test_no_row_where_nothing_is_sourced(costs: pd.DataFrame) -> None:
     have = set(zip(costs.mineral, costs.stage, strict=True))
-    for m in ("tantalum", "tin", "antimony", "silicon"):
+    for m in ("antimony", "silicon"):
         assert not any(mm == m for mm, _ in have), m
+    # Tin and tantalum: mines only (feasibility studies, issue 17); no smelter or refinery.
+    assert ("tin", "refine") not in have and ("tantalum", "refine") not in have
     assert ("rare_earths", "mine") not in have
     assert ("copper", "refine") not in have
 
@@ -319,3 +321,12 @@ def test_missing_column_and_ragged_row(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         load_lead_times(ragged)
     assert (4, None) in _where(e.value)
+
+
+def test_tin_and_tantalum_mine_golden(costs: pd.DataFrame) -> None:
+    tin = _row(costs, mineral="tin", stage="mine")
+    assert (tin.low, tin.central, tin.high, tin.confidence) == (9936, 21067, 32222, "L")
+    assert "Bisie" in tin.derivation and "Taronga" in tin.derivation
+    ta = _row(costs, mineral="tantalum", stage="mine")
+    assert (ta.low, ta.central, ta.high, ta.confidence) == (186893, 503462, 503462, "L")
+    assert "Abu Dabbab" in ta.derivation

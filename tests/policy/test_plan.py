@@ -223,16 +223,16 @@ def standard_eval(ds: Dataset) -> Evaluation:
 def test_example_plan_item_effects(standard_eval: Evaluation) -> None:
     items = standard_eval.items
     by = items.set_index("mineral")
-    # Tantalum and tin (simulated at its mine stage): no sourced capital cost of a mine, and
-    # the note names the missing figure and where it would come from. Neither is invented.
-    assert by.loc["tantalum", "status"] == "insufficient data"
-    assert by.loc["tin", "status"] == "insufficient data"
-    assert "capital cost" in by.loc["tantalum", "note"]
-    tin = by.loc["tin", "note"]
-    assert "no sourced capital cost per t/yr of tin capacity at the mine stage" in tin
-    assert "P057 Renison" in tin and "quantity_t" in tin
+    # Tantalum and tin in the DRC: sourced mine capital costs (issue 17: Abu Dabbab; Bisie,
+    # Rentails, Taronga), so both add dedicated supply, discounted by the DRC's hazard.
     for m in ("tantalum", "tin"):
-        assert by.loc[m, "quantity_t"] == 0.0 and by.loc[m, "dedicated_t_last_year"] == 0.0
+        assert by.loc[m, "status"] == "ok"
+        assert by.loc[m, "country"] == "COD"
+        assert by.loc[m, "quantity_t"] > 0 and by.loc[m, "dedicated_t_last_year"] > 0
+        assert "capex" in by.loc[m, "note"]
+    # 1.4e9 USD each: tin 1.4e9 / 21,067 USD per t/yr; tantalum 1.4e9 / 503,462.
+    assert by.loc["tin", "quantity_t"] == pytest.approx(1.4e9 / 21067)
+    assert by.loc["tantalum", "quantity_t"] == pytest.approx(1.4e9 / 503462)
     # Partner capacity: costed, discounted by the partner's restriction hazard.
     for m, c in (("rare_earths", "AUS"), ("cobalt", "CAN")):
         assert by.loc[m, "status"] == "ok"
@@ -246,14 +246,13 @@ def test_example_plan_item_effects(standard_eval: Evaluation) -> None:
         assert by.loc[m, "availability"] == 1.0
         assert by.loc[m, "usd"] == pytest.approx(4.1e9 / 2)
     assert items["usd"].sum() == pytest.approx(11.6e9)
-    # The table flags the uncosted item and charges its dollars.
+    # The table charges the dollars and the DRC capacity lowers what stays unmet.
     tab = standard_eval.table.set_index("mineral")
-    assert "insufficient data" in tab.loc["tantalum", "status"]
-    assert tab.loc["tantalum", "unmet_t_plan"] == tab.loc["tantalum", "unmet_t_base"]
-    # Tin is simulated now: its row shows the uncosted item and its dollars, plan = baseline.
-    assert "insufficient data" in tab.loc["tin", "status"]
-    assert tab.loc["tin", "cost_usd"] == pytest.approx(1.4e9)
-    assert tab.loc["tin", "unmet_t_plan"] == tab.loc["tin", "unmet_t_base"]
+    for m in ("tantalum", "tin"):
+        assert "insufficient data" not in tab.loc[m, "status"]
+        assert tab.loc[m, "cost_usd"] == pytest.approx(1.4e9)
+        assert tab.loc[m, "unmet_t_plan"] <= tab.loc[m, "unmet_t_base"]
+        assert tab.loc[m, "co2e_t"] >= 0
 
 
 def test_ramp_examples() -> None:

@@ -144,6 +144,8 @@ def test_plans_crud_evaluate_and_optimize(client: TestClient) -> None:
     assert run["status"] == "complete", run
     res = client.get(f"/api/runs/{run['id']}/result").json()
     assert {t["mineral"] for t in res["table"]} >= {"gallium"}
+    assert [c["objective"] for c in res["consequences"]] == [
+        "ai_output_usd", "economic_loss_usd", "unmet_cost_usd", "co2e_t"]  # fmt: skip
     r = client.post("/api/plans/evaluate",
                     json={"plan_yaml": PLAN, "scenario_yaml": SMALL, "samples": 5000})  # fmt: skip
     assert r.status_code == 422
@@ -152,7 +154,22 @@ def test_plans_crud_evaluate_and_optimize(client: TestClient) -> None:
     assert r.status_code == 202
     run = wait(client, r.json()["id"])
     assert run["status"] == "complete", run
-    assert "allocation" in client.get(f"/api/runs/{run['id']}/result").json()
+    body = client.get(f"/api/runs/{run['id']}/result").json()
+    assert "allocation" in body and body["objective"] == {"ai_output_usd": 1.0}
+    assert body["scenario"] and body["objectives"]
+    r = client.post("/api/plans/optimize",
+                    json={"budget": 1e8, "samples": 20, "scenario_yaml": SMALL,
+                          "objective": "unmet", "limits": {"co2e": 1e5}, "pareto": 3,
+                          "pareto_axes": "unmet,co2e"})  # fmt: skip
+    assert r.status_code == 202
+    run = wait(client, r.json()["id"])
+    assert run["status"] == "complete", run
+    body = client.get(f"/api/runs/{run['id']}/result").json()
+    assert body["objective"] == {"unmet_cost_usd": 1.0} and len(body["pareto"]) == 3
+    for bad in ({"objective": "economic"}, {"objective": "gdp"}, {"limits": {"gdp": 1}},
+                {"pareto_axes": "ai,ai"}):  # fmt: skip
+        r = client.post("/api/plans/optimize", json={"budget": 1e8, **bad})
+        assert r.status_code == 422, bad
     r = client.post("/api/plans/optimize", json={"budget": -1, "scenario_yaml": SMALL})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "budget"]
     assert client.delete(f"/api/plans/{pid}").status_code == 204

@@ -63,14 +63,24 @@ def optimise_budget(
     pareto: int = 0,
     partners: tuple[str, ...] = ("AUS", "CAN"),
     out_plan: Path | None = None,
+    objective: dict[str, float] | str | None = None,
+    limits: dict[str, float] | None = None,
+    pareto_axes: tuple[str, str] | None = None,
+    market_share: float | None = None,
 ) -> Result:
-    """The allocation of ``budget`` (USD) across levers that minimises the expected cost of
-    shortfall on the scenario (default: the standard one), scored with ``compare``."""
+    """The allocation of ``budget`` (USD) across levers that minimises the weighted objective
+    (default: AI hardware output at risk, :mod:`critmin.policy.objectives`) on the scenario
+    (default: the standard one) under ``limits``; both it and ``compare`` are scored on every
+    objective, and ``Result.scenario`` names the scenario they were scored against."""
+    from critmin.policy.levers import STOCK_MARKET_SHARE
     from critmin.policy.portfolio import optimise_and_compare
 
+    share = STOCK_MARKET_SHARE if market_share is None else market_share
     return optimise_and_compare(budget, _scenario(scenario), samples=samples, seed=seed,
                                 alpha=alpha, lam=lam, compare=compare, pareto=pareto,
-                                partners=partners, out_plan=out_plan)  # fmt: skip
+                                partners=partners, out_plan=out_plan, objective=objective,
+                                limits=limits, pareto_axes=pareto_axes,
+                                market_share=share)  # fmt: skip
 
 
 def project_pipeline(

@@ -79,6 +79,34 @@ class OptimizeIn(In):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     scenario_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
     compare_plan_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    objective: str | None = Field(
+        default=None, max_length=200,
+        description="objective or weights, e.g. 'ai' (default) or 'ai:1,unmet:0.5' "
+        "(ai, unmet, co2e; docs/decisions/0024)",
+    )  # fmt: skip
+    limits: dict[str, float] | None = Field(
+        default=None, description="bounds on objectives, e.g. {'co2e': 5e6} (USD or t CO2e)"
+    )
+    pareto: int = Field(default=0, ge=0, le=20, description="points on the Pareto frontier")
+    pareto_axes: str | None = Field(default=None, max_length=100,
+                                    description="two objectives, e.g. 'ai,co2e'")  # fmt: skip
+
+    @model_validator(mode="after")
+    def _objectives(self) -> OptimizeIn:
+        from critmin.policy import objectives as ob
+
+        if self.objective is not None:
+            ob.parse_weights(self.objective)
+        for k, v in (self.limits or {}).items():
+            if ob.canonical(k) not in ob.OPTIMISABLE:
+                raise ValueError(f"limits.{k}: {ob.ECONOMIC_LOSS_MISSING}")
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ValueError(f"limits.{k}: a finite number")
+        if self.pareto_axes is not None:
+            axes = [ob.canonical(a) for a in self.pareto_axes.split(",")]
+            if len(axes) != 2 or axes[0] == axes[1] or any(a not in ob.OPTIMISABLE for a in axes):
+                raise ValueError("pareto_axes: two different objectives of ai, unmet, co2e")
+        return self
 
 
 # -- outputs ---------------------------------------------------------------------------------

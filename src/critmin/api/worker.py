@@ -159,7 +159,8 @@ class RunManager:
         plan = check_plan(text=p["plan_yaml"])
         ev = evaluate_plan(plan, sc, samples=run["samples"], seed=run["seed"])
         body = {"run": run["id"], "plan": plan.name, "scenario": sc.name,
-                "table": records(ev.table), "items": records(ev.items)}  # fmt: skip
+                "table": records(ev.table), "items": records(ev.items),
+                "consequences": records(ev.consequences)}  # fmt: skip
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 
     def _optimize(self, run: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -169,7 +170,10 @@ class RunManager:
         p = run["params"]
         sc = check_scenario(text=run["scenario_yaml"], deep=False)
         compare = check_plan(text=p["compare_plan_yaml"]) if p.get("compare_plan_yaml") else None
+        axes = p.get("pareto_axes")
         res = optimise_budget(p["budget"], sc, samples=run["samples"], seed=run["seed"],
-                              compare=compare)  # fmt: skip
+                              compare=compare, objective=p.get("objective"),
+                              limits=p.get("limits"), pareto=int(p.get("pareto") or 0),
+                              pareto_axes=tuple(axes.split(",")) if axes else None)  # fmt: skip
         body = {"run": run["id"], "budget": p["budget"], **json_safe(res.as_json())}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}

@@ -79,20 +79,28 @@ def plan_evaluate(
     seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
     workers: Annotated[int, typer.Option(help="threads")] = 1,
     items: Annotated[bool, typer.Option("--items", help="what each item buys and when")] = False,
+    objectives: Annotated[
+        bool,
+        typer.Option("--objectives", help="baseline and plan on every objective (consequences)"),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """A plan through the simulator against its baseline, on the same samples."""
     p = uc.check_plan(plan)
     ev = uc.evaluate_plan(plan, scenario, samples=samples, seed=seed, workers=workers)
     if items:
-        render(ev.items, fmt, title=f"{p.name}: what each item buys")
+        render(ev.items, fmt, title=f"{p.name}: what each item buys ({ev.scenario})")
+        return
+    if objectives:
+        render(ev.consequences, fmt, title=f"{p.name} on every objective, scored against "
+               f"{ev.scenario}")  # fmt: skip
         return
     df = plan_view(ev.table) if fmt is Format.table else ev.table
     caption = (
         "shortfall = unmet share of the bloc's demand; unmet t over the horizon; cost of unmet "
         "demand at the USGS price; CO2e = cradle-to-gate of the added supply"
     )
-    title = f"{p.name}: baseline vs plan, per mineral (worst year per sample)"
+    title = f"{p.name}: baseline vs plan, per mineral (worst year per sample; {ev.scenario})"
     render(df, fmt, title=title, caption=caption)
 
 
@@ -126,12 +134,34 @@ def plan_optimize(
     scenario: ScenarioOpt = None,
     samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
     seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="objective to minimise, or weights: ai (AI hardware output at risk, USD), "
+            "unmet (cost of unmet demand at current prices), co2e (t); e.g. 'ai:1,unmet:1'"
+        ),
+    ] = "ai",
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(help="a bound on an objective, e.g. --limit co2e=5e6 (repeatable)"),
+    ] = None,
     cvar_alpha: Annotated[float, typer.Option("--cvar-alpha", help="CVaR level α")] = 0.95,
     lam: Annotated[float, typer.Option("--lambda", help="weight λ of the CVaR term")] = 0.0,
     compare: Annotated[
-        Path | None, typer.Option(help="a plan to compare with (same budget scale)")
+        Path | None,
+        typer.Option(help="a plan to compare with (default: the example plan; 'none' for none)"),
     ] = None,
-    pareto: Annotated[int, typer.Option(help="points on the cost/CO2e Pareto frontier")] = 0,
+    pareto: Annotated[int, typer.Option(help="points on the Pareto frontier")] = 0,
+    pareto_axes: Annotated[
+        str | None,
+        typer.Option(
+            "--pareto-axes", help="two objectives, e.g. ai,co2e (default: objective,co2e)"
+        ),
+    ] = None,
+    market_share: Annotated[
+        float | None,
+        typer.Option(help="stockpile market limit: share of a year's world output (default 0.05)"),
+    ] = None,
     partners: Annotated[str, typer.Option(help="partner countries, ISO3, comma-separated")] = (
         "AUS,CAN"
     ),
@@ -140,10 +170,34 @@ def plan_optimize(
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """The allocation of a budget across levers that minimises expected shortfall cost."""
+    """The allocation of a budget across levers that minimises the chosen consequence."""
+    from critmin.data.errors import DataError, Problem
+    from critmin.policy.plan import example_plan_path
+
+    limits: dict[str, float] = {}
+    for text in limit or []:
+        name, _, val = text.partition("=")
+        try:
+            limits[name.strip()] = float(val)
+        except ValueError:
+            raise DataError([Problem("--limit", None, name.strip() or text,
+                                     "objective=number", text)]) from None  # fmt: skip
+    axes = None
+    if pareto_axes is not None:
+        parts = [a.strip() for a in pareto_axes.split(",")]
+        if len(parts) != 2:
+            raise DataError([Problem("--pareto-axes", None, "pareto_axes", "two objectives a,b",
+                                     pareto_axes)])  # fmt: skip
+        axes = (parts[0], parts[1])
+    cmp: Path | None = compare
+    if compare is None:
+        cmp = example_plan_path()
+    elif str(compare).lower() == "none":
+        cmp = None
     res = uc.optimise_budget(
         budget, scenario, samples=samples, seed=seed, alpha=cvar_alpha, lam=lam,
-        compare=compare, pareto=pareto,
+        compare=cmp, pareto=pareto, objective=objective, limits=limits, pareto_axes=axes,
+        market_share=market_share,
         partners=tuple(c.strip() for c in partners.split(",") if c.strip()), out_plan=out_plan,
     )  # fmt: skip
     if fmt is Format.json:
@@ -151,10 +205,32 @@ def plan_optimize(
         sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         return
     alloc = res.allocation[res.allocation["usd"] >= 1.0]
-    cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
-    caption = "marginal_value = USD of expected shortfall cost avoided per extra USD"
-    title = f"Optimal allocation of {budget / 1e9:,.2f} billion USD"
+    cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value", "pays_off_share",
+            "pays_off_years", "at_market_limit"]  # fmt: skip
+    weights = ", ".join(f"{k} × {v:g}" for k, v in res.objective.items())
+    caption = (
+        f"objective: {weights}; marginal_value = objective avoided per extra USD; "
+        "pays_off = share of samples (and years) where the item removes a shortfall"
+    )
+    title = f"Optimal allocation of {budget / 1e9:,.2f} billion USD ({res.scenario})"
     render(alloc[cols], fmt, title=title, caption=caption)
-    render(res.comparison, fmt, title="Optimised plan vs the compared plan (USD, t CO2e)")
+    render(objectives_view(res.objectives) if fmt is Format.table else res.objectives, fmt,
+           title=f"Plans on every objective, scored against {res.scenario}",
+           caption="in sample = the LP's samples; out of sample = fresh samples (seed + 1); "
+           "economic loss: insufficient data (no sourced sector value added)")  # fmt: skip
     if len(res.pareto):
-        render(res.pareto, fmt, title="Pareto frontier: expected shortfall cost vs CO2e")
+        render(res.pareto, fmt, title="Pareto frontier (every objective at each point)")
+
+
+def objectives_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The objectives table as a terminal reads it."""
+
+    def fmt(x: float, unit: str) -> str:
+        if x != x:
+            return "insufficient data"
+        return f"{x / 1e9:,.2f} bn" if unit == "USD" else f"{x / 1e3:,.0f} kt"
+
+    out = df[["objective", "plan"]].copy()
+    for c in ("base_in_sample", "plan_in_sample", "base_out_of_sample", "plan_out_of_sample"):
+        out[c] = [fmt(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
+    return out

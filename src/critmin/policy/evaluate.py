@@ -12,7 +12,7 @@ and a total row with AI hardware output at risk.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -55,14 +55,21 @@ COLUMNS = (
 )
 
 
+#: Columns of :attr:`Evaluation.consequences` (one row per objective).
+CONSEQUENCE_COLUMNS = ("objective", "unit", "base", "plan", "change", "note")
+
+
 @dataclass(frozen=True)
 class Evaluation:
-    """A plan's evaluation: per-mineral table, item effects and both raw results."""
+    """A plan's evaluation: per-mineral table, item effects, both raw results and the plan's
+    consequences on every objective (:mod:`critmin.policy.objectives`)."""
 
     table: pd.DataFrame
     items: pd.DataFrame
     base: xr.Dataset
     plan: xr.Dataset
+    consequences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenario: str = ""
 
 
 @cache
@@ -116,6 +123,7 @@ def evaluate(
     holder: dict[str, list[ItemEffect]] = {}
 
     def with_plan(mi: MarketInputs) -> MarketInputs:
+        holder["mi"] = mi  # type: ignore[assignment]
         holder["effects"] = item_effects(plan, mi, ds, source)
         return apply_plan(mi, plan, holder["effects"])
 
@@ -123,7 +131,59 @@ def evaluate(
     base = simulate(sc, ds, **kw)  # type: ignore[arg-type]
     res = simulate(sc, ds, transform=with_plan, **kw)  # type: ignore[arg-type]
     effects = holder["effects"]
-    return Evaluation(compare(base, res, plan, effects), items_table(effects), base, res)
+    table = compare(base, res, plan, effects)
+    mi: MarketInputs = holder["mi"]  # type: ignore[assignment]
+    return Evaluation(
+        table, items_table(effects), base, res, consequences(base, res, table, mi), sc.name
+    )
+
+
+def consequences(
+    base: xr.Dataset, res: xr.Dataset, table: pd.DataFrame, mi: MarketInputs
+) -> pd.DataFrame:
+    """Baseline and plan on every objective (expected over samples; columns
+    :data:`CONSEQUENCE_COLUMNS`)."""
+    from critmin.policy import objectives as ob
+
+    value = ob.ai_value(mi)
+
+    def ai(r: xr.Dataset) -> float:
+        sf = r["shortfall"].transpose("sample", "year", "mineral").to_numpy()
+        return float(ob.ai_output_usd(sf, mi, value).mean())
+
+    tot = table[table["mineral"] == "total"].iloc[0]
+    missing = sorted(
+        str(m)
+        for m in mi.minerals
+        if m not in prices() and float(res["unmet"].sel(mineral=m).sum()) > 0
+    )
+    rows = [
+        ("ai_output_usd", ai(base), ai(res), value.note),
+        ("economic_loss_usd", np.nan, np.nan, ob.ECONOMIC_LOSS_MISSING),
+        (
+            "unmet_cost_usd",
+            float(tot["unmet_cost_usd_base"]),
+            float(tot["unmet_cost_usd_plan"]),
+            "unmet t × latest USGS price (policy.costs.current_prices)"
+            + (f"; no price, left out: {', '.join(missing)}" if missing else ""),
+        ),
+        ("co2e_t", 0.0, float(tot["co2e_t"]), "cradle-to-gate of the added supply "
+         "(footprints.csv); water: not sourced"),
+    ]  # fmt: skip
+    return pd.DataFrame(
+        [
+            {
+                "objective": n,
+                "unit": ob.UNITS[n],
+                "base": b,
+                "plan": p,
+                "change": p - b,
+                "note": note,
+            }
+            for n, b, p, note in rows
+        ],
+        columns=list(CONSEQUENCE_COLUMNS),
+    )
 
 
 def items_table(effects: list[ItemEffect]) -> pd.DataFrame:

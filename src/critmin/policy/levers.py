@@ -30,6 +30,10 @@ from critmin.sim.scenario import Logistics
 
 #: Countries whose capacity the bloc owns outright (no hazard discount).
 DOMESTIC = ("USA",)
+#: A stockpile buys at most this share of a year's world output per year: what the market can
+#: supply without moving the price. A declared policy assumption (decision 0024), not a sourced
+#: figure; a larger purchase is spread over the following years.
+STOCK_MARKET_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class ItemEffect:
     availability: float  # share of time the capacity is not restricted (partner hazard)
     status: str  # "ok" or "insufficient data"
     note: str
+    purchases: np.ndarray | None = None  # (T,) t of stock bought each year (stockpiles)
 
 
 def _central(df: pd.DataFrame, **eq: str) -> tuple[float, str] | None:
@@ -221,6 +226,7 @@ def _effect(
             return _no_data(base, zero, f"no USGS price for {m}: give quantity_t")
         tonnes = qty if qty is not None else usd / price[0]  # type: ignore[index]
         note = f"{tonnes:,.0f} t at {price[0]:,.0f} USD/t" if price else "quantity given"
+        buys, spread = _spread_purchase(tonnes, mi, m, it.start)
         return ItemEffect(
             **base,
             quantity_t=tonnes,
@@ -228,7 +234,8 @@ def _effect(
             dedicated=zero,
             availability=1.0,
             status="ok",
-            note=note,
+            note=note + spread,
+            purchases=buys,
         )
     if it.lever == "expedited_permitting":
         gained, note = _expedited(mi, it, m)
@@ -251,6 +258,31 @@ def _effect(
         status="ok",
         note=it.lever,
     )
+
+
+def _spread_purchase(tonnes: float, mi: MarketInputs, m: str, start: int) -> tuple[np.ndarray, str]:
+    """Tonnes bought each year: at most :data:`STOCK_MARKET_SHARE` of the year's world output,
+    from the start year on; what the horizon cannot absorb is never bought (and said so)."""
+    j = mi.minerals.index(m)
+    t0 = int(np.flatnonzero(mi.years == start)[0])
+    cap = STOCK_MARKET_SHARE * mi.world_t[:, j]
+    buys = np.zeros(len(mi.years))
+    left = tonnes
+    for t in range(t0, len(mi.years)):
+        buys[t] = min(left, cap[t]) if cap[t] > 0 else left
+        left -= buys[t]
+        if left <= 1e-9:
+            break
+    if buys[t0] >= tonnes - 1e-9:
+        return buys, ""
+    last = int(mi.years[np.flatnonzero(buys)[-1]])
+    note = (
+        f"; market limit {STOCK_MARKET_SHARE:.0%} of world output a year "
+        f"({cap[t0]:,.0f} t in {start}): bought {start}-{last}"
+    )
+    if left > 1e-9:
+        note += f", {left:,.0f} t not bought within the horizon"
+    return buys, note
 
 
 def _missing_capex(mineral: str, stage: str, lever: str, uncosted: list[str]) -> str:
@@ -328,10 +360,12 @@ def apply_plan(mi: MarketInputs, plan: Plan, effects: list[ItemEffect]) -> Marke
         dedicated[:, j] += ef.dedicated
         if ef.lever == "stockpile":
             t = int(np.flatnonzero(mi.years == it.start)[0])
-            if t == 0:
-                stock0[j] += ef.quantity_t
-            else:
-                purchase[t, j] += ef.quantity_t
+            buys = ef.purchases
+            if buys is None:
+                buys = np.zeros(T)
+                buys[t] = ef.quantity_t
+            stock0[j] += buys[0]
+            purchase[1:, j] += buys[1:]
         elif ef.lever == "substitution":
             share = np.divide(
                 mi.ai_t[:, j], mi.world_t[:, j], out=np.zeros(T), where=mi.world_t[:, j] > 0

@@ -1,26 +1,31 @@
-"""The portfolio optimiser: a two-stage stochastic LP built with linopy, solved by HiGHS.
+"""The portfolio optimiser: a two-stage stochastic LP solved by HiGHS (built once as sparse
+arrays, re-solved warm for other objectives, limits and the Pareto frontier).
 
 First stage: dollars ``x[o]`` per lever option ``o`` (lever × mineral × country) under a
-budget and optional caps. Second stage, per sample ``s``, year ``t`` and mineral ``m`` of
-a baseline simulation: the bloc's unmet demand ``u`` and stock release ``r``::
+budget, caps and each stockpile's market limit. Second stage, per sample ``s``, year ``t``
+and mineral ``m`` of a baseline simulation: the bloc's unmet demand ``u``, stock release
+``r`` and the share ``a[s,t]`` of the bloc's AI build-out lost::
 
     u[s,t,m] + r[s,t,m] + Σ_o k[o,t,m] x[o]  ≥  U0[s,t,m]          (only cells with U0 > 0)
     Σ_t r[s,t,m]  ≤  Σ_{o stockpile of m} x[o] / price[m]            (stock bought first)
-    Σ_o x[o] ≤ budget,   x[o] ≤ cap[o]
-    L[s] = Σ_{t,m} price[m] u[s,t,m]                                  (shortfall cost, USD)
-    z[s] ≥ L[s] − η,  z ≥ 0                                           (Rockafellar–Uryasev)
-    min  mean_s L[s] + λ (η + Σ_s z[s] / ((1 − α) S))
+    a[s,t] ≥ u[s,t,m] / D[s,t,m]   for every m an AI component uses, 0 ≤ a ≤ 1
+    Σ_o x[o] ≤ budget,   0 ≤ x[o] ≤ cap[o]  (stockpile: share × world output × price)
+    objectives (expected over samples, :mod:`critmin.policy.objectives`):
+      ai_output_usd  = Σ_t V[t] a[s,t]          unmet_cost_usd = Σ_{t,m} price[m] u[s,t,m]
+      co2e_t         = Σ_o co2[o] x[o]
+    min  Σ_k w_k objective_k + λ CVaR_α(weighted loss) + ε Σ_o x[o],   objective_k ≤ limit_k
 
 ``k[o,t,m]`` is the supply an option dedicates to the bloc per dollar (t/yr per USD: 1 ÷
 the sourced capital cost, times the ramp-up and the partner's availability), the same
-numbers the plan evaluation puts into the simulator; ``U0`` is the baseline simulation's
-unmet demand. The LP is linear in the levers (each tonne of dedicated supply replaces a
-tonne of unmet demand, without the price effect) and lets the stock be released with
-hindsight within a sample, so its figures are an approximation: the chosen plan is then run
-through the simulator, in sample and on fresh samples (out of sample), like any plan.
-The marginal value of an option is ``Σ dual × k``: dollars of shortfall cost avoided per
-extra dollar. Environmental impact (t CO2e, cradle-to-gate) is a second objective: the
-Pareto frontier bounds it (ε-constraint) from zero up to the cost-optimal plan's.
+numbers the plan evaluation puts into the simulator; ``U0`` and ``D`` are the baseline
+simulation's unmet demand and demand. The LP is linear in the levers (each tonne of
+dedicated supply replaces a tonne of unmet demand, without the price effect) and lets the
+stock be released with hindsight within a sample, so its figures are an approximation: the
+chosen plan is then run through the simulator, in sample and on fresh samples (out of
+sample), like any plan. ``ε`` (:data:`EPSILON` × baseline objective ÷ budget) makes a dollar
+with (near) zero marginal value stay unspent. The marginal value of an option is
+``Σ dual × k``: objective avoided per extra dollar. The Pareto frontier over any two
+objectives is an ε-constraint sweep on one model (:func:`frontier`).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,7 +45,8 @@ import xarray as xr
 from critmin.data.dataset import Dataset
 from critmin.data.errors import DataError, Problem
 from critmin.policy.evaluate import footprints, prices
-from critmin.policy.levers import availability, capex, lead_years, ramp
+from critmin.policy.levers import STOCK_MARKET_SHARE, availability, capex, lead_years, ramp
+from critmin.policy.objectives import OPTIMISABLE, AiValue
 from critmin.policy.plan import Plan
 from critmin.sim.inputs import MarketInputs
 
@@ -52,14 +58,24 @@ PARTNERS = ("AUS", "CAN")
 class Options:
     """Lever options as labelled arrays."""
 
-    table: pd.DataFrame  # option, lever, mineral, country, stage, usd_per_unit, note
+    table: pd.DataFrame  # option, lever, mineral, country, stage, usd_per_unit, cap_usd, note
     k: xr.DataArray  # (option, year, mineral) t/yr of dedicated supply per USD
     stock: xr.DataArray  # (option, mineral) t of stock per USD
     co2: xr.DataArray  # (option,) t CO2e per USD over the horizon
 
 
-def lever_options(mi: MarketInputs, ds: Dataset, partners: tuple[str, ...] = PARTNERS) -> Options:
-    """Every option the data can cost: US mines and plants, partner capacity, stockpiles."""
+def lever_options(
+    mi: MarketInputs,
+    ds: Dataset,
+    partners: tuple[str, ...] = PARTNERS,
+    market_share: float = STOCK_MARKET_SHARE,
+) -> Options:
+    """Every option the data can cost: US mines and plants, partner capacity, stockpiles.
+
+    A stockpile's dollars are capped (``cap_usd``) at what the market can supply in the
+    start year without moving the price: ``market_share`` × the year's world output (t) ×
+    the price (:data:`critmin.policy.levers.STOCK_MARKET_SHARE`, decision 0024).
+    """
     years = mi.years.astype(float)
     fp = footprints()
     price = prices()
@@ -88,6 +104,7 @@ def lever_options(mi: MarketInputs, ds: Dataset, partners: tuple[str, ...] = PAR
                     country,
                     stage,
                     cost[0],
+                    np.nan,
                     f"capex {cost[0]:,.0f} USD per t/yr; online "
                     f"{mi.years[0] + permit + build:.1f}; availability {avail:.2f}",
                 )
@@ -104,13 +121,16 @@ def lever_options(mi: MarketInputs, ds: Dataset, partners: tuple[str, ...] = PAR
                     None,
                     None,
                     price[m],
-                    f"USGS price {price[m]:,.0f} USD/t",
+                    market_share * float(mi.world_t[0, mi.minerals.index(m)]) * price[m],
+                    f"USGS price {price[m]:,.0f} USD/t; at most {market_share:.0%} of "
+                    f"world output ({float(mi.world_t[0, mi.minerals.index(m)]):,.0f} t) "
+                    "bought in the start year",
                 )
             )
             ks.append((m, np.zeros(len(years))))
             stocks.append((m, 1.0 / price[m]))
             co2.append(fp[m][0] / price[m] if m in fp else 0.0)
-    cols = ["option", "lever", "mineral", "country", "stage", "usd_per_unit", "note"]
+    cols = ["option", "lever", "mineral", "country", "stage", "usd_per_unit", "cap_usd", "note"]
     table = pd.DataFrame(rows, columns=cols)
     names = table["option"].tolist()
     k_arr = np.zeros((len(names), len(years), len(mi.minerals)))
@@ -136,14 +156,16 @@ def lever_options(mi: MarketInputs, ds: Dataset, partners: tuple[str, ...] = PAR
 class Solution:
     """An optimal allocation and what the LP says about it."""
 
-    allocation: pd.DataFrame  # option, lever, mineral, country, stage, usd, marginal_value
-    objective: float  # USD: expected shortfall cost + λ CVaR
-    expected_cost: float  # USD: expected shortfall cost
-    cvar: float  # USD
+    allocation: pd.DataFrame  # option, …, usd, marginal_value, pays_off_share, pays_off_years
+    objective: float  # the weighted objective (+ λ CVaR), in its native units
+    expected_cost: float  # USD: expected cost of unmet demand at current prices
+    cvar: float  # USD: CVaR of the weighted per-sample loss
     co2e_t: float
-    budget_dual: float  # USD of objective per extra USD of budget (≤ 0)
+    budget_dual: float  # objective per extra USD of budget (≤ 0)
     size: dict[str, int]
     timings: dict[str, float]
+    objectives: dict[str, float] = field(default_factory=dict)  # LP value of each objective
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -161,33 +183,448 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+#: Money in the LP is in millions of USD (well scaled for the solver).
+_M = 1.0e6
+#: A dollar is funded only if it buys at least this share of the average value per dollar
+#: (baseline objective ÷ budget): ties and zero marginal values get nothing (decision 0024).
+EPSILON = 1.0e-5
+
+
+class Model:
+    """The LP built once on a baseline's samples; re-solved (warm) for other objectives,
+    limits and budgets (the Pareto frontier).
+
+    Columns: ``x`` (USD M per option), ``u`` (t unmet per active cell), ``r`` (t released
+    per active cell of a stockable mineral), ``a`` (AI build-out share lost per sample and
+    year), ``η`` and ``z`` (CVaR). Rows: unmet (≥ U0), stock (≤ 0), AI (a ≥ u/D), budget,
+    one row per objective (bounded only by a limit), CVaR tail rows.
+    """
+
+    def __init__(
+        self,
+        base: xr.Dataset,
+        opts: Options,
+        *,
+        ai: AiValue | None = None,
+        alpha: float = 0.95,
+        lam: float = 0.0,
+    ) -> None:
+        import highspy
+
+        t0 = time.perf_counter()
+        self.opts, self.alpha, self.lam = opts, alpha, lam
+        u0 = _unmet(base)
+        minerals = [str(m) for m in u0["mineral"].to_numpy()]
+        self.minerals = minerals
+        U = u0.to_numpy()
+        S, T, M = U.shape
+        self.S, self.T = S, T
+        price_d = prices()
+        price = np.array([price_d.get(m, 0.0) for m in minerals])
+        ai_idx = np.zeros(M, dtype=bool)
+        v_t = np.zeros(T)
+        if ai is not None and "demand" in base and np.isfinite(ai.usd).all():
+            ai_idx = np.array([m in ai.minerals for m in minerals])
+            v_t = np.asarray(ai.usd, float)[:T]
+        self.ai = ai
+        valued = (price > 0) | ai_idx
+        mask = (U > 1e-9) & valued[None, None, :]
+        cs, ct, cm = np.nonzero(mask)
+        nc = len(cs)
+        uc = U[cs, ct, cm]
+        no = len(opts.table)
+        k = opts.k.reindex(mineral=minerals, fill_value=0.0).to_numpy() * _M  # t/yr per USD M
+        stock = opts.stock.reindex(mineral=minerals, fill_value=0.0).to_numpy() * _M
+        stockable = stock.sum(axis=0) > 0
+        rsel = np.flatnonzero(stockable[cm])
+        nr = len(rsel)
+        use_ai = bool(ai_idx.any() and v_t.any())
+        na = S * T if use_ai else 0
+        cvar = lam > 0
+        # Column offsets.
+        ox, ou, orr, oa = 0, no, no + nc, no + nc + nr
+        oeta = oa + na
+        oz = oeta + 1
+        ncol = oz + S if cvar else oeta
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        lo: list[np.ndarray] = []
+        hi: list[np.ndarray] = []
+        inf = highspy.kHighsInf
+        nrow = 0
+
+        def put(r: np.ndarray, c: np.ndarray, v: np.ndarray) -> None:
+            rows.append(r.astype(np.int64))
+            cols.append(c.astype(np.int64))
+            vals.append(v.astype(float))
+
+        # Unmet rows: u + r + Σ k x ≥ U0.
+        r_unmet = np.arange(nc)
+        put(r_unmet, ou + np.arange(nc), np.ones(nc))
+        put(r_unmet[rsel], orr + np.arange(nr), np.ones(nr))
+        for o in range(no):
+            for m in np.flatnonzero(k[o].any(axis=0)):
+                sel = np.flatnonzero(cm == m)
+                kv = k[o, ct[sel], m]
+                nz = kv != 0
+                put(sel[nz], np.full(int(nz.sum()), ox + o), kv[nz])
+        lo.append(uc)
+        hi.append(np.full(nc, inf))
+        nrow = nc
+        # Stock rows: Σ_t r[s,t,m] − Σ_o stock[o,m] x ≤ 0, per (sample, stockable mineral).
+        self.stock_rows = (nrow, nrow)
+        self.stock_keys = np.zeros(0, dtype=np.int64)
+        self.r_cells = rsel
+        if nr:
+            key = cs[rsel] * M + cm[rsel]
+            uniq, inv = np.unique(key, return_inverse=True)
+            put(nrow + inv, orr + np.arange(nr), np.ones(nr))
+            for i, kk in enumerate(uniq.tolist()):
+                mm = int(kk) % M
+                for oo in np.flatnonzero(stock[:, mm] > 0).tolist():
+                    put(np.array([nrow + i]), np.array([ox + oo]), np.array([-stock[oo, mm]]))
+            lo.append(np.full(len(uniq), -inf))
+            hi.append(np.zeros(len(uniq)))
+            self.stock_rows = (nrow, nrow + len(uniq))
+            self.stock_keys = uniq
+            nrow += len(uniq)
+        # AI rows: a[s,t] − u/D ≥ 0 for the cells of minerals an AI component uses.
+        if use_ai:
+            D = base["demand"].transpose("sample", "year", "mineral").to_numpy()
+            sel = np.flatnonzero(ai_idx[cm] & (D[cs, ct, cm] > 0))
+            ra = nrow + np.arange(len(sel))
+            put(ra, oa + cs[sel] * T + ct[sel], np.ones(len(sel)))
+            put(ra, ou + sel, -1.0 / D[cs[sel], ct[sel], cm[sel]])
+            lo.append(np.zeros(len(sel)))
+            hi.append(np.full(len(sel), inf))
+            nrow += len(sel)
+        # Budget row.
+        self.budget_row = nrow
+        put(np.full(no, nrow), ox + np.arange(no), np.ones(no))
+        lo.append(np.array([-inf]))
+        hi.append(np.array([0.0]))
+        nrow += 1
+        # Objective vectors (native units ÷ 1e6, expected over samples) and their rows.
+        self.vec: dict[str, np.ndarray] = {}
+        self.per_sample: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        unmet_c = price[cm] / _M
+        self.vec["unmet_cost_usd"] = _vec(ncol, ou + np.arange(nc), unmet_c / S)
+        self.per_sample["unmet_cost_usd"] = (cs, ou + np.arange(nc), unmet_c)
+        co2 = opts.co2.to_numpy() * _M / _M  # t per USD M ÷ 1e6 = Mt per USD M
+        self.vec["co2e_t"] = _vec(ncol, ox + np.arange(no), co2)
+        if use_ai:
+            st = np.arange(S * T)
+            av = np.tile(v_t, S) / _M
+            self.vec["ai_output_usd"] = _vec(ncol, oa + st, av / S)
+            self.per_sample["ai_output_usd"] = (st // T, oa + st, av)
+        self.obj_row: dict[str, int] = {}
+        for name, vec in self.vec.items():
+            nz = np.flatnonzero(vec)
+            put(np.full(len(nz), nrow), nz, vec[nz])
+            lo.append(np.array([-inf]))
+            hi.append(np.array([inf]))
+            self.obj_row[name] = nrow
+            nrow += 1
+        self.tail_rows = (nrow, nrow)
+        self.ncol, self.nrow_base = ncol, nrow
+        self.cols = {"x": ox, "u": ou, "r": orr, "a": oa, "eta": oeta, "z": oz}
+        self.n = {"x": no, "u": nc, "r": nr, "a": na}
+        self.cells = (cs, ct, cm)
+        self.k = k
+        self.stock = stock
+        col_lo = np.zeros(ncol)
+        col_hi = np.full(ncol, inf)
+        if na:
+            col_hi[oa : oa + na] = 1.0
+        if cvar:
+            col_lo[oeta] = -inf
+        self.col_hi0 = col_hi.copy()
+        cap = opts.table["cap_usd"] if "cap_usd" in opts.table else pd.Series(np.nan, range(no))
+        capv = cap.to_numpy(dtype=float)
+        col_hi[:no] = np.where(np.isfinite(capv), capv / _M, inf)
+        self.x_hi0 = col_hi[:no].copy()
+        self.tail_sel = None
+        if cvar:
+            # Tail rows are added per weighting in :meth:`run` (they depend on the weights).
+            pass
+        r_all = np.concatenate(rows)
+        c_all = np.concatenate(cols)
+        v_all = np.concatenate(vals)
+        self._coo = (r_all, c_all, v_all)
+        self.row_lo = np.concatenate(lo)
+        self.row_hi = np.concatenate(hi)
+        self.col_lo, self.col_hi = col_lo, col_hi
+        with _quiet_stdout():  # the library's banner is printed when the solver is made
+            self.h = highspy.Highs()
+            self.h.setOptionValue("output_flag", False)
+        self._weights_key: tuple[tuple[str, float], ...] | None = None
+        self._state: dict[Any, Any] = {}
+        self.cpu_solve = 0.0
+        self.t_build = time.perf_counter() - t0
+
+    def _pass(self, weights: dict[str, float]) -> None:
+        """(Re)load the model: once, or again when CVaR tail rows depend on new weights."""
+        import highspy
+
+        r_all, c_all, v_all = self._coo
+        row_lo, row_hi = self.row_lo, self.row_hi
+        nrow = self.nrow_base
+        if self.lam > 0:
+            S = self.S
+            tr, tc, tv = [], [], []
+            for name, w in weights.items():
+                if w == 0 or name not in self.per_sample:
+                    continue
+                s_idx, c_idx, v = self.per_sample[name]
+                tr.append(nrow + s_idx)
+                tc.append(c_idx)
+                tv.append(-w * v)
+            s = np.arange(S)
+            tr += [nrow + s, nrow + s]
+            tc += [np.full(S, self.cols["eta"]), self.cols["z"] + s]
+            tv += [np.ones(S), np.ones(S)]
+            r_all = np.concatenate([r_all, *tr])
+            c_all = np.concatenate([c_all, *tc])
+            v_all = np.concatenate([v_all, *tv])
+            row_lo = np.concatenate([row_lo, np.zeros(S)])
+            row_hi = np.concatenate([row_hi, np.full(S, highspy.kHighsInf)])
+            self.tail_rows = (nrow, nrow + S)
+            nrow += S
+        order = np.lexsort((r_all, c_all))
+        c_sorted = c_all[order]
+        start = np.searchsorted(c_sorted, np.arange(self.ncol + 1)).astype(np.int32)
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.ncol
+        lp.num_row_ = nrow
+        lp.col_cost_ = np.zeros(self.ncol)
+        lp.col_lower_ = self.col_lo
+        lp.col_upper_ = self.col_hi
+        lp.row_lower_ = row_lo
+        lp.row_upper_ = row_hi
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = r_all[order].astype(np.int32)
+        lp.a_matrix_.value_ = v_all[order]
+        with _quiet_stdout():
+            self.h.passModel(lp)
+        self.nnz = len(v_all)
+        self.nrow = nrow
+
+    def baseline(self, weights: dict[str, float]) -> float:
+        """The weighted objective with no money spent (USD M units)."""
+        cs, ct, _ = self.cells
+        U = self.row_lo[: self.n["u"]]
+        x0 = np.zeros(self.ncol)
+        x0[self.cols["u"] : self.cols["u"] + self.n["u"]] = U
+        if self.n["a"]:
+            a = np.zeros(self.S * self.T)
+            sel = self._ai_shares(U)
+            np.maximum.at(a, cs * self.T + ct, sel)
+            x0[self.cols["a"] : self.cols["a"] + self.n["a"]] = a
+        return float(sum(w * self.vec[n] @ x0 for n, w in weights.items() if n in self.vec))
+
+    def _ai_shares(self, u: np.ndarray) -> np.ndarray:
+        """u / D for AI cells, 0 elsewhere (for the baseline's a)."""
+        r_all, c_all, v_all = self._coo
+        out = np.zeros(len(u))
+        ou, nu = self.cols["u"], self.n["u"]
+        sel = (v_all < 0) & (c_all >= ou) & (c_all < ou + nu) & (r_all >= self.stock_rows[1])
+        sel &= r_all < self.budget_row
+        out[c_all[sel] - ou] = -v_all[sel] * u[c_all[sel] - ou]
+        return out
+
+    def run(
+        self,
+        budget: float,
+        weights: dict[str, float],
+        *,
+        limits: dict[str, float] | None = None,
+        caps: dict[str, float] | None = None,
+        fixed: dict[str, float] | None = None,
+    ) -> Solution:
+        """Solve with these weights, limits (native units), budget, caps and pins."""
+        import highspy
+
+        for name in weights:
+            if name not in self.vec:
+                raise DataError(
+                    [Problem("optimiser", None, "objective", f"one of {sorted(self.vec)}", name)]
+                )
+        key = tuple(sorted(weights.items()))
+        if self._weights_key is None or (self.lam > 0 and key != self._weights_key):
+            self._pass(weights)
+            self._state = {}
+        self._weights_key = key
+        t1 = time.perf_counter()
+        t1c = time.process_time()
+        h = self.h
+        names = list(self.opts.table["option"])
+        no = self.n["x"]
+        xlo = np.zeros(no)
+        xhi = self.x_hi0.copy()
+        for o, v in (caps or {}).items():
+            i = names.index(o)
+            xhi[i] = min(xhi[i], v / _M)
+        for o, v in (fixed or {}).items():
+            # A given plan's pins override the market limit (its evaluation spreads the
+            # purchase over years), not the user's caps: a pin above a cap is infeasible.
+            i = names.index(o)
+            xlo[i] = v / _M
+            user = (caps or {}).get(o)
+            xhi[i] = v / _M if user is None else min(v, user) / _M
+        if (xlo > xhi).any():
+            raise DataError(
+                [Problem("optimiser", None, "(problem)", "a feasible problem", "fixed above cap")]
+            )
+        # Only what changed is passed on: HiGHS then starts from the last basis (a bound
+        # change keeps it dual feasible, a cost change primal feasible).
+        if self._state.get("x") is None or not (
+            np.array_equal(self._state["x"][0], xlo) and np.array_equal(self._state["x"][1], xhi)
+        ):
+            h.changeColsBounds(no, np.arange(no, dtype=np.int32), xlo, xhi)
+            self._state["x"] = (xlo, xhi)
+        rows = {self.budget_row: budget / _M}
+        for name, row in self.obj_row.items():
+            lim = (limits or {}).get(name)
+            rows[row] = highspy.kHighsInf if lim is None else lim / _M
+        for row, up in rows.items():
+            if self._state.get(row) != up:
+                h.changeRowBounds(row, -highspy.kHighsInf, up)
+                self._state[row] = up
+        cost = np.zeros(self.ncol)
+        for name, w in weights.items():
+            cost += w * self.vec[name]
+        base_j = self.baseline(weights)
+        eps = EPSILON * max(base_j, 1e-12) / max(budget / _M, 1.0)
+        cost[:no] += eps
+        if self.lam > 0:
+            cost[self.cols["eta"]] = self.lam
+            cost[self.cols["z"] : self.cols["z"] + self.S] = self.lam / ((1 - self.alpha) * self.S)
+        prev = self._state.get("cost")
+        if prev is None or not np.array_equal(prev, cost):
+            changed = np.flatnonzero(prev != cost) if prev is not None else np.arange(self.ncol)
+            h.changeColsCost(len(changed), changed.astype(np.int32), cost[changed])
+            self._state["cost"] = cost
+        with _quiet_stdout():
+            h.run()
+        status = h.modelStatusToString(h.getModelStatus())
+        t_solve = time.perf_counter() - t1
+        self.cpu_solve = time.process_time() - t1c
+        if status != "Optimal":
+            raise DataError(
+                [Problem("optimiser", None, "(problem)", "a feasible problem", f"{status}")]
+            )
+        sol = h.getSolution()
+        col = np.asarray(sol.col_value)
+        dual = np.asarray(sol.row_dual)
+        return self._solution(budget, weights, col, dual, eps, t_solve)
+
+    def _solution(
+        self,
+        budget: float,
+        weights: dict[str, float],
+        col: np.ndarray,
+        dual: np.ndarray,
+        eps: float,
+        t_solve: float,
+    ) -> Solution:
+        no = self.n["x"]
+        x = col[:no] * _M
+        cs, ct, cm = self.cells
+        r_all, c_all, v_all = self._coo
+        # Marginal value of each option: Σ dual × coefficient over the unmet and stock rows
+        # (objective per extra USD; the budget's and the limits' rows left out).
+        sel = (c_all < no) & (r_all < self.stock_rows[1])
+        mv = np.zeros(no)
+        np.add.at(mv, c_all[sel], dual[r_all[sel]] * v_all[sel])
+        # Where each option pays off: the samples and years whose unmet rows price it.
+        pays_share = np.zeros(no)
+        pays_years: list[str] = []
+        years = self.opts.k["year"].to_numpy()
+        r0, r1 = self.stock_rows
+        M = len(self.minerals)
+        released = col[self.cols["r"] : self.cols["r"] + self.n["r"]] > 1e-9
+        for o in range(no):
+            s = sel & (c_all == o)
+            rows, v = r_all[s], v_all[s]
+            good = rows[dual[rows] * v > 1e-12]
+            cells = good[good < self.n["u"]]
+            samples = set(cs[cells].tolist())
+            yrs = {int(y) for y in years[ct[cells]]}
+            st = good[(good >= r0) & (good < r1)]
+            if len(st):
+                keys = self.stock_keys[st - r0]
+                samples |= set((keys // M).tolist())
+                rc = self.r_cells[released]
+                hit = np.isin(cs[rc] * M + cm[rc], keys)
+                yrs |= {int(y) for y in years[ct[rc[hit]]]}
+            pays_share[o] = len(samples) / self.S
+            ys = sorted(yrs)
+            pays_years.append(f"{ys[0]}–{ys[-1]}" if ys else "")
+        alloc = self.opts.table.copy()
+        alloc["usd"] = x
+        alloc["marginal_value"] = mv
+        alloc["pays_off_share"] = pays_share
+        cap = alloc["cap_usd"].to_numpy(dtype=float) if "cap_usd" in alloc else np.full(no, np.nan)
+        alloc["at_market_limit"] = np.isfinite(cap) & (x >= cap * (1 - 1e-6) - 1.0) & (x >= 1.0)
+        alloc["pays_off_years"] = pays_years
+        objs = {n: float(v @ col) * _M for n, v in self.vec.items()}
+        if "ai_output_usd" not in objs:
+            objs["ai_output_usd"] = float("nan")
+        primary = sum(w * objs[n] for n, w in weights.items())
+        loss_s = np.zeros(self.S)
+        for n, w in weights.items():
+            if n in self.per_sample:
+                s_idx, c_idx, v = self.per_sample[n]
+                np.add.at(loss_s, s_idx, w * v * col[c_idx] * _M)
+        if "co2e_t" in weights:
+            loss_s += weights["co2e_t"] * objs["co2e_t"]
+        ntail = max(1, int(np.ceil(round((1 - self.alpha) * self.S, 9))))
+        cvar = float(np.sort(loss_s)[-ntail:].mean())
+        objective = primary
+        if self.lam > 0:
+            eta = col[self.cols["eta"]]
+            z = col[self.cols["z"] : self.cols["z"] + self.S]
+            objective += self.lam * (eta + z.sum() / ((1 - self.alpha) * self.S)) * _M
+        bd = float(dual[self.budget_row])
+        budget_dual = min(0.0, bd - eps) if bd < -1e-12 else 0.0
+        return Solution(
+            allocation=alloc,
+            objective=objective,
+            expected_cost=objs["unmet_cost_usd"],
+            cvar=cvar,
+            co2e_t=objs["co2e_t"],
+            budget_dual=budget_dual,
+            size={
+                "variables": int(self.ncol),
+                "constraints": int(self.nrow),
+                "nonzeros": int(self.nnz),
+            },
+            timings={"build_s": self.t_build, "solve_s": t_solve, "solve_cpu_s": self.cpu_solve},
+            objectives=objs,
+            weights=dict(weights),
+        )
+
+
+def _vec(n: int, idx: np.ndarray, v: np.ndarray) -> np.ndarray:
+    out = np.zeros(n)
+    np.add.at(out, idx, v)
+    return out
+
+
 def _unmet(base: xr.Dataset) -> xr.DataArray:
     return base["unmet"].transpose("sample", "year", "mineral").load()
 
 
-def solve(
-    base: xr.Dataset,
+def _check(
     opts: Options,
     budget: float,
-    *,
-    alpha: float = 0.95,
-    lam: float = 0.0,
-    caps: dict[str, float] | None = None,
-    fixed: dict[str, float] | None = None,
-    co2_limit: float | None = None,
-) -> Solution:
-    """Build and solve the LP on a baseline simulation's samples.
-
-    ``fixed`` pins options to given dollars (to score a given plan in the LP's own terms).
-
-    Raises
-    ------
-    DataError
-        A negative budget, an α outside (0, 1), a negative λ, caps naming unknown options, or
-        an infeasible problem (fixed dollars above the budget, caps below fixed amounts).
-    """
-    import linopy
-
+    alpha: float,
+    lam: float,
+    caps: dict[str, float] | None,
+    fixed: dict[str, float] | None,
+) -> None:
     problems = []
     if budget < 0:
         problems.append(Problem("optimiser", None, "budget", "a budget of at least 0", str(budget)))
@@ -205,91 +642,94 @@ def solve(
     if problems:
         raise DataError(problems)
 
-    t0 = time.perf_counter()
-    price = prices()
-    u0 = _unmet(base)
-    minerals = [str(m) for m in u0["mineral"].to_numpy()]
-    value = xr.DataArray(
-        [price.get(m, 0.0) for m in minerals], coords={"mineral": minerals}, dims="mineral"
-    )
-    # Cells the LP needs: some shortfall to remove, and a mineral it can value.
-    mask = (u0 > 1e-9) & (value > 0)
-    n_samples = u0.sizes["sample"]
-    stock_minerals = (opts.stock.sum("option") > 0).reindex(mineral=minerals, fill_value=False)
 
-    m = linopy.Model()
-    x = m.add_variables(lower=0.0, coords=[pd.Index(opts.table["option"], name="option")], name="x")
-    x = m.variables["x"]
-    u = m.add_variables(lower=0.0, coords=u0.coords, name="u", mask=mask)
-    r = m.add_variables(lower=0.0, coords=u0.coords, name="r", mask=mask & stock_minerals)
-    k = opts.k.reindex(mineral=minerals, fill_value=0.0)
-    supply = (k * x).sum("option")
-    # Absent (masked) slots count as 0: no release where the mineral cannot be stocked.
-    u_e, r_e = u.fillna(0), r.fillna(0)
-    m.add_constraints(u_e + r_e + supply >= u0, name="unmet", mask=mask)
-    stock = (opts.stock.reindex(mineral=minerals, fill_value=0.0) * x).sum("option")
-    m.add_constraints(r.sum("year") <= stock, name="stock", mask=stock_minerals & mask.any("year"))
-    m.add_constraints(x.sum() <= budget, name="budget")
-    for o, cap in (caps or {}).items():
-        m.add_constraints(x.sel(option=o) <= cap, name=f"cap_{len(m.constraints)}")
-    for o, usd in (fixed or {}).items():
-        m.add_constraints(x.sel(option=o) == usd, name=f"fixed_{len(m.constraints)}")
+def solve(
+    base: xr.Dataset,
+    opts: Options,
+    budget: float,
+    *,
+    alpha: float = 0.95,
+    lam: float = 0.0,
+    caps: dict[str, float] | None = None,
+    fixed: dict[str, float] | None = None,
+    co2_limit: float | None = None,
+    objective: dict[str, float] | None = None,
+    limits: dict[str, float] | None = None,
+    ai: AiValue | None = None,
+    model: Model | None = None,
+) -> Solution:
+    """Build (or reuse ``model``) and solve the LP on a baseline simulation's samples.
+
+    ``objective`` weights the objectives (default: the cost of unmet demand alone); ``limits``
+    bound any of them (native units: USD, t CO2e); ``co2_limit`` is ``limits["co2e_t"]``.
+    ``fixed`` pins options to given dollars (to score a given plan in the LP's own terms).
+    ``ai`` (:func:`critmin.policy.objectives.ai_value`) is needed for ``ai_output_usd``.
+
+    Raises
+    ------
+    DataError
+        A negative budget, an α outside (0, 1), a negative λ, caps naming unknown options, an
+        objective the data cannot value, or an infeasible problem (fixed dollars above the
+        budget, caps below fixed amounts, a limit no allocation meets).
+    """
+    _check(opts, budget, alpha, lam, caps, fixed)
+    weights = objective or {"unmet_cost_usd": 1.0}
+    lim = dict(limits or {})
     if co2_limit is not None:
-        m.add_constraints((opts.co2 * x).sum() <= co2_limit, name="co2")
-    loss = (u_e * value).sum(["year", "mineral"])
-    eta = m.add_variables(name="eta")
-    z = m.add_variables(
-        lower=0.0, coords=[pd.Index(u0["sample"].to_numpy(), name="sample")], name="z"
+        lim["co2e_t"] = co2_limit
+    m = model if model is not None else Model(base, opts, ai=ai, alpha=alpha, lam=lam)
+    return m.run(budget, weights, limits=lim, caps=caps, fixed=fixed)
+
+
+def frontier(
+    model: Model,
+    budget: float,
+    axes: tuple[str, str],
+    points: int,
+    *,
+    weights: dict[str, float] | None = None,
+    start: Solution | None = None,
+    limits: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """The Pareto frontier of two objectives by ε-constraint on the second, on one model
+    (warm-started re-solves): from the second's minimum to its value at the first's optimum.
+    Every point reports every objective. ``start``: the model's last solution for these
+    weights and budget, if there is one (saves a solve)."""
+    a, b = axes
+    w = weights or {a: 1.0}
+    first = start if start is not None else model.run(budget, w)
+    b_hi = first.objectives[b]
+    # CO2e is lowest with nothing spent (0 t); another objective needs its own solve.
+    fixed_lims = {k: v for k, v in (limits or {}).items() if k != b}
+    b_lo = (
+        0.0
+        if b == "co2e_t" and not fixed_lims
+        else model.run(budget, {b: 1.0}, limits=fixed_lims).objectives[b]
     )
-    z = m.variables["z"]
-    m.add_constraints(z - loss + eta >= 0, name="tail")
-    objective = loss.sum() / n_samples
-    if lam > 0:
-        objective = objective + lam * (eta + z.sum() / ((1.0 - alpha) * n_samples))
-    else:
-        objective = objective + 0.0 * eta + 0.0 * z.sum()
-    m.add_objective(objective)
-    t_build = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    with _quiet_stdout():
-        status, condition = m.solve(
-            solver_name="highs", io_api="direct", output_flag=False, log_to_console=False
+    basis = model.h.getBasis() if start is not None else None
+    rows = []
+    # From the optimum's value down: each point changes one row bound (a warm dual simplex).
+    for eps in np.linspace(b_hi, b_lo, points):
+        # A hair of slack: the solver's tolerance must not make the lowest limit infeasible.
+        lim = float(eps) + 1e-9 * max(1.0, abs(float(eps)))
+        pt = model.run(budget, w, limits={**fixed_lims, b: lim})
+        rows.append(
+            {
+                "axis_x": a,
+                "axis_y": b,
+                f"{b}_limit": float(eps),
+                **{n: pt.objectives.get(n, float("nan")) for n in OPTIMISABLE},
+                "expected_cost_usd": pt.expected_cost,
+                "cvar_usd": pt.cvar,
+                "spent_usd": float(pt.allocation["usd"].sum()),
+                "solve_s": pt.timings["solve_s"],
+            }
         )
-    t_solve = time.perf_counter() - t1
-    if status != "ok":
-        raise DataError(
-            [
-                Problem(
-                    "optimiser", None, "(problem)", "a feasible problem", f"{status}: {condition}"
-                )
-            ]
-        )
-    xs = m.solution["x"].to_series()
-    # Marginal values: dollars of shortfall cost avoided per extra dollar in each option.
-    dual = m.constraints["unmet"].dual.fillna(0.0)
-    # The duals already carry the objective's 1/S: no division by the sample count here.
-    mv = (dual * k).sum(["sample", "year", "mineral"])
-    if "stock" in m.constraints:
-        sd = m.constraints["stock"].dual.fillna(0.0)
-        stock_k = opts.stock.reindex(mineral=minerals, fill_value=0.0)
-        mv = mv + (-sd * stock_k).sum(["sample", "mineral"])
-    alloc = opts.table.copy()
-    alloc["usd"] = alloc["option"].map(xs).fillna(0.0).to_numpy()
-    alloc["marginal_value"] = alloc["option"].map(mv.to_series()).fillna(0.0).to_numpy()
-    losses = m.solution["u"].fillna(0.0) * value
-    per_sample = losses.sum(["year", "mineral"]).to_numpy()
-    expected = float(per_sample.mean())
-    tail = np.sort(per_sample)[-max(1, int(np.ceil(round((1 - alpha) * n_samples, 9)))) :]
-    return Solution(
-        allocation=alloc,
-        objective=float(m.objective.value or 0.0),
-        expected_cost=expected,
-        cvar=float(tail.mean()),
-        co2e_t=float((opts.co2 * m.solution["x"]).sum()),
-        budget_dual=float(m.constraints["budget"].dual),
-        size={"variables": int(m.nvars), "constraints": int(m.ncons)},
-        timings={"build_s": t_build, "solve_s": t_solve},
-    )
+    rows.reverse()  # ascending limits
+    if basis is not None:
+        # Leave the solver at the optimum's basis: the next solve (a compared plan) starts there.
+        model.h.setBasis(basis)
+    return pd.DataFrame(rows)
 
 
 def plan_from(solution: Solution, name: str, start: int) -> Plan:

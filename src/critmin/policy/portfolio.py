@@ -8,6 +8,7 @@ over the minerals with a price, its CVaR (LP), AI hardware output at risk and CO
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,24 @@ import yaml
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
 from critmin.policy.evaluate import evaluate
-from critmin.policy.optimize import Solution, fixed_from_plan, lever_options, plan_from, solve
+from critmin.policy.levers import STOCK_MARKET_SHARE
+from critmin.policy.objectives import (
+    ECONOMIC_LOSS_MISSING,
+    OBJECTIVES,
+    OPTIMISABLE,
+    UNITS,
+    ai_value,
+    canonical,
+    parse_weights,
+)
+from critmin.policy.optimize import (
+    Model,
+    Solution,
+    fixed_from_plan,
+    frontier,
+    lever_options,
+    plan_from,
+)
 from critmin.policy.plan import Plan, load_plan
 from critmin.sim.inputs import prepare
 from critmin.sim.runner import simulate
@@ -36,18 +54,33 @@ class Result:
     solution: Solution
     plan: Plan
     unmapped: list[str] = field(default_factory=list)
+    scenario: str = ""
+    objective: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, float] = field(default_factory=dict)
+    objectives: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         alloc = self.allocation[self.allocation["usd"] >= 1.0]
         cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
+        why = ["pays_off_share", "pays_off_years", "at_market_limit", "note"]
         return {
-            "allocation": _records(alloc[cols]),
-            "options": _records(self.allocation[[*cols, "option", "note"]]),
+            "scenario": self.scenario,
+            "objective": self.objective,
+            "limits": self.limits,
+            "allocation": _records(alloc[[*cols, *[c for c in why if c in alloc]]]),
+            "options": _records(
+                self.allocation[[*cols, "option", "cap_usd", "note"]]
+                if "cap_usd" in self.allocation
+                else self.allocation[[*cols, "option", "note"]]
+            ),
             "comparison": _records(self.comparison),
+            "objectives": _records(self.objectives),
             "pareto": _records(self.pareto),
             "lp": {
                 **self.solution.size,
                 **self.solution.timings,
+                **self.timings,
                 "budget_dual": self.solution.budget_dual,
             },
             "unmapped_items": self.unmapped,
@@ -66,12 +99,17 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _sim_scores(plan: Plan, sc: Scenario, samples: int, seed: int) -> dict[str, float]:
     ev = evaluate(plan, sc, samples=samples, seed=seed)
     tot = ev.table[ev.table["mineral"] == "total"].iloc[0].to_dict()
-    return {
+    cons = ev.consequences.set_index("objective")
+    out = {
         "unmet_cost_usd_base": float(tot["unmet_cost_usd_base"]),
         "unmet_cost_usd": float(tot["unmet_cost_usd_plan"]),
         "ai_output_at_risk": float(tot["ai_output_at_risk_plan"]),
         "co2e_t": float(tot["co2e_t"]),
     }
+    for name in OBJECTIVES:
+        out[f"{name}:base"] = float(cons.at[name, "base"])  # type: ignore[arg-type]
+        out[f"{name}:plan"] = float(cons.at[name, "plan"])  # type: ignore[arg-type]
+    return out
 
 
 def optimise_and_compare(
@@ -86,13 +124,24 @@ def optimise_and_compare(
     pareto: int = 0,
     partners: tuple[str, ...] = ("AUS", "CAN"),
     out_plan: str | Path | None = None,
+    objective: dict[str, float] | str | None = None,
+    limits: dict[str, float] | None = None,
+    pareto_axes: tuple[str, str] | None = None,
+    market_share: float = STOCK_MARKET_SHARE,
 ) -> Result:
-    """Solve for ``budget`` on the scenario's samples and score the result (and ``compare``).
+    """Solve for ``budget`` on the scenario's samples and score the result (and ``compare``)
+    on every objective, in sample and out of sample.
+
+    ``objective`` is a weighting of objectives (``{"ai_output_usd": 1}``, or text such as
+    ``"ai:1,unmet:0.5"``; default :data:`DEFAULT_OBJECTIVE`); ``limits`` bound any objective
+    (native units); ``pareto`` points on the frontier of ``pareto_axes`` (default: the first
+    weighted objective against CO2e).
 
     Raises
     ------
     DataError
-        A negative budget or Pareto count, bad α or λ, an infeasible problem.
+        A negative budget or Pareto count, bad α or λ, an unknown objective or axis, an
+        infeasible problem.
     """
     if pareto < 0:
         raise DataError([Problem("optimiser", None, "pareto", "0 or more points", str(pareto))])
@@ -100,50 +149,143 @@ def optimise_and_compare(
         raise DataError(
             [Problem("optimiser", None, "budget", "a budget of at least 0", str(budget))]
         )
+    if not 0 <= market_share <= 1:
+        raise DataError(
+            [Problem("optimiser", None, "market_share", "a share in [0, 1]", str(market_share))]
+        )
+    weights = _weights(objective)
+    lim = _limits(limits)
+    axes = _axes(pareto_axes, weights)
     ds = load_dataset()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     update = {k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None}
     if update:
         sc = Scenario.model_validate({**sc.model_dump(), **update})
+    t0 = time.perf_counter()
     base = simulate(sc, ds)
     mi = prepare(sc, ds)
-    opts = lever_options(mi, ds, partners)
-    sol = solve(base, opts, budget, alpha=alpha, lam=lam)
-    best = plan_from(sol, f"optimised for {budget:,.0f} USD", int(mi.years[0]))
-    rows = [_row("optimised", best, sol, sc)]
-    unmapped: list[str] = []
+    t_sim = time.perf_counter() - t0
+    given = None
     if compare is not None:
         given = compare if isinstance(compare, Plan) else load_plan(compare)
-        fixed, unmapped = fixed_from_plan(given, opts)
-        pinned = solve(
-            base, opts, max(budget, sum(fixed.values())), alpha=alpha, lam=lam, fixed=fixed
-        )
-        rows.append(_row(given.name, given, pinned, sc))
-    front = []
+        # The compared plan's partner countries become options too: the optimiser may choose
+        # what the plan chose, and the plan is scored in the LP's terms in full.
+        extra = [
+            it.country
+            for it in given.items
+            if it.lever == "partner_investment" and it.country not in (None, *partners)
+        ]
+        partners = tuple(dict.fromkeys([*partners, *(c for c in extra if c)]))  # fmt: skip
+    opts = lever_options(mi, ds, partners, market_share)
+    ai = ai_value(mi)
+    if "ai_output_usd" in {*weights, *lim, *axes} and not np.isfinite(ai.usd).all():
+        raise DataError([Problem("optimiser", None, "objective", "an objective with data",
+                                 f"ai_output_usd: {ai.note}")])  # fmt: skip
+    model = Model(base, opts, ai=ai if np.isfinite(ai.usd).all() else None, alpha=alpha, lam=lam)
+    sol = model.run(budget, weights, limits=lim)
+    best = plan_from(sol, f"optimised for {budget:,.0f} USD", int(mi.years[0]))
+    # The frontier first, warm from the optimum just found (before any plan is pinned).
+    t1 = time.perf_counter()
+    front = pd.DataFrame()
     if pareto > 0:
-        for eps in np.linspace(0.0, sol.co2e_t, pareto):
-            pt = solve(base, opts, budget, alpha=alpha, lam=lam, co2_limit=float(eps))
-            front.append(
-                {
-                    "co2e_limit_t": float(eps),
-                    "co2e_t": pt.co2e_t,
-                    "expected_cost_usd": pt.expected_cost,
-                    "cvar_usd": pt.cvar,
-                    "spent_usd": float(pt.allocation["usd"].sum()),
-                }
-            )
+        same = axes[0] in weights and len(weights) == 1
+        front = frontier(model, budget, axes, pareto, weights=weights if same else None,
+                         start=sol if same else None, limits=lim)  # fmt: skip
+    t_front = time.perf_counter() - t1
+    rows = [_row("optimised", best, sol, sc)]
+    unmapped: list[str] = []
+    if given is not None:
+        fixed, unmapped = fixed_from_plan(given, opts)
+        pinned = model.run(max(budget, sum(fixed.values())), weights, fixed=fixed)
+        rows.append(_row(given.name, given, pinned, sc))
+    if len(front) and axes[1] == "co2e_t":
+        front["co2e_limit_t"] = front["co2e_t_limit"]
     if out_plan is not None:
         Path(out_plan).write_text(
             yaml.safe_dump(best.model_dump(exclude_none=True), sort_keys=False), "utf-8"
         )
-    return Result(sol.allocation, pd.DataFrame(rows), pd.DataFrame(front), sol, best, unmapped)
+    comp = pd.DataFrame(rows)
+    return Result(
+        sol.allocation, comp, front, sol, best, unmapped, sc.name, weights, lim,
+        objectives_table(comp),
+        {"baseline_simulation_s": t_sim, "pareto_s": t_front},
+    )  # fmt: skip
+
+
+#: The optimiser's default objective: the value of the bloc's AI hardware that cannot be built.
+DEFAULT_OBJECTIVE: dict[str, float] = {"ai_output_usd": 1.0}
+
+
+def _weights(objective: dict[str, float] | str | None) -> dict[str, float]:
+    try:
+        if objective is None:
+            return dict(DEFAULT_OBJECTIVE)
+        if isinstance(objective, str):
+            return parse_weights(objective)
+        return parse_weights(",".join(f"{k}:{v}" for k, v in objective.items()))
+    except ValueError as e:
+        raise DataError([Problem("optimiser", None, "objective", "a known objective",
+                                 str(e))]) from None  # fmt: skip
+
+
+def _limits(limits: dict[str, float] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k, v in (limits or {}).items():
+        try:
+            key = canonical(k)
+        except ValueError as e:
+            raise DataError([Problem("optimiser", None, f"limits.{k}", "a known objective",
+                                     str(e))]) from None  # fmt: skip
+        if key not in OPTIMISABLE:
+            raise DataError([Problem("optimiser", None, f"limits.{k}", "an objective with data",
+                                     ECONOMIC_LOSS_MISSING)])  # fmt: skip
+        out[key] = float(v)
+    return out
+
+
+def _axes(axes: tuple[str, str] | None, weights: dict[str, float]) -> tuple[str, str]:
+    if axes is None:
+        first = next(iter(weights))
+        return (first, "co2e_t") if first != "co2e_t" else ("co2e_t", "unmet_cost_usd")
+    try:
+        a, b = (canonical(x) for x in axes)
+    except ValueError as e:
+        raise DataError([Problem("optimiser", None, "pareto_axes", "two known objectives",
+                                 str(e))]) from None  # fmt: skip
+    if a == b or a not in OPTIMISABLE or b not in OPTIMISABLE:
+        raise DataError([Problem("optimiser", None, "pareto_axes",
+                                 f"two different objectives of {', '.join(OPTIMISABLE)}",
+                                 f"{a},{b}")])  # fmt: skip
+    return a, b
+
+
+def objectives_table(comp: pd.DataFrame) -> pd.DataFrame:
+    """Every plan on every objective, side by side: one row per (objective, plan), baseline
+    and plan in sample and out of sample (simulator), and the LP's own figure."""
+    rows = []
+    for _, r in comp.iterrows():
+        for name in OBJECTIVES:
+            rows.append(
+                {
+                    "objective": name,
+                    "unit": UNITS[name],
+                    "plan": r["plan"],
+                    "base_in_sample": r[f"{name}:base"],
+                    "plan_in_sample": r[f"{name}:plan"],
+                    "base_out_of_sample": r[f"{name}:base_oos"],
+                    "plan_out_of_sample": r[f"{name}:plan_oos"],
+                    "lp": r.get(f"lp_{name}", np.nan),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _row(label: str, plan: Plan, sol: Solution, sc: Scenario) -> dict[str, object]:
     ins = _sim_scores(plan, sc, sc.samples, sc.seed)
     out = _sim_scores(plan, sc, sc.samples, sc.seed + 1)
-    return {
+    row: dict[str, object] = {
         "plan": label,
+        "scenario": sc.name,
         "spent_usd": float(sol.allocation["usd"].sum()),
         "lp_expected_cost_usd": sol.expected_cost,
         "lp_cvar_usd": sol.cvar,
@@ -155,3 +297,10 @@ def _row(label: str, plan: Plan, sol: Solution, sc: Scenario) -> dict[str, objec
         "ai_output_at_risk": ins["ai_output_at_risk"],
         "co2e_t": ins["co2e_t"],
     }
+    for name in OBJECTIVES:
+        row[f"{name}:base"] = ins[f"{name}:base"]
+        row[f"{name}:plan"] = ins[f"{name}:plan"]
+        row[f"{name}:base_oos"] = out[f"{name}:base"]
+        row[f"{name}:plan_oos"] = out[f"{name}:plan"]
+        row[f"lp_{name}"] = sol.objectives.get(name, np.nan)
+    return row

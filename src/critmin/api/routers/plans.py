@@ -54,7 +54,9 @@ def optimize(body: OptimizeIn, svc: Svc) -> RunAccepted:
         from critmin.sim import library
 
         text = library.text(library.STANDARD)
-    params: dict[str, object] = {"budget": body.budget}
+    params: dict[str, object] = {"budget": body.budget, "objective": body.objective,
+                                 "limits": body.limits, "pareto": body.pareto,
+                                 "pareto_axes": body.pareto_axes}  # fmt: skip
     if body.compare_plan_yaml is not None:
         params["compare_plan_yaml"] = _plan_text(svc, None, body.compare_plan_yaml,
                                                  "compare_plan_yaml")  # fmt: skip
