@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.analysis.errors import QueryError
 from critmin.data.dataset import Dataset, load
 from critmin.data.errors import DataError, Problem
 from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml
@@ -137,6 +138,8 @@ def run_simulation(
         return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
                         workers=workers, scheduler=scheduler, out=out, keep=keep,
                         progress=progress, source=source)  # fmt: skip
+    except ConnectionError as e:  # an unreachable --scheduler
+        raise QueryError(str(e), "invalid", "scheduler") from None
     except DataError as e:
         if isinstance(scenario, Scenario):
             raise
