@@ -269,6 +269,7 @@ def test_charts_read_honestly(brief: Brief) -> None:
 CHECK_CHARTS = """() => {
   const bad = [];
   document.querySelectorAll('.js-plotly-plot').forEach((gd, k) => {
+    if (!gd.offsetParent) return;  // in a view that is not shown
     const title = (gd.layout.title && gd.layout.title.text) || ('chart ' + k);
     const svg = gd.querySelector('.main-svg').getBoundingClientRect();
     gd._fullData.forEach((t, i) => {

@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -346,7 +346,12 @@ def _disruptions(
     samples: int | None,
     say: Progress,
 ) -> Section:
-    from critmin.analysis.scenarios import run_simulation, simulation_by_year, simulation_summary
+    from critmin.analysis.scenarios import (
+        run_simulation,
+        scenario_assumptions,
+        simulation_by_year,
+        simulation_summary,
+    )
     from critmin.sim.scenario import load_scenario
     from critmin.sim.summary import ai_output_at_risk
 
@@ -358,7 +363,7 @@ def _disruptions(
         "the market model (docs/model.md). Shortfall = share of the bloc's (OECD) demand left "
         "unmet; price index = 1 at baseline. Bands span the 5th to 95th percentile."
     )
-    defs = scenario_definitions(scenarios, counts=[samples or sc.samples for sc in scenarios])
+    defs = scenario_assumptions(scenarios, counts=[samples or sc.samples for sc in scenarios])
     tables["scenario_definitions"] = defs
     sec.table(defs, "The scenarios' assumptions (ranges: low / central / high, sampled per run)",
               "the scenario files (critmin/sim/library or --scenario)")  # fmt: skip
@@ -585,53 +590,6 @@ def _percent_view(df: pd.DataFrame) -> pd.DataFrame:
         "shortfall_cvar95": "shortfall CVaR95 (%)", "price_index_p50": "price index P50",
         "price_index_p95": "price index P95", "years_to_recover_mean": "years to recover (mean)",
     })  # fmt: skip
-
-
-def _range(v: object) -> str:
-    """A sampled parameter as "low / central / high", a fixed one as itself."""
-    if isinstance(v, dict) and {"low", "central", "high"} <= set(v):
-        return " / ".join(f"{float(v[k]):g}" for k in ("low", "central", "high"))
-    if isinstance(v, list | tuple):
-        return ", ".join(str(x).replace("_", " ") for x in v)
-    return "" if v is None else str(v)
-
-
-def scenario_definitions(scenarios: Sequence[object], counts: list[int]) -> pd.DataFrame:
-    """One row per event of each scenario: what, who, when, how long, how much.
-
-    Examples
-    --------
-    >>> sc = library.load("drc-cobalt-outage")
-    >>> scenario_definitions([sc], [100]).iloc[0][["event", "country", "starts", "share"]].tolist()
-    ['outage', 'COD', '2027', 'capacity lost 0.1 / 0.25 / 0.5']
-    """
-    rows = []
-    for sc, n in zip(scenarios, counts, strict=True):
-        for e in sc.events:  # type: ignore[attr-defined]
-            d = e.model_dump(exclude_none=True)
-            kind = d.get("type", "")
-            share = ""
-            if "share" in d:
-                share = f"withheld {_range(d['share'])}"
-            elif "capacity_loss" in d:
-                share = f"capacity lost {_range(d['capacity_loss'])}"
-            if kind == "default_hazards":
-                who = f"every producer with >= {float(d.get('min_share', 0)):.0%} of a stage"
-                when = "any year (fitted yearly hazard)"
-                lasts = "fitted"
-                share = f"fitted measures, scale {d.get('scale', 1)}"
-            else:
-                who = _range(d.get("country") or d.get("countries") or d.get("route"))
-                start = d.get("start")
-                when = str(getattr(start, "year", start) or "")
-                lasts = f"{float(d['duration_years']):g} y" if "duration_years" in d else ""
-            rows.append({
-                "scenario": sc.name, "horizon": f"{sc.horizon.start}–{sc.horizon.end}",  # type: ignore[attr-defined]
-                "bloc": sc.bloc, "samples": n, "event": kind.replace("_", " "),  # type: ignore[attr-defined]
-                "country": who, "minerals": _range(d.get("minerals") or d.get("mineral") or "all"),
-                "stage": d.get("stage", ""), "starts": when, "lasts": lasts, "share": share,
-            })  # fmt: skip
-    return pd.DataFrame(rows)
 
 
 def _comparison_view(comp: pd.DataFrame) -> pd.DataFrame:
