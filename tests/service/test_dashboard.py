@@ -180,6 +180,8 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
     expect.set_options(timeout=WAIT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
 
     def snap(name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -204,6 +206,10 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         page.goto(f"{server}/")
         expect(page.locator("#health")).to_contain_text("data")
         expect(page.locator("#explorer-table table")).to_be_visible()
+        # A map of every stage with data (from the server's own geometry) and AI demand.
+        expect(page.locator("#explorer-maps.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-maps .choroplethlocation").first).to_be_attached()
+        expect(page.locator("#explorer-demand.js-plotly-plot")).to_have_count(1)
         # No world total among the producing countries; it is given under the table.
         assert page.locator("#explorer-table tr", has_text="World total").count() == 0
         assert page.evaluate(CHECK_CHARTS) == []
@@ -264,3 +270,5 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         context.close()
     print(f"screenshots: {ARTIFACTS}")
     assert not errors, f"uncaught script errors: {errors}"
+    foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]
+    assert not foreign, f"requests left the server: {foreign}"

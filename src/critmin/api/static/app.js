@@ -160,6 +160,7 @@ function plot(container, traces, layout) {
     displaylogo: false,
     responsive: true,
     modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"],
+    topojsonURL: "/static-vendor/topojson/", // served by critmin: no request leaves the server
   });
 }
 
@@ -460,10 +461,78 @@ const Explorer = {
       })
     );
     this.chart(mineral, mine, refine);
+    this.maps(mineral, mine, refine);
+    this.demand(mineral);
     setStatus(
       $("#explorer-status"),
       rows.length ? `${mine.length} mine and ${refine.length} refine rows.` : "No supply data."
     );
+  },
+
+  /** World maps of the shares, one per stage with data, the whole world visible. */
+  maps(mineral, mine, refine) {
+    const node = $("#explorer-maps");
+    const stages = [["mine", mine], ["refine", refine]].filter(([, rows]) => rows.some((r) => r.country));
+    if (!stages.length) {
+      show(node, el("p", { className: "empty" }, "No country data to map."));
+      return;
+    }
+    const geo = {
+      projection: { type: "natural earth" }, showframe: false, showcoastlines: false,
+      showcountries: true, countrycolor: "#bbb", showland: true, landcolor: "#f2f2f2",
+      lonaxis: { range: [-180, 180] }, lataxis: { range: [-58, 84] },
+    };
+    const layout = { height: 320, margin: { l: 0, r: 0, t: 60, b: 0 }, annotations: [] };
+    const traces = stages.map(([stage, rows], i) => {
+      const c = rows.filter((r) => r.country && isNum(r.share));
+      const key = i === 0 ? "geo" : `geo${i + 1}`;
+      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01] } };
+      layout.annotations.push({ text: stage === "mine" ? "mining" : "refining", x: (i + 0.5) / stages.length, y: 1.02, yanchor: "bottom",
+        xref: "paper", yref: "paper", showarrow: false });  // prettier-ignore
+      return {
+        type: "choropleth", geo: key, name: stage, locations: c.map((r) => r.country),
+        z: c.map((r) => 100 * r.share), zmin: 0, zmax: 100, colorscale: [[0, "#fff5eb"], [0.5, "#fd8d3c"], [1, "#7f2704"]],
+        showscale: i === 0, colorbar: { title: { text: "%" }, len: 0.8 },
+        hovertemplate: "%{location}: %{z:.1f} %<extra>" + stage + "</extra>",
+      };
+    });
+    plot(node, traces, { ...layout, title: { text: `${mineral}: where it is produced (% of world)`, font: { size: 14 } } });
+  },
+
+  /** AI data centres' demand for the mineral, tonnes a year with the low–high band. */
+  async demand(mineral) {
+    const node = $("#explorer-demand");
+    let rows;
+    try {
+      rows = asRows(await api("/api/demand?view=context")).filter((r) => r.mineral === mineral);
+    } catch (err) {
+      show(node, el("p", { className: "error" }, `Could not load AI demand: ${err.message}`));
+      return;
+    }
+    if (this.selected !== mineral) return;
+    if (!rows.length) {
+      show(node, el("p", { className: "empty" }, "No AI demand modelled for this mineral."));
+      return;
+    }
+    rows.sort((a, b) => a.year - b.year);
+    const x = rows.map((r) => r.year);
+    const col = (k) => rows.map((r) => (isNum(r[k]) ? r[k] : null));
+    const last = rows[rows.length - 1];
+    plot(node, [
+      { x, y: col("ai_low_t"), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
+      { x, y: col("ai_high_t"), mode: "lines", fill: "tonexty", line: { width: 0 }, name: "low–high",
+        fillcolor: "rgba(31,95,191,0.2)", hoverinfo: "skip" },
+      { x, y: col("ai_central_t"), mode: "lines+markers", name: "central (t/yr)", line: { color: "#1f5fbf" } },
+    ], {
+      title: {
+        text: `AI data centres: ${fmt(last.ai_central_t)} t of ${mineral} in ${last.year}` +
+          (isNum(last.ai_share_central) ? ` (${(100 * last.ai_share_central).toFixed(1)} % of world demand)` : ""),
+        font: { size: 14 },
+      },
+      yaxis: { title: { text: "tonnes a year" }, rangemode: "tozero" },
+      xaxis: { dtick: 2 },
+      height: 300,
+    });
   },
 
   /** Grouped bars: share by country for each stage (top 10 countries overall). */
