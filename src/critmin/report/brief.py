@@ -152,7 +152,7 @@ def _summary(
     sec = Section("summary", "Executive summary")
     by = {f.section: f for f in found}
     lead = [by[k].title for k in ("headline", "disruptions", "plans") if k in by]
-    sec.bottom_line("Bottom line: " + "; ".join(lead) + ".")
+    sec.bottom_line("Bottom line: " + ". ".join(lead) + ".")
     sec.points("The findings that matter most", found, titles)
     todo = actions(tables)
     if todo:

@@ -137,9 +137,8 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
                 f"The standard risk scenario puts {_pct(float(risk['ai_output_at_risk']))} of "
                 "AI hardware output at risk in its worst year",
                 f"'{risk['scenario']}' ({int(risk['samples']):,} samples): "
-                f"{len(hit)} minerals short; the worst years leave, on average, "
-                + (worst or "no demand")
-                + " of the bloc's demand unmet.",
+                f"{len(hit)} minerals are short in some samples; the worst years leave, on "
+                "average, " + (worst or "no demand") + " of the bloc's demand unmet.",
                 "disruptions",
             )
         )
@@ -170,13 +169,25 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
             + f" {_bn(float(r['usd']))}"
             for _, r in alloc.nlargest(3, "usd").iterrows()
         )
+        items = tables.get("plan_items", pd.DataFrame())
+        example = ""
+        if len(items) > 3:
+            col = items.columns[3]  # "example: <plan name>"
+            top = items.nlargest(3, col)
+            example = ", ".join(
+                f"{r['lever']} {r['mineral']}"
+                + (f" ({r['country']})" if isinstance(r["country"], str) and r["country"] else "")
+                + f" {float(r[col]):,.1f} billion USD"
+                for _, r in top.iterrows()
+            )  # fmt: skip
         out.append(
             Point(
                 f"For the same {_bn(float(ex['spent_usd']))}, the optimised plan avoids "
                 f"{_bn(a_opt[0])} of unmet demand against {_bn(a_ex[0])} for the example plan",
-                f"Cost of unmet demand avoided over the horizon, fresh samples (in sample: "
-                f"{_bn(a_opt[1])} and {_bn(a_ex[1])}). The example plan '{ex['plan']}' buys "
-                f"what its items name; the optimised plan buys mostly {buys or 'nothing'}.",
+                f"Cost of unmet demand avoided over the horizon on fresh samples (in sample: "
+                f"{_bn(a_opt[1])} and {_bn(a_ex[1])}). The example plan '{ex['plan']}' puts "
+                f"most into {example or 'its items'}; the optimised plan into "
+                f"{buys or 'nothing'}.",
                 "plans",
             )
         )
@@ -190,14 +201,21 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
     funded = set(alloc["mineral"]) if len(alloc) else set()
     key = standard_key(tables)
     hit = tables.get(f"scenario_{key}_summary", pd.DataFrame()) if key else pd.DataFrame()
-    # Rule 1: the optimiser's three largest allocations are the best use of money it can see.
-    for _, r in alloc.nlargest(3, "usd").iterrows() if len(alloc) else []:
-        where = f" in {r['country']}" if isinstance(r.get("country"), str) else ""
+    # Rule 1: the optimiser's largest allocations are the best use of money it can see.
+    if len(alloc):
+        big = alloc.nlargest(3, "usd")
+        lst = "; ".join(
+            f"{r['lever'].replace('_', ' ')} of {_name(r['mineral'])}"
+            + (f" in {r['country']}" if isinstance(r.get("country"), str) else "")
+            + f" ({_bn(float(r['usd']))})"
+            for _, r in big.iterrows()
+        )
+        mv = float(big["marginal_value"].iloc[0])
         out.append(
             Point(
-                f"Fund {r['lever'].replace('_', ' ')} of {_name(r['mineral'])}{where}",
-                f"The optimiser puts {_bn(float(r['usd']))} here; each extra USD avoids "
-                f"{float(r['marginal_value']):.2f} USD of unmet-demand cost.",
+                "Fund first what the optimiser funds most",
+                f"{lst}. At the optimum each extra USD on a funded lever avoids {mv:.2f} USD "
+                "of unmet-demand cost.",
                 "plans",
             )
         )
