@@ -264,3 +264,44 @@ def test_every_method_has_ranges(method: str) -> None:
     assert rows and all(r["score_low"] <= r["score"] + 1e-12 <= r["score_high"] + 2e-12
                         for r in rows)  # fmt: skip
     assert max(r["n_alternatives"] for r in rows) >= 2
+
+
+def test_tables_fit_80_columns_for_people() -> None:
+    """At 80 columns: whole words, three significant digits, human headers, a short overview."""
+    res = runner.invoke(app, ["minerals"], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80 and len(lines) < 100
+    assert "motherboar\n" not in res.stdout and "insufficie\n" not in res.stdout
+    risk = runner.invoke(app, ["risk"], env={"COLUMNS": "80"})
+    assert risk.exit_code == 0, risk.output
+    assert max(len(x) for x in risk.stdout.splitlines()) <= 80
+    assert "│ gallium      │    1 │ 0.836 │" in risk.stdout  # 0.836228… to 3 digits
+    assert "import_reliance" not in risk.stdout and "more columns at this width" in risk.stdout
+    wide = runner.invoke(app, ["risk"], env={"COLUMNS": "200"})
+    assert "import reliance" in wide.stdout and "AI components" in wide.stdout
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    from critmin.sim import library
+
+    res = runner.invoke(app, ["simulate", str(library.path("drc-cobalt-outage")), "--samples",
+                              "20", "--scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
+    assert res.exit_code == 2
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_trace_add_names_the_allowed_kinds_and_the_example_lot_file_works(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "lots-cobalt.yaml"
+    ok = runner.invoke(app, ["trace", "add", str(example), "--data-dir", str(tmp_path / "l"),
+                             "-f", "json"])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    assert [r["kind"] for r in json.loads(ok.stdout)] == ["create", "transform", "split",
+                                                          "transfer"]  # fmt: skip
+    bad = tmp_path / "nokind.yaml"
+    bad.write_text("- lot: X\n  material: ore\n", "utf-8")
+    res = runner.invoke(app, ["trace", "add", str(bad), "--data-dir", str(tmp_path / "m")])
+    assert res.exit_code == 1
+    assert "expected one of create, transform, split, merge," in " ".join(res.output.split())
+    assert "discriminator" not in res.output

@@ -207,3 +207,30 @@ def test_serve_refuses_public_host_without_token(tmp_path: Path) -> None:
     )  # fmt: skip
     assert p.returncode != 0
     assert "CRITMIN_TOKEN" in p.stderr and "loopback" in p.stderr
+
+
+def test_library_names_scenarios_with_their_assumptions_and_the_example_plan(
+    client: TestClient,
+) -> None:
+    lib = client.get("/api/scenarios/library").json()
+    assert lib[0]["standard"] and lib[0]["name"] == "standard-2026"
+    drc = next(s for s in lib if s["name"] == "drc-cobalt-outage")
+    (event,) = drc["assumptions"]
+    assert (event["event"], event["country"], event["minerals"], event["starts"]) == (
+        "outage", "COD", "cobalt", "2027")  # fmt: skip
+    assert event["share"] == "capacity lost 0.1 / 0.25 / 0.5" and event["lasts"] == "1 y"
+    ex = client.get("/api/plans/example").json()
+    assert ex["name"].startswith("Partners and domestic supply") and "items:" in ex["yaml"]
+
+
+def test_summary_touched_only_and_events_carry_the_elapsed_time(client: TestClient) -> None:
+    run = client.post("/api/runs", json={"scenario_yaml": SMALL, "samples": 50}).json()
+    done = wait(client, run["id"])
+    assert done["status"] == "complete" and done["elapsed_s"] > 0
+    every = client.get(f"/api/runs/{run['id']}/summary").json()
+    moved = client.get(f"/api/runs/{run['id']}/summary?touched=true").json()
+    assert [r["mineral"] for r in moved] == ["gallium"]
+    assert len(every) > len(moved)
+    with client.stream("GET", f"/api/runs/{run['id']}/events") as resp:
+        body = "".join(resp.iter_text())
+    assert "event: done" in body and '"elapsed_s": ' in body

@@ -163,3 +163,112 @@ def test_dashboard_end_to_end(server: str, browser: Any) -> None:
     assert requests, "no request was recorded"
     assert not foreign, f"requests left the server: {foreign}"
     assert not errors, f"uncaught script errors: {errors}"
+
+
+def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browser: Any) -> None:
+    """Pick a library scenario → run → compare with another → evaluate the example plan
+    against it → optimise; every view is screenshotted and its charts checked as a reader
+    would (each series has visible marks, no text outside its chart)."""
+    from playwright.sync_api import expect
+
+    from tests.report.test_brief import CHECK_CHARTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+
+    def snap(name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def run_library(name: str, samples: str) -> str:
+        page.click("#tab-builder")
+        page.select_option("#scenario-library", f"library:{name}")
+        expect(page.locator("#scenario-assumptions table")).to_be_visible()
+        expect(page.locator("#validation-status")).to_contain_text("Valid")
+        page.fill("#run-samples", samples)
+        expect(page.locator("#run-button")).to_be_enabled()
+        before = page.evaluate("location.hash")
+        page.click("#run-button")
+        page.wait_for_function("h => location.hash !== h && /#run=/.test(location.hash)",
+                               arg=before)  # fmt: skip
+        expect(page.locator("#run-status")).to_have_attribute("data-status", "complete")
+        run_id = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('run')")
+        assert run_id
+        return str(run_id)
+
+    try:
+        page.goto(f"{server}/")
+        expect(page.locator("#health")).to_contain_text("data")
+        expect(page.locator("#explorer-table table")).to_be_visible()
+        # A map of every stage with data (from the server's own geometry) and AI demand.
+        expect(page.locator("#explorer-maps.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-maps .choroplethlocation").first).to_be_attached()
+        expect(page.locator("#explorer-demand.js-plotly-plot")).to_have_count(1)
+        # No world total among the producing countries; it is given under the table.
+        assert page.locator("#explorer-table tr", has_text="World total").count() == 0
+        assert page.evaluate(CHECK_CHARTS) == []
+        snap("10-explorer")
+
+        # ---- 1. The library: the standard scenario first, with its assumptions. ----
+        page.click("#tab-builder")
+        expect(page.locator("#scenario-library option").nth(1)).to_contain_text("(standard)")
+        page.select_option("#scenario-library", "library:standard-2026")
+        expect(page.locator("#validation-status")).to_contain_text(re.compile(r"acts on: \d\d"))
+        snap("11-builder-standard")
+
+        # ---- 2. Run two library scenarios (small samples). ----
+        first = run_library("drc-cobalt-outage", "100")
+        # The run is named after its scenario, not only its id; elapsed time is shown.
+        expect(page.locator("#run-title")).to_contain_text("DRC cobalt mine outage")
+        expect(page.locator("#run-status")).to_contain_text("elapsed")
+        expect(page.locator("#run-list")).to_contain_text("DRC cobalt mine outage")
+        snap("12-monitor-named")
+        second = run_library("logistics-corridor", "100")
+        assert first != second
+
+        # ---- 3. Results of the second run, compared with the first. ----
+        page.click("#run-open-results")
+        expect(page.locator("#results-summary table")).to_contain_text("cobalt")
+        # Minerals the scenario does not move are hidden, and the page says how many.
+        expect(page.locator("#results-hidden")).to_contain_text("are hidden")
+        rows = page.locator("#results-summary tbody tr").count()
+        assert 1 <= rows <= 5
+        page.select_option("#results-compare", first)
+        grid = page.locator("#results-compare-grid")
+        expect(grid).to_contain_text("DRC cobalt mine outage")
+        expect(grid.locator('tr[data-mineral="cobalt"]')).to_have_count(1)
+        expect(page.locator("#results-charts .js-plotly-plot").first).to_be_visible()
+        assert page.evaluate(CHECK_CHARTS) == []
+        snap("13-results-compared")
+
+        # ---- 4. Plans: the example plan against the chosen library scenario. ----
+        page.click("#tab-plans")
+        expect(page.locator("#plan-a")).to_have_value(re.compile("partner_investment"))
+        expect(page.locator("#plan-scenario")).to_have_value("library:standard-2026")
+        page.select_option("#plan-scenario", "library:drc-cobalt-outage")
+        page.fill("#plan-samples", "30")
+        page.click("#plans-evaluate")
+        expect(page.locator("#plans-status")).to_contain_text("against DRC cobalt mine outage")
+        expect(page.locator("#plans-comparison-table tbody tr")).not_to_have_count(0)
+        snap("14-plans-evaluated")
+
+        # ---- 5. Optimise the same budget against the same scenario. ----
+        page.click("#plans-optimize")
+        expect(page.locator("#plans-status")).to_contain_text("Optimisation complete")
+        expect(page.locator("#optimize-allocation table")).to_be_visible()
+        snap("15-plans-optimised")
+    except Exception:
+        snap("98-flow-failure")
+        raise
+    finally:
+        context.close()
+    print(f"screenshots: {ARTIFACTS}")
+    assert not errors, f"uncaught script errors: {errors}"
+    foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]
+    assert not foreign, f"requests left the server: {foreign}"

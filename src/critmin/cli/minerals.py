@@ -22,11 +22,38 @@ def minerals(fmt: FormatOpt = Format.table) -> None:
             fmt,
             title="AI-critical minerals: where they come from and how exposed the US is",
             caption="Top producer and share: latest year of the preferred source per stage "
-            "(USGS MCS, then IEA, then World Mining Data). US net import reliance: USGS MCS. "
+            "(USGS MCS, then IEA, then World Mining Data). US import: net import reliance, "
+            "USGS MCS. "
+            "AI uses abbreviated (PCB = server motherboard; chip = accelerator package; UPS = "
+            "battery backup; DC = data centre as a whole). "
             "`critmin minerals --format json` gives years, sources and bases.",
         )
     else:
         render(df, fmt)
+
+
+#: Short names of the AI hardware uses for an 80-column table (the JSON has the full names).
+SHORT_USES = {
+    "server motherboard/PCB": "PCB",
+    "accelerator package/die": "chip",
+    "battery backup units / UPS": "UPS",
+    "data centre (aggregate)": "DC",
+    "fans/pumps/hard drives (NdFeB magnets)": "magnets",
+    "cooling (cold plates, CDUs, chillers)": "cooling",
+    "data-centre electrical systems (switchgear, cabling)": "electrical",
+    "transformers and grid connection": "grid",
+    "GaN/SiC power devices": "GaN/SiC",
+    "optical transceivers": "optics",
+    "copper cables / NVLink": "cables",
+    "rack (GB200 NVL72)": "rack",
+    "rack busbars": "busbars",
+}
+
+
+def _uses(v: object) -> str:
+    if not isinstance(v, str) or not v:
+        return "—"
+    return ", ".join(SHORT_USES.get(u, u) for u in v.split("; "))
 
 
 def _top(iso3: object, share: object) -> str:
@@ -46,12 +73,12 @@ def _overview_view(df: pd.DataFrame) -> pd.DataFrame:
         {
             "mineral": df["mineral"],
             "US output": df["us_production"],
-            "US import reliance": nir,
+            "US import": nir,
             "top miner": [_top(c, s) for c, s in zip(df["mine_top"], df["mine_top_share"],
                                                      strict=True)],
             "top refiner": [_top(c, s) for c, s in zip(df["refine_top"], df["refine_top_share"],
                                                        strict=True)],
-            "AI hardware uses": df["ai_uses"].fillna("—").str.replace("; ", ", "),
+            "AI uses": [_uses(v) for v in df["ai_uses"]],
         }
     )  # fmt: skip
 

@@ -28,14 +28,85 @@ class Format(StrEnum):
 
 
 def _cell(v: Any, col: str) -> str:
+    """A value as a person reads it: three significant digits, thousands separators.
+
+    Examples
+    --------
+    >>> _cell(0.836228, "score"), _cell(411972.4, "t"), _cell(0.1234, "share"), _cell(5, "n")
+    ('0.836', '411,972', '12.3%', '5')
+    """
     v = _plain(v)
     if v is None:
         return "—"
     if isinstance(v, float):
         if "share" in col:
             return f"{v:.1%}"
-        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        if v != v:
+            return "—"
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.3g}"
     return str(v)
+
+
+#: Headers for raw column names a person would not read as words (terminal tables only;
+#: JSON and CSV keep the stable names of docs/cli-json.md).
+HEADERS = {
+    "Consump_Apparent": "apparent consumption",
+    "ai_components": "AI components",
+    "hhi_points": "HHI (0–10,000)",
+    "hhi": "HHI",
+    "iso3": "country",
+    "usd": "USD",
+    "co2e_t": "CO2e (t)",
+}
+
+
+def header(col: object) -> str:
+    """A column name as a table header: known names mapped, underscores to spaces.
+
+    Examples
+    --------
+    >>> header("import_reliance"), header("Consump_Apparent"), header("shortfall_p95")
+    ('import reliance', 'apparent consumption', 'shortfall p95')
+    """
+    name = str(col)
+    if name in HEADERS:
+        return HEADERS[name]
+    return name.replace("_", " ")
+
+
+def _word(values: list[str]) -> int:
+    """The longest word among ``values`` (capped: a longer one may still fold)."""
+    return min(max((len(w) for v in values for w in v.split()), default=1), 24)
+
+
+def _widths(cells: dict[str, list[str]], heads: dict[str, str], width: int) -> dict[str, int]:
+    """Each shown column's width: the columns that fit ``width`` without splitting a word
+    (first columns first; the first always kept), then the spare room shared out so that
+    fewer cells wrap. Rich is given these widths: left to itself it splits words."""
+    longest = {c: max([len(heads[c]), *map(len, cells[c])]) for c in cells}
+    least = {c: _word([heads[c], *cells[c]]) for c in cells}
+    keep: list[str] = []
+    used = 1
+    for i, c in enumerate(cells):
+        need = (longest[c] if i == 0 else least[c]) + 3
+        if i == 0 or used + need <= width:
+            keep.append(c)
+            used += need
+    out = {c: longest[c] if i == 0 else least[c] for i, c in enumerate(keep)}
+    spare = width - used
+    # Unwrap the columns that need least room first (most rows on one line), then give
+    # what is left to the widest column.
+    for c in sorted(keep, key=lambda c: longest[c] - out[c]):
+        gap = longest[c] - out[c]
+        if 0 < gap <= spare:
+            out[c] += gap
+            spare -= gap
+    wide = [c for c in keep if out[c] < longest[c]]
+    if wide and spare > 0:
+        out[max(wide, key=lambda c: longest[c])] += spare
+    return out
 
 
 #: Long source names shortened for terminal tables only (JSON and CSV keep them whole).
@@ -73,13 +144,21 @@ def render(
         return
     console = console or Console()
     df = _short_sources(df)
+    cells = {str(c): [_cell(v, str(c)) for v in df[c]] for c in df.columns}
+    heads = {str(c): header(c) for c in df.columns}
+    widths = _widths(cells, heads, console.width)
+    shown = list(widths)
+    hidden = [heads[c] for c in cells if c not in shown]
+    if hidden:
+        more = (f"{len(hidden)} more columns at this width ({', '.join(hidden)}): a wider "
+                "terminal, or --format csv / json for all.")  # fmt: skip
+        caption = f"{caption}\n{more}" if caption else more
     table = Table(title=title, caption=caption, caption_justify="left")
-    for i, col in enumerate(df.columns):
+    for col in shown:
         numeric = pd.api.types.is_numeric_dtype(df[col])
-        # The first column names the row: never fold it.
-        table.add_column(
-            str(col), justify="right" if numeric else "left", overflow="fold", no_wrap=i == 0
-        )
-    for row in df.itertuples(index=False):
-        table.add_row(*(_cell(v, c) for v, c in zip(row, df.columns, strict=True)))
+        # Text wraps at spaces: the widths keep whole words (numbers are one word).
+        table.add_column(heads[col], justify="right" if numeric else "left", overflow="fold",
+                         width=widths[col])  # fmt: skip
+    for r in range(len(df)):
+        table.add_row(*(cells[c][r] for c in shown))
     console.print(table)

@@ -38,6 +38,10 @@ def brief(
         list[Path] | None,
         typer.Option(help="suppliers' CMRT/EMRT workbooks: adds a sourcing section; repeatable"),
     ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(help="the brief.json of an earlier edition: adds what changed since it"),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """critmin's main job: a self-contained HTML brief (and PDF) with charts, maps and tables."""
@@ -49,10 +53,15 @@ def brief(
                   console=err, transient=True) as bar:  # fmt: skip
         task = bar.add_task("starting", total=None)
         result = build(out, scenarios=scenario, plan=plan, budget=budget, samples=samples,
-                       plan_samples=plan_samples, pdf=pdf, sourcing=sourcing,
+                       plan_samples=plan_samples, pdf=pdf, sourcing=sourcing, since=since,
                        progress=lambda s: bar.update(task, description=s))  # fmt: skip
     head = result.summary[["rank", "mineral", "score", "score_low", "score_high", "why"]]
-    files = [str(result.html), str(out / "brief.xlsx"), str(out / "tables")]
+    files = [
+        str(result.html),
+        str(out / "brief.json"),
+        str(out / "brief.xlsx"),
+        str(out / "tables"),
+    ]
     if result.pdf:
         files.append(str(result.pdf))
     render(head, fmt, title="Where AI hardware is most exposed (composite score, range)",

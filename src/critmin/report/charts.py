@@ -174,27 +174,93 @@ def stage_shares(
 
 
 def import_reliance(nir: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
-    """US net import reliance over time for the given minerals."""
-    fig = go.Figure()
-    for i, m in enumerate(minerals):
+    """US net import reliance over time: one small panel per mineral with data, so no series
+    hides under another (several sit at 100 %)."""
+    from plotly.subplots import make_subplots
+
+    drawn = [m for m in minerals if not nir[nir["mineral"] == m].empty]
+    cols = min(4, max(1, len(drawn)))
+    nrows = max(1, -(-len(drawn) // cols))
+    fig = make_subplots(rows=nrows, cols=cols, shared_yaxes=True, vertical_spacing=0.22,
+                        horizontal_spacing=0.04,
+                        subplot_titles=[m.replace("_", " ") for m in drawn] or [""])  # fmt: skip
+    n_full = 0
+    for i, m in enumerate(drawn):
         s = nir[nir["mineral"] == m].sort_values("year")
-        if s.empty:
-            continue
+        last = float(s["value"].iloc[-1])
+        n_full += last >= 100
+        r, c = i // cols + 1, i % cols + 1
         fig.add_trace(
             go.Scatter(
-                x=s["year"],
-                y=s["value"],
-                name=m.replace("_", " "),
-                mode="lines+markers",
-                line={"color": PALETTE[i % 10]},
-            )
-        )
-    full = nir[(nir["year"] == nir["year"].max()) & (nir["value"] >= 100)]["mineral"]
-    n_full = int(full.isin(minerals).sum())
-    fig.update_yaxes(title="net import reliance (%)", range=[0, 105])
-    fig.update_xaxes(title="year", dtick=1)
+                x=s["year"], y=s["value"], name=m.replace("_", " "), mode="lines+markers+text",
+                text=[""] * (len(s) - 1) + [f"{last:.0f}%"], textposition="bottom left",
+                line={"color": PALETTE[i % 10]}, showlegend=False,
+            ),
+            row=r, col=c,
+        )  # fmt: skip
+    fig.update_yaxes(range=[0, 112], dtick=25)
+    fig.update_yaxes(title="net import reliance (%)", col=1)
+    fig.update_xaxes(dtick=1, tickangle=0)
+    title = (
+        f"The US imports all it uses of {n_full} of the {len(drawn)} minerals shown (latest year)"
+    )
+    return _layout(fig, title, source, height=200 + 210 * nrows)
+
+
+def mineral_map(shares: pd.DataFrame, mineral: str, source: str) -> go.Figure:
+    """One mineral's production share by country, mining and refining side by side, on the
+    whole world (offline geometry)."""
+    from plotly.subplots import make_subplots
+
+    own = shares[shares["mineral"] == mineral]
+    stages = [st for st in ("mine", "refine") if not own[own["stage"] == st].empty]
+    titles = []
+    for st in stages:
+        sub = shares[(shares["mineral"] == mineral) & (shares["stage"] == st)]
+        top = sub.nlargest(1, "share").iloc[0]
+        titles.append(f"{'mining' if st == 'mine' else 'refining'}: {top['country']} "
+                      f"{100 * float(top['share']):.0f}% ({int(top['year'])})")  # fmt: skip
+    fig = make_subplots(rows=1, cols=max(1, len(stages)), horizontal_spacing=0.02,
+                        specs=[[{"type": "choropleth"}] * max(1, len(stages))],
+                        subplot_titles=titles or ["no data"])  # fmt: skip
+    for i, st in enumerate(stages):
+        sub = shares[(shares["mineral"] == mineral) & (shares["stage"] == st)]
+        fig.add_trace(
+            go.Choropleth(
+                locations=sub["country"], z=100 * sub["share"], locationmode="ISO-3",
+                colorscale="Oranges", zmin=0, zmax=100, showscale=i == 0,
+                colorbar={"title": "% of world", "len": 0.8},
+                marker_line_color="white", marker_line_width=0.5,
+                name=f"{mineral.replace('_', ' ')} {st}",
+            ),
+            row=1, col=i + 1,
+        )  # fmt: skip
+    _whole_world(fig)
     return _layout(
-        fig, f"The US imports all it uses of {n_full} of these {len(minerals)} minerals", source
+        fig,
+        f"{mineral.replace('_', ' ').capitalize()}: where it is mined and refined "
+        "(share of world output)",
+        source,
+        height=380,
+    )
+
+
+def _whole_world(fig: go.Figure) -> None:
+    """Every geo of ``fig`` shows the whole inhabited world, centred on Greenwich (plotly
+    otherwise centres and crops on the countries that have data)."""
+    fig.update_geos(
+        projection_type="natural earth",
+        projection_rotation_lon=0,
+        center={"lon": 0, "lat": 0},
+        lonaxis_range=[-180, 180],
+        lataxis_range=[-58, 84],
+        fitbounds=False,
+        showcoastlines=False,
+        showframe=False,
+        showcountries=True,
+        countrycolor="#bbb",
+        showland=True,
+        landcolor="#f2f2f2",
     )
 
 
@@ -213,15 +279,7 @@ def world_map(shares: pd.DataFrame, mineral: str, stage: str, source: str) -> go
             marker_line_width=0.5,
         )
     )
-    fig.update_geos(
-        projection_type="natural earth",
-        showcoastlines=False,
-        showframe=False,
-        showcountries=True,
-        countrycolor="#bbb",
-        showland=True,
-        landcolor="#f2f2f2",
-    )
+    _whole_world(fig)
     top = sub.nlargest(1, "share")
     lead = (
         f"{top['country'].iloc[0]} produces {100 * top['share'].iloc[0]:.0f}% " if len(top) else ""
@@ -263,10 +321,13 @@ def ai_demand(df: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
 
 
 def recoverable(eol: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
-    """Metal in retiring AI hardware each year (t)."""
+    """Metal in retiring AI hardware each year (t); a mineral with none to recover (nothing
+    a log axis can draw) is named in the title instead of drawn as an empty series."""
     fig = go.Figure()
-    for i, m in enumerate(minerals):
-        s = eol[eol["mineral"] == m].sort_values("year")
+    pos = eol[eol["recoverable"] > 0]
+    none = [m for m in minerals if pos[pos["mineral"] == m].empty]
+    for i, m in enumerate(x for x in minerals if x not in none):
+        s = pos[pos["mineral"] == m].sort_values("year")
         fig.add_trace(
             go.Scatter(
                 x=s["year"],
@@ -278,7 +339,10 @@ def recoverable(eol: pd.DataFrame, minerals: list[str], source: str) -> go.Figur
         )
     fig.update_yaxes(title="recoverable metal (t/yr, log)", type="log")
     fig.update_xaxes(title="year")
-    return _layout(fig, "Retiring AI hardware becomes a growing secondary source", source)
+    title = "Retiring AI hardware becomes a growing secondary source"
+    if none:
+        title += f" (none recoverable: {', '.join(m.replace('_', ' ') for m in none)})"
+    return _layout(fig, title, source)
 
 
 def fan(
@@ -307,8 +371,47 @@ def fan(
 def bars(
     df: pd.DataFrame, x: str, y: str, title: str, xtitle: str, source: str, colour: str = MINE
 ) -> go.Figure:
-    """Horizontal bars of ``x`` by ``y``."""
-    fig = go.Figure(go.Bar(x=df[x], y=df[y], orientation="h", marker_color=colour))
+    """Horizontal bars of ``x`` by ``y`` (long labels wrapped, not cut), values printed."""
+    fig = go.Figure(
+        go.Bar(
+            x=df[x], y=[wrap(v) for v in df[y]], orientation="h", marker_color=colour,
+            text=[f"{v:,.3g}" for v in df[x]], textposition="outside", cliponaxis=False,
+        )
+    )  # fmt: skip
     fig.update_layout(yaxis={"autorange": "reversed"})
     fig.update_xaxes(title=xtitle)
     return _layout(fig, title, source, height=max(320, 30 * len(df) + 160))
+
+
+def ai_demand_tonnes(df: pd.DataFrame, minerals: list[str], source: str) -> go.Figure:
+    """AI data centres' demand per mineral in tonnes a year (central, band low–high), log."""
+    fig = go.Figure()
+    for i, m in enumerate(minerals):
+        s = df[df["mineral"] == m].sort_values("year")
+        _band_and_line(fig, s["year"], s["ai_low_t"], s["ai_central_t"], s["ai_high_t"],
+                       PALETTE[i % 10], m.replace("_", " "))  # fmt: skip
+    last = df[(df["year"] == df["year"].max()) & df["mineral"].isin(minerals)]
+    big = last.nlargest(1, "ai_central_t")
+    title = "AI data centres' mineral demand, tonnes a year"
+    if len(big):
+        r = big.iloc[0]
+        title = (
+            f"{str(r['mineral']).replace('_', ' ').capitalize()} leads AI demand in tonnes: "
+            f"{float(r['ai_central_t']):,.0f} t in {int(r['year'])} (central)"
+        )
+    fig.update_yaxes(title="AI demand (t/yr, log; band low–high)", type="log")
+    fig.update_xaxes(title="year")
+    return _layout(fig, title, source)
+
+
+def wrap(label: str, width: int = 26) -> str:
+    """A long bar label broken onto lines (plotly's ``<br>``), never cut off.
+
+    Examples
+    --------
+    >>> wrap("Partners and domestic supply, $11.6 billion", 20)
+    'Partners and<br>domestic supply,<br>$11.6 billion'
+    """
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(str(label), width)) or str(label)

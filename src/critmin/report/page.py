@@ -9,6 +9,7 @@ from their suppliers' CMRT workbooks — except the few values wrapped in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,19 @@ class Section:
     def text(self, s: str) -> None:
         """A paragraph of plain text."""
         self.parts.append(render("text.html.j2", text=s))
+
+    def bottom_line(self, s: str) -> None:
+        """The one-sentence conclusion that opens the brief (plain text, set in bold)."""
+        self.parts.append(render("bottom.html.j2", text=s))
+
+    def points(
+        self, heading: str, items: Sequence[object], titles: dict[str, str] | None = None
+    ) -> None:
+        """A numbered list of points (``title``, ``text``, ``section`` attributes), each
+        linked to the section of the brief that supports it (named from ``titles``)."""
+        self.parts.append(
+            render("points.html.j2", heading=heading, items=list(items), titles=titles or {})
+        )
 
     def heading(self, s: str) -> None:
         """A sub-heading within the section (plain text)."""

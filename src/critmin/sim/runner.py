@@ -254,6 +254,10 @@ def _blocks(
             yield lo0, hi0, fut.result()
 
 
+#: Seconds to wait for a Dask scheduler to answer before giving up (it is either there or not).
+SCHEDULER_TIMEOUT = 5.0
+
+
 def _dask_blocks(
     mi: MarketInputs,
     seed: int,
@@ -271,7 +275,14 @@ def _dask_blocks(
         )
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as e:
+            # One clear line for the user instead of distributed's retries and traceback.
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {scheduler!r} within "
+                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__})"
+            ) from None
     try:
         remote = client.scatter(mi, broadcast=True)
         futs = {

@@ -269,6 +269,8 @@ class Transfer(_Model):
 
 
 Record = Annotated[Create | Transform | Split | Merge | Transfer, Field(discriminator="kind")]
+#: The record kinds, as a message names them.
+KINDS = ("create", "transform", "split", "merge", "transfer")
 _ADAPTER: TypeAdapter[Create | Transform | Split | Merge | Transfer] = TypeAdapter(Record)
 
 
@@ -339,6 +341,12 @@ def _parse(
     except ValidationError as e:
         problems = []
         for err in e.errors():
+            if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+                # pydantic says "Unable to extract tag using discriminator 'kind'": name the
+                # allowed kinds instead.
+                problems.append(Problem(_WHERE, seq, "kind", f"one of {', '.join(KINDS)}",
+                                        str(body.get("kind", "(missing)"))))  # fmt: skip
+                continue
             loc = list(err["loc"])
             if loc and loc[0] == body.get("kind"):
                 loc = loc[1:]

@@ -32,6 +32,15 @@ def _plan_text(svc: Services, plan_id: str | None, plan_yaml: str | None, field:
     return plan_yaml
 
 
+@router.get("/example")
+def example_plan() -> dict[str, str]:
+    """The example plan shipped with critmin (the one the brief compares), as YAML."""
+    from critmin.policy.plan import example_plan_path, load_plan
+
+    path = example_plan_path()
+    return {"name": load_plan(path).name, "yaml": path.read_text("utf-8")}
+
+
 @router.post("/evaluate", status_code=202, response_model=RunAccepted)
 def evaluate(body: EvaluateIn, svc: Svc) -> RunAccepted:
     """Evaluate a plan against a scenario in the background (a run of kind ``evaluate``)."""

@@ -190,10 +190,13 @@ async def events(run_id: RunId, svc: Svc) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
         while True:
             run = await asyncio.to_thread(svc.store.get_run, run_id)
-            data = json.dumps({"progress": run["progress"], "status": run["status"]})
+            # The elapsed time travels with the progress: a page following the events must
+            # not keep showing the elapsed time of its first look.
+            data = json.dumps({"progress": run["progress"], "status": run["status"],
+                               "elapsed_s": _out(run).elapsed_s})  # fmt: skip
             if run["status"] in TERMINAL:
                 final = {"progress": run["progress"], "status": run["status"],
-                         "error": run["error"]}  # fmt: skip
+                         "error": run["error"], "elapsed_s": _out(run).elapsed_s}  # fmt: skip
                 yield f"event: done\ndata: {json.dumps(final)}\n\n"
                 return
             yield f"event: progress\ndata: {data}\n\n"
@@ -204,17 +207,28 @@ async def events(run_id: RunId, svc: Svc) -> StreamingResponse:
 
 
 @router.get("/{run_id}/summary", response_model=Rows)
-def run_summary(run_id: RunId, svc: Svc) -> list[dict[str, Any]]:
-    """Per-mineral summary of a complete simulation (409 while it is not complete)."""
+def run_summary(
+    run_id: RunId,
+    svc: Svc,
+    touched: Annotated[bool, Query(description="only the minerals the scenario moves")] = False,
+) -> list[dict[str, Any]]:
+    """Per-mineral summary of a complete simulation (409 while it is not complete); with
+    ``touched=true`` only the minerals the run visibly moves (``analysis.minerals_touched``)."""
     hit = _cached(svc, run_id, "summary.json")
     if hit is not None:  # no database round trip for a result already verified
         cached: list[dict[str, Any]] = hit["summary"]
-        return cached
+        return _touched(hit, cached) if touched else cached
     run = _get(svc, run_id)
     if run["kind"] != "simulate":
         raise HTTPException(409, f"run {run_id} is a {run['kind']} run: see its /result")
-    rows: list[dict[str, Any]] = _json(svc, run_id, "summary.json")["summary"]
-    return rows
+    full = _json(svc, run_id, "summary.json")
+    rows: list[dict[str, Any]] = full["summary"]
+    return _touched(full, rows) if touched else rows
+
+
+def _touched(full: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keep = set(full.get("touched") or [])
+    return [r for r in rows if r.get("mineral") in keep]
 
 
 @router.get("/{run_id}/by-year", response_model=Rows)

@@ -29,7 +29,10 @@ def validate(body: ValidateIn) -> Validation:
 
 @router.get("/library")
 def library() -> list[dict[str, Any]]:
-    """The scenarios shipped with critmin (the standard risk scenario first), by name."""
+    """The scenarios shipped with critmin (the standard risk scenario first), by name, with
+    their assumptions (one row per event: who, when, how long, how much)."""
+    from critmin.analysis.frames import records
+    from critmin.analysis.scenarios import scenario_assumptions
     from critmin.sim import library as lib
 
     names = sorted(lib.names(), key=lambda n: (n != lib.STANDARD, n))
@@ -37,7 +40,10 @@ def library() -> list[dict[str, Any]]:
     for n in names:
         sc = lib.load(n)
         out.append({"name": n, "title": sc.name, "description": sc.description,
-                    "standard": n == lib.STANDARD})  # fmt: skip
+                    "standard": n == lib.STANDARD,
+                    "horizon": [sc.horizon.start, sc.horizon.end], "bloc": sc.bloc,
+                    "samples": sc.samples,
+                    "assumptions": records(scenario_assumptions([sc]))})  # fmt: skip
     return out
 
 

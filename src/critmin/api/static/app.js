@@ -77,11 +77,32 @@ function fmt(v, key = "") {
   }
   if (k.includes("usd") || k === "budget") return fmtUsd(v);
   if (k.includes("share") && Math.abs(v) <= 1) return `${(v * 100).toFixed(1)} %`;
+  // Shortfalls are shares of demand: percentages, as in the charts and the brief.
+  if (/(^|_)shortfall/.test(k) && !k.includes("_t") && Math.abs(v) <= 1) {
+    return `${(v * 100).toPrecision(3)} %`;
+  }
   if (Number.isInteger(v)) return v.toLocaleString("en-US");
   const a = Math.abs(v);
   if (a >= 1000) return v.toLocaleString("en-US", { maximumFractionDigits: 0 });
   if (a >= 1) return v.toFixed(2);
   return v.toPrecision(3);
+}
+
+/** A run as a person names it: its scenario, its kind and when it was made. */
+function runLabel(r) {
+  const scen = (r.params && r.params.scenario) || "";
+  const when = String(r.created || "").slice(0, 16).replace("T", " ");
+  const kind = r.kind === "simulate" || !r.kind ? "" : `${r.kind}: `;
+  return `${kind}${scen || String(r.id).slice(0, 8)}${when ? ` · ${when} UTC` : ""}`;
+}
+
+/** Seconds as a person reads them: 0.4 s, 12 s, 3 min 05 s. */
+function fmtSeconds(s) {
+  if (!isNum(s)) return "—";
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, "0")} s`;
 }
 
 /** The union of keys of a list of objects, in first-seen order. */
@@ -139,6 +160,7 @@ function plot(container, traces, layout) {
     displaylogo: false,
     responsive: true,
     modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"],
+    topojsonURL: "/static-vendor/topojson/", // served by critmin: no request leaves the server
   });
 }
 
@@ -424,7 +446,13 @@ const Explorer = {
           )
         : el("p", { className: "empty" }, "No composite score for this mineral.")
     );
-    const rows = [...mine, ...refine];
+    // Country rows only: the world total is a sum, not a producer (it goes in the caption).
+    const isTotal = (r) => /world/i.test(String(r.entity || r.country || ""));
+    const totals = [...mine, ...refine].filter(isTotal);
+    const rows = [...mine, ...refine].filter((r) => !isTotal(r));
+    $("#explorer-totals").textContent = totals
+      .map((r) => `World total, ${r.stage}: ${fmt(r.value, "value")} ${r.unit || ""} (${r.year ?? ""}, ${r.source || ""})`)
+      .join(" · ");
     show(
       $("#explorer-table"),
       table(rows, {
@@ -433,10 +461,78 @@ const Explorer = {
       })
     );
     this.chart(mineral, mine, refine);
+    this.maps(mineral, mine, refine);
+    this.demand(mineral);
     setStatus(
       $("#explorer-status"),
       rows.length ? `${mine.length} mine and ${refine.length} refine rows.` : "No supply data."
     );
+  },
+
+  /** World maps of the shares, one per stage with data, the whole world visible. */
+  maps(mineral, mine, refine) {
+    const node = $("#explorer-maps");
+    const stages = [["mine", mine], ["refine", refine]].filter(([, rows]) => rows.some((r) => r.country));
+    if (!stages.length) {
+      show(node, el("p", { className: "empty" }, "No country data to map."));
+      return;
+    }
+    const geo = {
+      projection: { type: "natural earth" }, showframe: false, showcoastlines: false,
+      showcountries: true, countrycolor: "#bbb", showland: true, landcolor: "#f2f2f2",
+      lonaxis: { range: [-180, 180] }, lataxis: { range: [-58, 84] },
+    };
+    const layout = { height: 320, margin: { l: 0, r: 0, t: 60, b: 0 }, annotations: [] };
+    const traces = stages.map(([stage, rows], i) => {
+      const c = rows.filter((r) => r.country && isNum(r.share));
+      const key = i === 0 ? "geo" : `geo${i + 1}`;
+      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01] } };
+      layout.annotations.push({ text: stage === "mine" ? "mining" : "refining", x: (i + 0.5) / stages.length, y: 1.02, yanchor: "bottom",
+        xref: "paper", yref: "paper", showarrow: false });  // prettier-ignore
+      return {
+        type: "choropleth", geo: key, name: stage, locations: c.map((r) => r.country),
+        z: c.map((r) => 100 * r.share), zmin: 0, zmax: 100, colorscale: [[0, "#fff5eb"], [0.5, "#fd8d3c"], [1, "#7f2704"]],
+        showscale: i === 0, colorbar: { title: { text: "%" }, len: 0.8 },
+        hovertemplate: "%{location}: %{z:.1f} %<extra>" + stage + "</extra>",
+      };
+    });
+    plot(node, traces, { ...layout, title: { text: `${mineral}: where it is produced (% of world)`, font: { size: 14 } } });
+  },
+
+  /** AI data centres' demand for the mineral, tonnes a year with the low–high band. */
+  async demand(mineral) {
+    const node = $("#explorer-demand");
+    let rows;
+    try {
+      rows = asRows(await api("/api/demand?view=context")).filter((r) => r.mineral === mineral);
+    } catch (err) {
+      show(node, el("p", { className: "error" }, `Could not load AI demand: ${err.message}`));
+      return;
+    }
+    if (this.selected !== mineral) return;
+    if (!rows.length) {
+      show(node, el("p", { className: "empty" }, "No AI demand modelled for this mineral."));
+      return;
+    }
+    rows.sort((a, b) => a.year - b.year);
+    const x = rows.map((r) => r.year);
+    const col = (k) => rows.map((r) => (isNum(r[k]) ? r[k] : null));
+    const last = rows[rows.length - 1];
+    plot(node, [
+      { x, y: col("ai_low_t"), mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
+      { x, y: col("ai_high_t"), mode: "lines", fill: "tonexty", line: { width: 0 }, name: "low–high",
+        fillcolor: "rgba(31,95,191,0.2)", hoverinfo: "skip" },
+      { x, y: col("ai_central_t"), mode: "lines+markers", name: "central (t/yr)", line: { color: "#1f5fbf" } },
+    ], {
+      title: {
+        text: `AI data centres: ${fmt(last.ai_central_t)} t of ${mineral} in ${last.year}` +
+          (isNum(last.ai_share_central) ? ` (${(100 * last.ai_share_central).toFixed(1)} % of world demand)` : ""),
+        font: { size: 14 },
+      },
+      yaxis: { title: { text: "tonnes a year" }, rangemode: "tozero" },
+      xaxis: { dtick: 2 },
+      height: 300,
+    });
   },
 
   /** Grouped bars: share by country for each stage (top 10 countries overall). */
@@ -466,7 +562,11 @@ const Explorer = {
         hovertemplate: "%{x}: %{y:.1f} %<extra>" + name + "</extra>",
       };
     };
-    plot(node, [trace(mine, "mine", "#7a8da8"), trace(refine, "refine", "#1f5fbf")], {
+    // A stage without rows gets no series (an empty legend entry would claim data).
+    const traces = [[mine, "mine", "#7a8da8"], [refine, "refine", "#1f5fbf"]]
+      .filter(([rows]) => rows.length)
+      .map(([rows, name, color]) => trace(rows, name, color));
+    plot(node, traces, {
       title: { text: `${mineral}: share of world output by stage`, font: { size: 14 } },
       barmode: "group",
       yaxis: { title: { text: "share (%)" }, rangemode: "tozero" },
@@ -496,6 +596,75 @@ events:
     leakage: {low: 0.0, central: 0.1, high: 0.3}
 `;
 
+/**
+ * The scenario library: the scenarios shipped with critmin (the standard one first, with
+ * their assumptions) and the saved ones. The builder loads one into the editor; the plans
+ * view scores plans against one (the standard scenario by default).
+ */
+const Library = {
+  shipped: [],
+  saved: [],
+
+  async load() {
+    try {
+      this.shipped = asRows(await api("/api/scenarios/library"));
+    } catch {
+      this.shipped = [];
+    }
+    try {
+      this.saved = asRows(await api("/api/scenarios"));
+    } catch {
+      this.saved = [];
+    }
+    this.fill($("#scenario-library"), "— load a scenario into the editor —");
+    this.fill($("#plan-scenario"), null);
+  },
+
+  fill(sel, placeholder) {
+    if (!sel) return;
+    const keep = sel.value;
+    show(
+      sel,
+      placeholder ? el("option", { value: "" }, placeholder) : [],
+      el(
+        "optgroup",
+        { label: "Shipped with critmin" },
+        this.shipped.map((s) =>
+          el("option", { value: `library:${s.name}` }, `${s.title}${s.standard ? " (standard)" : ""}`)
+        )
+      ),
+      this.saved.length
+        ? el("optgroup", { label: "Saved" },
+            this.saved.map((s) => el("option", { value: `saved:${s.id}` }, s.name)))  // prettier-ignore
+        : [],
+      sel.id === "plan-scenario"
+        ? el("option", { value: "builder" }, "The text in the scenario builder")
+        : []
+    );
+    if (keep && $$("option", sel).some((o) => o.value === keep)) sel.value = keep;
+    else if (!placeholder) sel.value = this.shipped.length ? `library:${this.shipped[0].name}` : "builder";
+  },
+
+  /** The YAML of a library entry ("library:<name>" or "saved:<id>"). */
+  async text(key) {
+    const [kind, id] = key.split(/:(.*)/s);
+    if (kind === "library") return (await api(`/api/scenarios/library/${encodeURIComponent(id)}`)).yaml;
+    if (kind === "saved") return (await api(`/api/scenarios/${encodeURIComponent(id)}`)).yaml;
+    return $("#scenario-yaml").value;
+  },
+
+  /** The assumptions table of a shipped scenario (one row per event). */
+  assumptions(key) {
+    const name = key.startsWith("library:") ? key.slice(8) : null;
+    const s = this.shipped.find((x) => x.name === name);
+    if (!s) return el("p", { className: "hint" }, "A saved scenario: its assumptions are its YAML.");
+    return table(s.assumptions || [], {
+      columns: ["event", "country", "minerals", "stage", "starts", "lasts", "share"],
+      caption: `${s.title}: ${s.horizon ? s.horizon.join("–") : ""}, bloc ${s.bloc}, ${s.samples} samples`,
+    });
+  },
+};
+
 const Builder = {
   valid: false,
   validating: false,
@@ -505,6 +674,21 @@ const Builder = {
   init() {
     const ta = $("#scenario-yaml");
     ta.value = EXAMPLE_SCENARIO;
+    $("#scenario-library").addEventListener("change", async (ev) => {
+      const key = ev.target.value;
+      if (!key) {
+        show($("#scenario-assumptions"));
+        return;
+      }
+      try {
+        ta.value = await Library.text(key);
+      } catch (err) {
+        setStatus($("#validation-status"), `Could not load the scenario: ${err.message}`, "bad");
+        return;
+      }
+      show($("#scenario-assumptions"), Library.assumptions(key));
+      ta.dispatchEvent(new Event("input"));
+    });
     const validateSoon = debounce(() => this.validate(), 400);
     ta.addEventListener("input", () => {
       this.valid = false;
@@ -595,8 +779,10 @@ const Builder = {
     this.valid = Boolean(res.valid);
     this.renderProblems(res.problems || []);
     if (this.valid) {
-      const touched = (res.minerals_touched || []).join(", ") || "none";
-      setStatus($("#validation-status"), `Valid: “${res.name}” — minerals touched: ${touched}.`, "ok");
+      const t = res.minerals_touched || [];
+      const list = t.length > 8 ? `${t.slice(0, 8).join(", ")} and ${t.length - 8} more` : t.join(", ");
+      const touched = t.length ? `${t.length} (${list})` : "none";
+      setStatus($("#validation-status"), `Valid: “${res.name}” — minerals it acts on: ${touched}.`, "ok");
     } else {
       const n = (res.problems || []).length;
       setStatus($("#validation-status"), `Invalid: ${n} problem${n === 1 ? "" : "s"}.`, "bad");
@@ -675,6 +861,7 @@ const Builder = {
     try {
       const s = await api("/api/scenarios", { method: "POST", body: { name: name.trim(), yaml } });
       setStatus(status, `Scenario saved (id ${s.id}).`, "ok");
+      Library.load();
     } catch (err) {
       setStatus(status, `Could not save: ${err.message}`, "bad");
     }
@@ -860,7 +1047,7 @@ const Monitor = {
                   dataset: { run: r.id },
                   onclick: () => this.select(r.id),
                 },
-                el("span", {}, `${r.kind || "run"} ${String(r.id).slice(0, 8)}`),
+                el("span", {}, runLabel(r)),
                 el(
                   "span",
                   { className: "run-sub" },
@@ -880,6 +1067,8 @@ const Monitor = {
     this.renderList();
     $("#run-title").textContent = `Run ${id}`;
     setStatus($("#run-status"), "Loading…");
+    $("#run-status").dataset.status = ""; // never the previous run's state
+    $("#run-progress").setAttribute("aria-valuenow", "0");
     try {
       this.render(await api(`/api/runs/${encodeURIComponent(id)}`));
     } catch (err) {
@@ -897,6 +1086,7 @@ const Monitor = {
     if (run.id && run.id !== app.runId) return; // an answer about a run no longer selected
     this.current = { ...(this.current && this.current.id === run.id ? this.current : {}), ...run };
     const r = this.current;
+    if (r.params) $("#run-title").textContent = `${runLabel(r)} (run ${r.id})`;
     const pct = Math.round((isNum(r.progress) ? r.progress : 0) * 100);
     const bar = $("#run-progress");
     bar.setAttribute("aria-valuenow", String(pct));
@@ -904,7 +1094,7 @@ const Monitor = {
     $("#run-progress-fill").style.width = `${pct}%`;
     setStatus(
       $("#run-status"),
-      `Status: ${r.status} · ${pct} %`,
+      `Status: ${r.status} · ${pct} %${isNum(r.elapsed_s) ? ` · ${fmtSeconds(r.elapsed_s)} elapsed` : ""}`,
       r.status === "complete" ? "ok" : r.status === "failed" ? "bad" : ""
     );
     $("#run-status").dataset.status = r.status || "";
@@ -917,12 +1107,12 @@ const Monitor = {
       $("#run-meta"),
       Object.entries(r)
         .filter(([, v]) => v === null || typeof v !== "object")
-        .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, fmt(v, k))])
+        .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, k === "elapsed_s" ? fmtSeconds(v) : fmt(v, k))])
     );
     // Keep the list entry in step without waiting for the next refresh.
     const item = this.runs.find((x) => x.id === r.id);
     if (item) {
-      Object.assign(item, { status: r.status, progress: r.progress });
+      Object.assign(item, { status: r.status, progress: r.progress, elapsed_s: r.elapsed_s });
       this.renderList();
     }
   },
@@ -1030,6 +1220,14 @@ const Results = {
   chosen: new Set(),
 
   init() {
+    $("#results-compare").addEventListener("change", (ev) => this.compare(ev.target.value));
+    $("#results-show-all").addEventListener("change", () => {
+      if (this.loadedRun) {
+        const id = this.loadedRun;
+        this.loadedRun = null;
+        this.load(id);
+      }
+    });
     $("#results-run").addEventListener("change", (ev) => {
       app.runId = ev.target.value || null;
       writeHash("results", app.runId);
@@ -1056,10 +1254,12 @@ const Results = {
       el("option", { value: "" }, ids.length ? "— choose a run —" : "no complete runs yet"),
       ids.map((id) => {
         const r = runs.find((x) => x.id === id) || {};
-        return el("option", { value: id }, `${String(id).slice(0, 8)} · ${r.status || "?"}`);
+        return el("option", { value: id }, r.id ? runLabel(r) : String(id).slice(0, 8));
       })
     );
     sel.value = app.runId && ids.includes(app.runId) ? app.runId : "";
+    this.completeRuns = ok;
+    this.updateCompareOptions();
   },
 
   async load(id) {
@@ -1078,14 +1278,25 @@ const Results = {
         this.loadedRun = null;
         return;
       }
-      this.summary = asRows(await api(`/api/runs/${encodeURIComponent(id)}/summary`));
+      this.allSummary = asRows(await api(`/api/runs/${encodeURIComponent(id)}/summary`));
+      this.touched = asRows(await api(`/api/runs/${encodeURIComponent(id)}/summary?touched=true`));
+      this.summary = $("#results-show-all").checked ? this.allSummary : this.touched;
+      this.run = run;
     } catch (err) {
       this.loadedRun = null;
       setStatus(status, `Could not load results: ${err.message}`, "bad");
       return;
     }
     if (this.loadedRun !== id) return;
-    show($("#results-summary"), table(this.summary, { caption: `Run ${id}: per-mineral summary` }));
+    const hidden = this.allSummary.length - this.touched.length;
+    $("#results-hidden").textContent = hidden
+      ? `${hidden} of ${this.allSummary.length} minerals are not moved by this scenario (no shortfall, price unchanged) and are hidden.`
+      : "";
+    show(
+      $("#results-summary"),
+      table(this.summary, { caption: `${runLabel(run)}: per mineral, each sample's worst year` })
+    );
+    this.updateCompareOptions();
 
     // Default chart selection: up to six minerals with the largest mean shortfall, only
     // those with any shortfall (or the first two when none has).
@@ -1096,7 +1307,76 @@ const Results = {
     this.chosen = new Set((hit.length ? hit : ranked).slice(0, hit.length ? 6 : 2).map((r) => r.mineral));
     this.renderChecks();
     await this.drawCharts();
-    setStatus(status, `Run ${id}: ${this.summary.length} minerals.`, "ok");
+    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.`, "ok");
+  },
+
+  /** The other complete simulation runs, for the side-by-side comparison. */
+  updateCompareOptions() {
+    const sel = $("#results-compare");
+    const current = this.loadedRun || $("#results-run").value;
+    const others = (this.completeRuns || []).filter((r) => r.id !== current);
+    const keep = sel.value;
+    show(
+      sel,
+      el("option", { value: "" }, others.length ? "— none —" : "no other complete run"),
+      others.map((r) => el("option", { value: r.id }, runLabel(r)))
+    );
+    if (others.some((r) => r.id === keep)) sel.value = keep;
+  },
+
+  /** Two runs side by side: per mineral moved by either, mean and P95 shortfall, peak price. */
+  async compare(otherId) {
+    const box = $("#results-compare-table");
+    if (!otherId || !this.loadedRun) {
+      show(box);
+      return;
+    }
+    let other;
+    let otherRun;
+    try {
+      otherRun = await api(`/api/runs/${encodeURIComponent(otherId)}`);
+      other = asRows(await api(`/api/runs/${encodeURIComponent(otherId)}/summary?touched=true`));
+    } catch (err) {
+      show(box, el("p", { className: "error" }, `Could not load run ${otherId}: ${err.message}`));
+      return;
+    }
+    const a = new Map(this.touched.map((r) => [r.mineral, r]));
+    const b = new Map(other.map((r) => [r.mineral, r]));
+    const minerals = [...new Set([...a.keys(), ...b.keys()])];
+    const pct = (r, k) => (r && isNum(r[k]) ? `${(100 * r[k]).toFixed(1)} %` : "—");
+    const rows = minerals
+      .map((m) => ({ m, ra: a.get(m), rb: b.get(m) }))
+      .sort((x, y) => Math.max(y.ra?.shortfall_mean || 0, y.rb?.shortfall_mean || 0) -
+                      Math.max(x.ra?.shortfall_mean || 0, x.rb?.shortfall_mean || 0));
+    const nameA = runLabel(this.run || { id: this.loadedRun });
+    const nameB = runLabel(otherRun);
+    show(
+      box,
+      el(
+        "table",
+        { id: "results-compare-grid" },
+        el("caption", {}, "Shortfall in each sample's worst year, % of the bloc's demand (— = not moved)"),
+        el(
+          "thead",
+          {},
+          el("tr", { className: "group-head" }, el("th", { rowspan: 2, scope: "col" }, "mineral"),
+            el("th", { colspan: 2, scope: "colgroup" }, nameA),
+            el("th", { colspan: 2, scope: "colgroup" }, nameB)),
+          el("tr", {}, ["mean", "P95", "mean", "P95"].map((h) => el("th", { scope: "col" }, h)))
+        ),
+        el(
+          "tbody",
+          {},
+          rows.map(({ m, ra, rb }) =>
+            el("tr", { dataset: { mineral: m } }, el("th", { scope: "row" }, m),
+              el("td", { className: "num" }, pct(ra, "shortfall_mean")),
+              el("td", { className: "num" }, pct(ra, "shortfall_p95")),
+              el("td", { className: "num" }, pct(rb, "shortfall_mean")),
+              el("td", { className: "num" }, pct(rb, "shortfall_p95")))
+          )
+        )
+      )
+    );
   },
 
   renderChecks() {
@@ -1165,7 +1445,9 @@ const Results = {
   /** A fan chart: the P5–P95 band filled between two lines, with the P50 line on top. */
   fan(node, rows, metric, label) {
     const x = rows.map((r) => r.year);
-    const col = (p) => rows.map((r) => r[`${metric}_${p}`]);
+    // Shortfall as % of the bloc's demand, as in the tables and the brief.
+    const k = metric === "shortfall" ? 100 : 1;
+    const col = (p) => rows.map((r) => (isNum(r[`${metric}_${p}`]) ? k * r[`${metric}_${p}`] : null));
     const color = metric === "shortfall" ? "31,95,191" : "191,95,31";
     plot(
       node,
@@ -1178,7 +1460,7 @@ const Results = {
           hovertemplate: "P50 %{y:.3g}<extra></extra>" },
       ],
       {
-        title: { text: label, font: { size: 13 } },
+        title: { text: metric === "shortfall" ? "shortfall (% of the bloc's demand)" : "price index (1 = baseline)", font: { size: 13 } },
         xaxis: { dtick: 1, tickformat: "d" },
         yaxis: { rangemode: "tozero" },
         height: 260,
@@ -1191,15 +1473,6 @@ const Results = {
  * 4e. Plans: evaluate A (and B) side by side; optimise for the same budget
  * ---------------------------------------------------------------------------------------- */
 
-const EXAMPLE_PLAN = `# The example plan of issue 6: $11.6 billion into partner and domestic supply.
-name: Partners and domestic supply, $11.6 billion
-description: Rare earths in Australia, cobalt in Canada, tantalum and tin in the DRC, US nickel and lithium.
-items:
-  - {lever: partner_investment, minerals: [rare_earths], country: AUS, usd: 3.2e9, start: 2026}
-  - {lever: partner_investment, minerals: [cobalt], country: CAN, usd: 1.5e9, start: 2026}
-  - {lever: partner_investment, minerals: [tantalum, tin], country: COD, usd: 2.8e9, start: 2026}
-  - {lever: mine, minerals: [nickel, lithium], country: USA, usd: 4.1e9, start: 2026}
-`;
 
 /** Sum every `usd:` value in a plan's YAML (a client-side estimate of the plan's budget). */
 function planTotalUsd(yaml) {
@@ -1231,7 +1504,16 @@ const Plans = {
   busy: false,
 
   init() {
-    $("#plan-a").value = EXAMPLE_PLAN;
+    // Plan A starts as the example plan shipped with critmin (the one the brief compares).
+    api("/api/plans/example")
+      .then((ex) => {
+        if (!$("#plan-a").value.trim()) {
+          $("#plan-a").value = ex.yaml;
+          $("#plan-a").dispatchEvent(new Event("input"));
+        }
+      })
+      .catch(() => {});
+    $("#plan-scenario").addEventListener("change", () => this.showScenario());
     for (const k of ["a", "b"]) {
       const ta = $(`#plan-${k}`);
       const upd = () => {
@@ -1246,6 +1528,30 @@ const Plans = {
       this.evaluate();
     });
     $("#plans-optimize").addEventListener("click", () => this.optimize());
+  },
+
+  showScenario() {
+    const key = $("#plan-scenario").value;
+    $("#plan-scenario-hint").textContent =
+      key === "builder"
+        ? "Plans are scored against the text in the scenario builder."
+        : "Plans are scored against this scenario, not the builder's text.";
+  },
+
+  /** The scenario fields of a request body for the chosen scenario (none: the standard one). */
+  async scenarioBody() {
+    const key = $("#plan-scenario").value || "library:standard-2026";
+    const std = Library.shipped.find((s) => s.standard);
+    if (std && key === `library:${std.name}`) return {}; // the server's default
+    if (key.startsWith("saved:")) return { scenario_id: key.slice(6) };
+    return { scenario_yaml: await Library.text(key) };
+  },
+
+  /** The chosen scenario's name, for the status and the table captions. */
+  scenarioName() {
+    const sel = $("#plan-scenario");
+    const o = sel.options[sel.selectedIndex];
+    return o ? o.textContent : "the standard risk scenario";
   },
 
   setBusy(b) {
@@ -1267,7 +1573,7 @@ const Plans = {
   async evaluate() {
     const status = $("#plans-status");
     const samples = Number($("#plan-samples").value) || 100;
-    const scenario = $("#scenario-yaml").value;
+    const scenario = await this.scenarioBody();
     const plans = [
       ["A", $("#plan-a").value],
       ["B", $("#plan-b").value],
@@ -1284,7 +1590,7 @@ const Plans = {
         plans.map(([, plan_yaml]) =>
           api("/api/plans/evaluate", {
             method: "POST",
-            body: { plan_yaml, scenario_yaml: scenario, samples },
+            body: { plan_yaml, ...scenario, samples },
           })
         )
       );
@@ -1311,7 +1617,7 @@ const Plans = {
         runs.map((r) => api(`/api/runs/${encodeURIComponent(r.id)}/result`))
       );
       this.showEvaluations(plans.map(([k], i) => [`Plan ${k}`, results[i]]));
-      setStatus(status, "Evaluation complete.", "ok");
+      setStatus(status, `Evaluation complete (against ${this.scenarioName()}).`, "ok");
     } catch (err) {
       setStatus(status, `Evaluation failed: ${err.message}`, "bad");
     } finally {
@@ -1396,11 +1702,10 @@ const Plans = {
       setStatus(status, "Give a budget, or a plan A with usd amounts.", "bad");
       return;
     }
-    const body = {
-      budget,
-      samples: Number($("#plan-samples").value) || 100,
-      scenario_yaml: $("#scenario-yaml").value,
-    };
+    const scenario = await this.scenarioBody();
+    if (scenario.scenario_id) scenario.scenario_yaml = await Library.text(`saved:${scenario.scenario_id}`);
+    delete scenario.scenario_id; // the optimiser takes the text
+    const body = { budget, samples: Number($("#plan-samples").value) || 100, ...scenario };
     if (planA.trim()) body.compare_plan_yaml = planA;
     this.setBusy(true);
     show($("#plans-optimize-result"));
@@ -1412,7 +1717,7 @@ const Plans = {
       );
       if (fin.status !== "complete") throw new Error(`run ${fin.status}: ${formatDetail(fin.error)}`);
       await this.showRunResult(fin);
-      setStatus(status, "Optimisation complete.", "ok");
+      setStatus(status, `Optimisation complete (against ${this.scenarioName()}).`, "ok");
     } catch (err) {
       setStatus(status, `Optimisation failed: ${err.message}`, "bad");
     } finally {
@@ -1440,7 +1745,9 @@ const Plans = {
       .filter(([, v]) => Array.isArray(v))
       .sort((a, b) => order(a[0]) - order(b[0]));
     for (const [k, v] of lists) {
-      parts.push(el("div", { className: "table-wrap", id: `optimize-${k}` }, table(v, { caption: k })));
+      const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, table(v, { caption: k }));
+      // The allocation and the comparison are the answer; the rest is detail on demand.
+      parts.push(order(k) < 2 ? t : el("details", {}, el("summary", {}, `${k} (${v.length} rows)`), t));
     }
     show($("#plans-optimize-result"), parts);
   },
@@ -1457,6 +1764,7 @@ function start() {
   Monitor.init();
   Results.init();
   Plans.init();
+  Library.load().then(() => Plans.showScenario());
   loadHealth();
   Explorer.init();
 
