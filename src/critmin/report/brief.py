@@ -471,23 +471,27 @@ def _plans(
     ]
     tables["plan_allocation"] = alloc
     tables["plan_comparison"] = res.comparison
+    tables["plan_objectives"] = res.objectives
     tables["plan_options"] = res.allocation
     sec.text(
         f"Budget {money / 1e9:,.1f} billion USD on the standard risk scenario "
         f"({samples} samples, 2026–2040). The optimiser is a two-stage stochastic LP "
-        "(docs/decisions/0012): it values shortfall at the USGS price, so minerals without "
-        "a price (rare earths) are invisible to it; both plans are then scored by the "
-        "simulator, in sample and on fresh samples."
+        "(docs/decisions/0012, 0024): it minimises the expected value of AI hardware the bloc "
+        "cannot build for want of an input (AI hardware output at risk, USD), with stockpile "
+        "purchases capped at a share of a year's world output; both plans are then scored by "
+        "the simulator on every objective (AI output at risk, cost of unmet demand at current "
+        "prices, CO2e), in sample and on fresh samples."
     )
-    src = "critmin policy optimiser (linopy + HiGHS); capital costs: critmin/policy/lever_costs.csv"
+    src = "critmin policy optimiser (HiGHS); capital costs: critmin/policy/lever_costs.csv"
     comp = res.comparison.copy()
     sec.chart(
         charts.bars(
-            comp.assign(bn=comp["sim_out_of_sample_unmet_cost_usd"] / 1e9),
+            comp.assign(bn=comp["ai_output_usd:plan_oos"] / 1e9),
             "bn",
             "plan",
-            "Expected cost of unmet demand, out of sample (lower is better)",
-            "billion USD over 2026–2040 (minerals with a USGS price)",
+            "AI hardware output at risk with each plan, out of sample (lower is better)",
+            f"billion USD over 2026–2040 (without a plan: "
+            f"{float(comp['ai_output_usd:base_oos'].iloc[0]) / 1e9:,.0f})",
             src,
         ),
         src,
@@ -596,13 +600,16 @@ def _comparison_view(comp: pd.DataFrame) -> pd.DataFrame:
     """The comparison with metrics as rows and plans as columns (fits a page)."""
     labels = {
         "spent_usd": "spent",
-        "lp_expected_cost_usd": "LP: expected shortfall cost",
-        "lp_cvar_usd": "LP: CVaR 95 %",
-        "sim_unmet_cost_base_usd": "simulator, in sample: baseline",
-        "sim_unmet_cost_usd": "simulator, in sample: with the plan",
-        "sim_out_of_sample_unmet_cost_base_usd": "simulator, fresh samples: baseline",
-        "sim_out_of_sample_unmet_cost_usd": "simulator, fresh samples: with the plan",
+        "ai_output_usd:base": "AI output at risk, in sample: baseline",
+        "ai_output_usd:plan": "AI output at risk, in sample: with the plan",
+        "ai_output_usd:base_oos": "AI output at risk, fresh samples: baseline",
+        "ai_output_usd:plan_oos": "AI output at risk, fresh samples: with the plan",
+        "sim_unmet_cost_base_usd": "unmet-demand cost, in sample: baseline",
+        "sim_unmet_cost_usd": "unmet-demand cost, in sample: with the plan",
+        "sim_out_of_sample_unmet_cost_base_usd": "unmet-demand cost, fresh samples: baseline",
+        "sim_out_of_sample_unmet_cost_usd": "unmet-demand cost, fresh samples: with the plan",
     }
+    labels = {k: v for k, v in labels.items() if k in comp}
     t = comp.set_index("plan")[list(labels)].T / 1e9
     t.index = [labels[i] for i in t.index]
     t.columns = [str(c) for c in t.columns]

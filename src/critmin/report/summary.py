@@ -71,15 +71,16 @@ def _plan_row(comp: pd.DataFrame | None, optimised: bool) -> pd.Series | None:
 
 
 def _avoided(row: pd.Series | None) -> tuple[float, float] | None:
-    """Unmet-demand cost a plan avoids: (fresh samples, in sample), USD."""
+    """AI hardware output at risk a plan avoids, the optimiser's default objective
+    (docs/decisions/0024): (fresh samples, in sample), USD."""
     if row is None:
         return None
     try:
-        fresh = float(row["sim_out_of_sample_unmet_cost_base_usd"]) - float(
-            row["sim_out_of_sample_unmet_cost_usd"]
-        )
-        inside = float(row["sim_unmet_cost_base_usd"]) - float(row["sim_unmet_cost_usd"])
+        fresh = float(row["ai_output_usd:base_oos"]) - float(row["ai_output_usd:plan_oos"])
+        inside = float(row["ai_output_usd:base"]) - float(row["ai_output_usd:plan"])
     except (KeyError, TypeError, ValueError):
+        return None
+    if not (math.isfinite(fresh) and math.isfinite(inside)):
         return None
     return fresh, inside
 
@@ -183,8 +184,10 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
         out.append(
             Point(
                 f"For the same {_bn(float(ex['spent_usd']))}, the optimised plan avoids "
-                f"{_bn(a_opt[0])} of unmet demand against {_bn(a_ex[0])} for the example plan",
-                f"Cost of unmet demand avoided over the horizon on fresh samples (in sample: "
+                f"{_bn(a_opt[0])} of AI hardware output at risk against {_bn(a_ex[0])} for the "
+                "example plan",
+                f"Value of AI hardware the bloc could not build, avoided over the horizon on "
+                f"fresh samples (in sample: "
                 f"{_bn(a_opt[1])} and {_bn(a_ex[1])}). The example plan '{ex['plan']}' puts "
                 f"most into {example or 'its items'}; the optimised plan into "
                 f"{buys or 'nothing'}.",
@@ -215,12 +218,12 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
             Point(
                 "Fund first what the optimiser funds most",
                 f"{lst}. At the optimum each extra USD on a funded lever avoids {mv:.2f} USD "
-                "of unmet-demand cost.",
+                "of AI hardware output at risk.",
                 "plans",
             )
         )
     # Rule 2: a mineral badly short in the standard scenario that the optimiser leaves unfunded
-    # (often because it has no USGS price) needs a decision the optimiser cannot make.
+    # (it protects AI hardware output less per dollar) needs a decision on other grounds.
     if len(hit):
         blind = hit[(hit["shortfall_mean"] >= 0.1) & ~hit["mineral"].isin(funded)].head(3)
         if len(blind):
@@ -230,8 +233,9 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
                 Point(
                     "Decide on stocks or partner supply for minerals the optimiser leaves unfunded",
                     f"Short by 10% or more of demand in the standard scenario's worst year "
-                    f"yet unfunded: {lst}. The optimiser values shortfall at the USGS price, so "
-                    "minerals without a price are invisible to it.",
+                    f"yet unfunded: {lst}. The optimiser funds what protects AI hardware output "
+                    "most; these minerals need a decision on other grounds (their other uses, "
+                    "allies' needs).",
                     "disruptions",
                 )
             )
@@ -242,7 +246,8 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
         out.append(
             Point(
                 "Reallocate the example plan's budget",
-                f"The optimised plan avoids {_bn(a_opt[0] - a_ex[0])} more unmet-demand cost "
+                f"The optimised plan avoids {_bn(a_opt[0] - a_ex[0])} more of AI hardware "
+                "output at risk "
                 "for the same money on fresh samples; see the item-by-item comparison.",
                 "plans",
             )
@@ -286,7 +291,8 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
     plans = []
     for _, r in comp.iterrows():
         keys = ("plan", "spent_usd", "sim_out_of_sample_unmet_cost_usd",
-                "sim_out_of_sample_unmet_cost_base_usd")  # fmt: skip
+                "sim_out_of_sample_unmet_cost_base_usd", "ai_output_usd:plan_oos",
+                "ai_output_usd:base_oos")  # fmt: skip
         plans.append({k: r[k] for k in keys if k in r})
     src = tables.get("sources", pd.DataFrame())
     data = [
