@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xarray as xr
 
 from critmin.data.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: Tables of a built dataset, in the order the build writes them.
 TABLE_NAMES = (
@@ -120,6 +122,8 @@ class Dataset:
         >>> round(float(da.sel(country="CHN", year=2023, indicator="pv")), 4)
         -0.5131
         """
+        import xarray as xr  # only here: importing xarray costs a command's start-up
+
         wgi = self.wgi.set_index(["country", "year", "indicator"])[value]
         return xr.DataArray.from_series(wgi).rename(f"wgi_{value}")
 
