@@ -100,6 +100,48 @@ class Dataset:
             self._cache[name] = pd.read_parquet(p)
         return self._cache[name]
 
+    def read(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        where: dict[str, list[object]] | None = None,
+    ) -> pd.DataFrame:
+        """Some rows and columns of one table, read with predicate pushdown.
+
+        ``where`` maps a column to the values to keep (``isin``); only the named ``columns``
+        are decoded and only matching rows materialised, so a question about one importer
+        never loads the 1.26 M-row trade table whole. A table already in memory is filtered
+        there. Same dtypes as :meth:`table`.
+
+        Examples
+        --------
+        >>> t = load().read("trade", ["year", "importer", "hs", "quantity"],
+        ...                 {"importer": ["USA"], "year": [2020]})
+        >>> sorted(set(t.importer)), sorted(set(t.year))
+        (['USA'], [2020])
+        >>> len(t) == int(((load().trade.importer == "USA") & (load().trade.year == 2020)).sum())
+        True
+        """
+        if name not in TABLE_NAMES:
+            raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLE_NAMES)}")
+        if name in self._cache:
+            df = self._cache[name]
+            mask = pd.Series(True, index=df.index)
+            for col, values in (where or {}).items():
+                mask &= df[col].isin(values)
+            return df.loc[mask, columns or list(df.columns)].reset_index(drop=True)
+        p = self.path / f"{name}.parquet"
+        if not p.exists():
+            raise DataError([Problem(str(p), None, None, f"the {name} table of the dataset")])
+        import pyarrow.dataset as pads
+
+        expr = None
+        for col, values in (where or {}).items():
+            e = pads.field(col).isin(list(values))
+            expr = e if expr is None else expr & e
+        tbl = pads.dataset(p, format="parquet").to_table(columns=columns, filter=expr)
+        return tbl.to_pandas()
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLE_NAMES:
             return self.table(name)
