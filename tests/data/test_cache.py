@@ -106,3 +106,45 @@ def test_trade_rows_equal_the_table_filtered_in_memory(
     w = world_trade(ds)
     by = full.assign(quantity=full.quantity.fillna(0.0)).groupby(["hs", "year"])["quantity"].sum()
     assert w.set_index(["hs", "year"])["quantity"].gt(0).equals(by.gt(0))
+
+
+def _answers() -> dict[str, object]:
+    import datetime as dt
+
+    from critmin.analysis.demand import ai_demand_table
+    from critmin.analysis.minerals import mineral_profile, minerals_overview
+    from critmin.analysis.plans import project_pipeline
+    from critmin.analysis.risk import supply_risk
+
+    day = dt.date(2025, 6, 1)
+    return {
+        "composite": supply_risk("composite", as_of=day).frame,
+        "geopolrisk": supply_risk("geopolrisk", importer="JPN", year=2020).frame,
+        "overview": minerals_overview(),
+        "profile": mineral_profile("cobalt", as_of=day),
+        "demand": ai_demand_table("base", 2030, 2032).frame,
+        "projects": project_pipeline(mineral="lithium"),
+    }
+
+
+def _answers_in_fresh_process(cache_dir: str) -> dict[str, object]:
+    import os
+
+    os.environ[cache.CACHE_ENV] = cache_dir
+    return _answers()
+
+
+def test_stored_answers_equal_computed_ones(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later process reads each answer from disk: exactly what computing it gives."""
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:  # fills the cache
+        first = pool.apply(_answers_in_fresh_process, (str(folder),))
+    assert len(list(folder.glob("result-*.pickle"))) == len(first)
+    with ctx.Pool(1) as pool:  # reads it
+        second = pool.apply(_answers_in_fresh_process, (str(folder),))
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    computed = _answers_in_fresh_process("off")
+    for name, want in computed.items():
+        assert isinstance(want, pd.DataFrame)
+        pd.testing.assert_frame_equal(first[name], want, check_exact=True)  # type: ignore[arg-type]
+        pd.testing.assert_frame_equal(second[name], want, check_exact=True)  # type: ignore[arg-type]

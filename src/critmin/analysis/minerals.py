@@ -149,10 +149,14 @@ def concentration(
 def minerals_overview(ds: Dataset | None = None) -> pd.DataFrame:
     """One row per catalogue mineral: stages, AI uses, US status, import reliance, top
     producers (computed once per dataset)."""
-    from critmin.metrics.overview import overview
-
     d = _ds(ds)
-    frame: pd.DataFrame = d.memo(("analysis.overview",), lambda: overview(d))
+
+    def compute() -> pd.DataFrame:
+        from critmin.metrics.overview import overview
+
+        return overview(d)
+
+    frame: pd.DataFrame = d.stored(("analysis.overview",), compute)
     return frame.copy()
 
 
@@ -161,8 +165,6 @@ def mineral_profile(
 ) -> pd.DataFrame:
     """Everything the dataset says about one mineral, as one long table
     (section, item, year, value, unit, status, source)."""
-    from critmin.metrics.profile import profile
-
     if mineral not in MINERAL_IDS:
         raise QueryError(
             f"unknown mineral {mineral!r}; AI-critical minerals: {', '.join(MINERAL_IDS)}",
@@ -171,4 +173,14 @@ def mineral_profile(
         )
     if top < 1:
         raise QueryError(f"top must be at least 1, not {top}", "invalid", "top")
-    return profile(_ds(ds), mineral, top, as_of)
+    d = _ds(ds)
+
+    def compute() -> pd.DataFrame:
+        from critmin.metrics.profile import profile
+
+        return profile(d, mineral, top, as_of)
+
+    # as_of None means "today": the key says which day, so a stored profile is not stale.
+    key = ("analysis.profile", mineral, top, as_of or dt.date.today())
+    frame: pd.DataFrame = d.stored(key, compute)
+    return frame.copy()

@@ -88,7 +88,7 @@ def supply_risk(
         if regions_file is None and gpr_data is None:
             key = ("analysis.risk", method, str(imp), str(yrs), stage, source, as_of,
                    tuple(sorted(w.items())) if w else None, ranges)  # fmt: skip
-            frame, title = ds.memo(key, compute)
+            frame, title = ds.stored(key, compute)
         else:
             frame, title = compute()
     except KeyError as e:

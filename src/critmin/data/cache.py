@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -157,3 +159,59 @@ def cached_file(
     except OSError:
         return None
     return path
+
+
+#: Package files whose change invalidates stored results (code and package data).
+_CODE_SUFFIXES = (".py", ".csv", ".yaml", ".yml", ".json", ".md")
+
+
+@cache
+def code_fingerprint() -> str:
+    """A digest of critmin's own files (path, size, modification time; the embedded dataset
+    excluded): a stored result is never read by other code than the code that made it."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", "embedded"))
+        for f in sorted(filenames):
+            if f.endswith(_CODE_SUFFIXES):
+                st = os.stat(os.path.join(dirpath, f))
+                h.update(f"{dirpath}/{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def cached_value(name: str, key: object, inputs: Sequence[Path], compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its value stored on disk for the same key, inputs and code.
+
+    The key is ``repr(key)`` (plain values: strings, numbers, dates, tuples), the SHA-256 of
+    the ``inputs`` and :func:`code_fingerprint`. Values are pickled into the user's own cache
+    folder (as trusted as the user's home) and read back exactly — frames keep their dtypes,
+    so a stored answer is the computed one bit for bit. Exceptions are not stored.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    digest = hashlib.sha256(
+        "\n".join([name, repr(key), code_fingerprint(), *(file_hash(p) for p in inputs)]).encode()
+    ).hexdigest()[:32]
+    path = folder / f"{name}-{digest}.pickle"
+    if path.is_file():
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except Exception:  # a damaged or unreadable entry is recomputed, never fatal
+            pass
+    value = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # unstorable or a read-only disk: the value is still right, only not kept
+    return value

@@ -78,6 +78,23 @@ class Dataset:
             self._derived[key] = compute()
         return self._derived[key]
 
+    def stored(self, key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+        """:meth:`memo`, and kept on disk across processes, keyed by the dataset's files'
+        SHA-256, ``key`` and critmin's code (:func:`critmin.data.cache.cached_value`): the
+        next command asking the same question reads the answer instead of computing it.
+        ``key`` holds plain values only (no paths of user files)."""
+        from critmin.data.cache import cached_value
+
+        def from_disk() -> Any:
+            return cached_value("result", key, self.files, compute)
+
+        return self.memo(key, from_disk)
+
+    @cached_property
+    def files(self) -> list[Path]:
+        """The files of the dataset (manifest and tables): what its hash covers."""
+        return [self.path / "manifest.json", *sorted(self.path.glob("*.parquet"))]
+
     @cached_property
     def manifest(self) -> dict[str, Any]:
         """The build manifest: raw files with SHA-256, row counts, critmin version."""
