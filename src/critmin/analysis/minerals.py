@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -101,12 +101,21 @@ def supply_table(
     >>> t.rows["share"].sum().round(6), t.rows.iloc[0]["country"]
     (np.float64(1.0), 'COD')
     """
-    from critmin.metrics.concentration import shares, table_basis, world_note, world_total
-
     _check_choice(stage, STAGES, "stage")
     _check_choice(measure, MEASURES, "measure")
     ds = _ds(ds)
     check_mineral(mineral, ds)
+    key = ("analysis.supply", mineral, stage, year, measure, source)
+    d = ds
+    t: SupplyTable = d.stored(key, lambda: _supply_table(d, mineral, stage, year, measure, source))
+    return replace(t, rows=t.rows.copy())
+
+
+def _supply_table(
+    ds: Dataset, mineral: str, stage: str, year: int | None, measure: str, source: str | None
+) -> SupplyTable:
+    from critmin.metrics.concentration import shares, table_basis, world_note, world_total
+
     rows = ds.supply(mineral, stage, year, measure=measure, source=source)
     if rows.empty:
         raise QueryError(
