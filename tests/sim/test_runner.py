@@ -432,3 +432,16 @@ def test_keep_reduced_gives_the_same_summary_everywhere(scenario: Scenario, ds: 
     pd.testing.assert_frame_equal(summary(dask), want, check_exact=True)
     for k in local.data_vars:
         assert np.array_equal(local[k].to_numpy(), dask[k].to_numpy())
+
+
+def test_prepared_inputs_read_from_the_cache_give_the_same_run(
+    scenario: Scenario, ds: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored compilation (decision 0027) is the compilation: same results bit for bit."""
+    monkeypatch.setenv("CRITMIN_CACHE_DIR", "off")
+    fresh = simulate(scenario, ds, samples=300, keep="summary")
+    monkeypatch.setenv("CRITMIN_CACHE_DIR", str(tmp_path / "cache"))
+    simulate(scenario, ds, samples=300, keep="summary")  # stores
+    assert list((tmp_path / "cache").glob("prepare-*.pickle"))
+    again = simulate(scenario, ds, samples=300, keep="summary")  # reads
+    assert_same_values(fresh, again)

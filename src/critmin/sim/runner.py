@@ -52,6 +52,20 @@ Keep = Literal["all", "summary", "reduced"]
 Progress = Callable[[int, int], None]
 
 
+def prepare_cached(scenario: Scenario, ds: Dataset, source: str = "scenario") -> MarketInputs:
+    """:func:`critmin.sim.inputs.prepare`, stored on disk per scenario, dataset and code.
+
+    The compiled inputs depend only on the scenario (its JSON), the dataset's files and
+    critmin's code, which are the key (:func:`critmin.data.cache.cached_value`): a second run
+    of the same scenario skips the compilation. Errors are never stored (decision 0027).
+    """
+    from critmin.data.cache import cached_value
+
+    key = ("sim.prepare", scenario.model_dump_json(), source)
+    mi: MarketInputs = cached_value("prepare", key, ds.files, lambda: prepare(scenario, ds, source))
+    return mi
+
+
 def block_bounds(samples: int) -> list[tuple[int, int, int]]:
     """(block index, first sample, end) for ``samples`` samples.
 
@@ -358,7 +372,7 @@ def simulate(
             update["seed"] = seed
         scenario = Scenario.model_validate({**scenario.model_dump(), **update})
     ds = ds if ds is not None else load_dataset()
-    mi = prepare(scenario, ds, source)
+    mi = prepare_cached(scenario, ds, source)
     if transform is not None:
         mi = transform(mi)
     n, s = scenario.samples, scenario.seed
