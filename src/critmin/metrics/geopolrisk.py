@@ -351,6 +351,7 @@ class GprInputs:
         ``baci.db`` (only those rows are read); the world totals per HS code and year come
         from one ``GROUP BY`` query, cached on disk by the database's hash.
         """
+        from critmin.data.cache import cached_value
         from critmin.data.geopolrisk_db import (
             BACI_FILE,
             WMD_FILE,
@@ -364,9 +365,14 @@ class GprInputs:
 
         folder = Path(folder)
         root = folder.parent
-        prod = read_world_mining_data(folder / WMD_FILE, root)
-        hs = read_hs_codes(folder / WMD_FILE, root)
-        countries = read_baci_countries(folder / BACI_FILE, root)
+        wmd, wgi_db, baci = folder / WMD_FILE, folder / "wgi.db", folder / BACI_FILE
+        # The small tables, parsed and checked once per database file (decision 0027).
+        prod, hs, wgi = cached_value(
+            "gpr-inputs", (str(folder.resolve()),), [wmd, wgi_db],
+            lambda: (read_world_mining_data(wmd, root), read_hs_codes(wmd, root),
+                     read_gpr_wgi(wgi_db, root)),
+        )  # fmt: skip
+        countries = read_baci_countries(baci, root)
         restricted = importers is not None or years is not None
         codes_wanted = None
         if importers is not None:
@@ -374,7 +380,6 @@ class GprInputs:
             codes_wanted = [c for c, iso in countries.items()
                             if (iso if iso else f"{BACI_KEY}{c}") in keys]  # fmt: skip
         trade = read_baci(folder / BACI_FILE, root, importer_codes=codes_wanted, years=years)
-        wgi = read_gpr_wgi(folder / "wgi.db", root)
         tframe = _trade_frame(trade)
         # Every BACI country's key (ISO3, or BACI<code>), from the country table: the same
         # whichever trade rows were read.
