@@ -159,9 +159,7 @@ def scale_out(samples: int) -> None:
     its run and reached by address (as an existing cluster would be): the times are the
     simulation's, not the compilation's or the cluster start's (printed apart).
     """
-    from distributed import LocalCluster
-
-    from critmin.sim.runner import prepare_cached
+    from critmin.sim.runner import local_cluster, prepare_cached
 
     ds = critmin.load()
     sc = Scenario.model_validate({**SCENARIO, "samples": samples})
@@ -178,8 +176,7 @@ def scale_out(samples: int) -> None:
         kw: dict[str, object] = {"workers": 2}
         if procs:
             t0 = time.perf_counter()
-            cluster = LocalCluster(n_workers=procs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)  # fmt: skip
+            cluster = local_cluster(procs)
             kw = {"scheduler": cluster.scheduler_address}
             print(f"  (cluster of {procs} started in {time.perf_counter() - t0:.1f} s)")
         try:

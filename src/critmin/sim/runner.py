@@ -275,6 +275,26 @@ def _blocks(
             yield lo0, hi0, fut.result()
 
 
+def local_cluster(workers: int) -> Any:
+    """A Dask LocalCluster of ``workers`` single-threaded processes, tuned for the engine.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
+    every large temporary array back to the system and fault it in again: the engine's
+    blocks then run about 3× slower in a worker than in the client (measured, issue 20).
+    Workers started here keep the default allocator; for a cluster started elsewhere set
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` likewise
+    (docs/decisions/0027-lazy-reads-cache-reduce.md).
+    """
+    import dask
+    from distributed import LocalCluster
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None)  # fmt: skip
+
+
 def _dask_blocks(
     mi: MarketInputs,
     seed: int,
@@ -283,13 +303,11 @@ def _dask_blocks(
     scheduler: str,
     workers: int,
 ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-        )
+        cluster = local_cluster(max(workers, 1))
         client = Client(cluster)
     else:
         client = Client(scheduler)
