@@ -8,12 +8,14 @@ and mineral, plus per-sample reductions), on local threads. Prints throughput in
 sample·mineral·years per second, the peak resident memory, and the ratio to the plain-loop
 reference (:mod:`critmin.sim.reference`) timed on the same draws of a small block. With
 ``--dask`` also runs the same samples on a 2-worker LocalCluster and checks the results are
-bit-identical.
+bit-identical, then measures scale-out with blocks reduced where they are computed
+(``keep="reduced"``, ``--dask-samples``, default 1,000,000): two threads in one process,
+one Dask worker process and two, with the summary tables checked bit-identical.
 
 Run::
 
     .venv/bin/python benchmarks/bench_simulate.py [--samples 100000] [--workers 2] [--dask]
-        [--compare-engine OLD_ENGINE.py]
+        [--compare-engine OLD_ENGINE.py] [--dask-samples 1000000] [--dask-only]
 
 ``--compare-engine`` times another engine module's ``run_block`` on the same 1000-sample
 block (e.g. the engine before issue 16: ``git show <commit>:src/critmin/sim/engine.py >
@@ -25,6 +27,7 @@ market model against the old one in the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -41,6 +44,7 @@ from critmin.sim.inputs import draw, prepare  # noqa: E402
 from critmin.sim.reference import run_block as reference_block  # noqa: E402
 from critmin.sim.runner import block_rng, simulate  # noqa: E402
 from critmin.sim.scenario import Scenario  # noqa: E402
+from critmin.sim.summary import summary  # noqa: E402
 
 SCENARIO = {
     "name": "benchmark: hazards everywhere plus China's controls, a DRC outage, a port, AI surge",
@@ -100,7 +104,13 @@ def main() -> None:
     ap.add_argument("--reference-samples", type=int, default=20)
     ap.add_argument("--dask", action="store_true", help="also run on a 2-worker LocalCluster")
     ap.add_argument("--compare-engine", type=Path, help="another engine module to time")
+    ap.add_argument("--dask-samples", type=int, default=1_000_000,
+                    help="samples of the reduced scale-out comparison")  # fmt: skip
+    ap.add_argument("--dask-only", action="store_true", help="only the scale-out comparison")
     args = ap.parse_args()
+    if args.dask_only:
+        scale_out(args.dask_samples)
+        return
 
     ds = critmin.load()
     sc = Scenario.model_validate({**SCENARIO, "samples": args.samples})
@@ -179,6 +189,53 @@ def main() -> None:
         same = all(np.array_equal(res[k].to_numpy(), res_d[k].to_numpy()) for k in res.data_vars)
         print(f"dask LocalCluster (2 workers): {t_dask:.2f} s -> "
               f"{units / t_dask / 1e6:.2f} M/s; bit-identical to threads: {same}")  # fmt: skip
+        scale_out(args.dask_samples)
+
+
+def scale_out(samples: int) -> None:
+    """Throughput with blocks reduced where computed: 2 threads, 1 and 2 worker processes.
+
+    The scenario is compiled (and cached) before timing, and each cluster is started before
+    its run and reached by address (as an existing cluster would be): the times are the
+    simulation's, not the compilation's or the cluster start's (printed apart).
+    """
+    from critmin.sim.runner import local_cluster, prepare_cached
+
+    ds = critmin.load()
+    sc = Scenario.model_validate({**SCENARIO, "samples": samples})
+    mi = prepare_cached(sc, ds)
+    T, M = mi.shape
+    units = samples * T * M
+    print(f"\nscale-out, keep='reduced', {samples:,} samples; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")  # fmt: skip
+    rate: dict[str, float] = {}
+    tables = {}
+    for label, procs in (("2 threads, one process", 0), ("Dask, 1 worker process", 1),
+                         ("Dask, 2 worker processes", 2)):  # fmt: skip
+        cluster = None
+        kw: dict[str, object] = {"workers": 2}
+        if procs:
+            t0 = time.perf_counter()
+            cluster = local_cluster(procs)
+            kw = {"scheduler": cluster.scheduler_address}
+            print(f"  (cluster of {procs} started in {time.perf_counter() - t0:.1f} s)")
+        try:
+            t0 = time.perf_counter()
+            res = simulate(sc, ds, keep="reduced", **kw)  # type: ignore[arg-type]
+            dt = time.perf_counter() - t0
+        finally:
+            if cluster is not None:
+                cluster.close()
+        rate[label] = units / dt
+        tables[label] = summary(res)
+        print(f"  {label:<26} {dt:7.1f} s -> {units / dt / 1e6:6.2f} M sample·mineral·years/s "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)  # fmt: skip
+    first = next(iter(tables.values()))
+    same = all(t.equals(first) for t in tables.values())
+    two, one = rate["Dask, 2 worker processes"], rate["Dask, 1 worker process"]
+    thr = rate["2 threads, one process"]
+    print(f"  2 vs 1 worker process: {two / one:.2f}x (goal >= 1.7); 2 processes vs 2 threads: "
+          f"{two / thr:.2f}x (goal >= 0.9); summaries bit-identical: {same}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -42,6 +42,13 @@ SHARED = Path(
 RAW = SHARED / "data" / "raw"
 REFERENCE = SHARED / "data" / "reference"
 
+#: The suite keeps critmin's on-disk cache (decision 0027) in a folder of its own, never the
+#: user's ~/.cache/critmin; commands run as subprocesses inherit it.
+if "CRITMIN_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["CRITMIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="critmin-test-cache-")
+
 CHROMIUM = Path("/usr/bin/chromium")
 #: Flags that were checked to work headless on this machine kind (docs/STACK-NOTES.md).
 CHROMIUM_ARGS = list(CHROMIUM_FLAGS)

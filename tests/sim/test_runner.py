@@ -447,3 +447,30 @@ def summary_of(sf: np.ndarray) -> pd.DataFrame:
         coords={"sample": np.arange(n), "mineral": [f"m{j}" for j in range(n_m)]},
     )
     return summary(res)
+
+
+def test_keep_reduced_gives_the_same_summary_everywhere(scenario: Scenario, ds: Dataset) -> None:
+    """Blocks reduced where computed (threads, Dask worker processes) give the summary of a
+    full run bit for bit, and only the per-sample reductions are kept."""
+    n = 2 * BLOCK + 300
+    want = summary(simulate(scenario, ds, samples=n, keep="summary"))
+    local = simulate(scenario, ds, samples=n, keep="reduced", workers=2)
+    assert "shortfall" not in local and "shortfall_peak" in local
+    pd.testing.assert_frame_equal(summary(local), want, check_exact=True)
+    dask = simulate(scenario, ds, samples=n, keep="reduced", scheduler="local", workers=2)
+    pd.testing.assert_frame_equal(summary(dask), want, check_exact=True)
+    for k in local.data_vars:
+        assert np.array_equal(local[k].to_numpy(), dask[k].to_numpy())
+
+
+def test_prepared_inputs_read_from_the_cache_give_the_same_run(
+    scenario: Scenario, ds: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored compilation (decision 0027) is the compilation: same results bit for bit."""
+    monkeypatch.setenv("CRITMIN_CACHE_DIR", "off")
+    fresh = simulate(scenario, ds, samples=300, keep="summary")
+    monkeypatch.setenv("CRITMIN_CACHE_DIR", str(tmp_path / "cache"))
+    simulate(scenario, ds, samples=300, keep="summary")  # stores
+    assert list((tmp_path / "cache").glob("prepare-*.pickle"))
+    again = simulate(scenario, ds, samples=300, keep="summary")  # reads
+    assert_same_values(fresh, again)

@@ -15,26 +15,63 @@ Examples
 np.float64(0.984)
 """
 
-from critmin.analysis.errors import QueryError
-from critmin.analysis.frames import records
-from critmin.analysis.minerals import (
-    SupplyTable,
-    concentration,
-    mineral_profile,
-    minerals_overview,
-    supply_table,
-)
-from critmin.analysis.plans import evaluate_plan, optimise_budget
-from critmin.analysis.risk import RiskTable, supply_risk
-from critmin.analysis.scenarios import (
-    check_plan,
-    check_scenario,
-    minerals_named,
-    minerals_touched,
-    run_simulation,
-    simulation_by_year,
-    simulation_summary,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from critmin.analysis.errors import QueryError
+    from critmin.analysis.frames import records
+    from critmin.analysis.minerals import (
+        SupplyTable,
+        concentration,
+        mineral_profile,
+        minerals_overview,
+        supply_table,
+    )
+    from critmin.analysis.plans import evaluate_plan, optimise_budget
+    from critmin.analysis.risk import RiskTable, supply_risk
+    from critmin.analysis.scenarios import (
+        check_plan,
+        check_scenario,
+        minerals_named,
+        minerals_touched,
+        run_simulation,
+        simulation_by_year,
+        simulation_summary,
+    )
+
+#: Where each public name lives: the submodules are imported on first use, so a command that
+#: needs one question does not pay for the simulation engine or the optimiser (decision 0027).
+_HOME = {
+    "QueryError": "errors",
+    "records": "frames",
+    "SupplyTable": "minerals",
+    "concentration": "minerals",
+    "mineral_profile": "minerals",
+    "minerals_overview": "minerals",
+    "supply_table": "minerals",
+    "evaluate_plan": "plans",
+    "optimise_budget": "plans",
+    "RiskTable": "risk",
+    "supply_risk": "risk",
+    "check_plan": "scenarios",
+    "check_scenario": "scenarios",
+    "minerals_named": "scenarios",
+    "minerals_touched": "scenarios",
+    "run_simulation": "scenarios",
+    "simulation_by_year": "scenarios",
+    "simulation_summary": "scenarios",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        import importlib
+
+        value = getattr(importlib.import_module(f"critmin.analysis.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'critmin.analysis' has no attribute {name!r}")
+
 
 __all__ = [
     "QueryError",

@@ -38,7 +38,7 @@ def demand_scenario(name: str, *, files: bool = True) -> DemandScenario:
     """
     from critmin.demand.buildout import load_scenario, scenario
 
-    if files and Path(name).suffix in (".yaml", ".yml"):
+    if files and _is_file(name):
         return load_scenario(Path(name))
     try:
         return scenario(name)
@@ -74,8 +74,6 @@ def ai_demand_table(
     >>> t.frame.columns.tolist()
     ['year', 'mineral', 'low', 'central', 'high', 'driver']
     """
-    from critmin.demand.bom import load_intensities
-
     lo, hi = YEAR_RANGE
     for field, y in (("start", start), ("end", end)):
         if not lo <= y <= hi:
@@ -84,6 +82,32 @@ def ai_demand_table(
         raise QueryError(f"end: {end} is before start {start}", "invalid", "end")
     if by not in ("mineral", "component"):
         raise QueryError(f"by must be mineral or component, not {by!r}", "invalid", "by")
+    if isinstance(scenario, str) and intensities is None and not _is_file(scenario):
+        # A built-in scenario on package data: the table is stored on disk (decision 0027).
+        d = ds if ds is not None else load()
+        key = ("analysis.demand", scenario, start, end, by, view)
+        table: DemandTable = d.stored(
+            key, lambda: _demand_table(scenario, start, end, by, view, None, ds)
+        )
+        return DemandTable(table.title, table.frame.copy())
+    return _demand_table(scenario, start, end, by, view, intensities, ds)
+
+
+def _is_file(name: str) -> bool:
+    return Path(name).suffix in (".yaml", ".yml")
+
+
+def _demand_table(
+    scenario: str | DemandScenario,
+    start: int,
+    end: int,
+    by: str,
+    view: View,
+    intensities: Path | None,
+    ds: Dataset | None,
+) -> DemandTable:
+    from critmin.demand.bom import load_intensities
+
     sc = demand_scenario(scenario) if isinstance(scenario, str) else scenario
     inten = load_intensities(intensities) if intensities else None
     years = range(start, end + 1)

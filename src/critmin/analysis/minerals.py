@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -101,12 +101,21 @@ def supply_table(
     >>> t.rows["share"].sum().round(6), t.rows.iloc[0]["country"]
     (np.float64(1.0), 'COD')
     """
-    from critmin.metrics.concentration import shares, table_basis, world_note, world_total
-
     _check_choice(stage, STAGES, "stage")
     _check_choice(measure, MEASURES, "measure")
     ds = _ds(ds)
     check_mineral(mineral, ds)
+    key = ("analysis.supply", mineral, stage, year, measure, source)
+    d = ds
+    t: SupplyTable = d.stored(key, lambda: _supply_table(d, mineral, stage, year, measure, source))
+    return replace(t, rows=t.rows.copy())
+
+
+def _supply_table(
+    ds: Dataset, mineral: str, stage: str, year: int | None, measure: str, source: str | None
+) -> SupplyTable:
+    from critmin.metrics.concentration import shares, table_basis, world_note, world_total
+
     rows = ds.supply(mineral, stage, year, measure=measure, source=source)
     if rows.empty:
         raise QueryError(
@@ -149,10 +158,14 @@ def concentration(
 def minerals_overview(ds: Dataset | None = None) -> pd.DataFrame:
     """One row per catalogue mineral: stages, AI uses, US status, import reliance, top
     producers (computed once per dataset)."""
-    from critmin.metrics.overview import overview
-
     d = _ds(ds)
-    frame: pd.DataFrame = d.memo(("analysis.overview",), lambda: overview(d))
+
+    def compute() -> pd.DataFrame:
+        from critmin.metrics.overview import overview
+
+        return overview(d)
+
+    frame: pd.DataFrame = d.stored(("analysis.overview",), compute)
     return frame.copy()
 
 
@@ -161,8 +174,6 @@ def mineral_profile(
 ) -> pd.DataFrame:
     """Everything the dataset says about one mineral, as one long table
     (section, item, year, value, unit, status, source)."""
-    from critmin.metrics.profile import profile
-
     if mineral not in MINERAL_IDS:
         raise QueryError(
             f"unknown mineral {mineral!r}; AI-critical minerals: {', '.join(MINERAL_IDS)}",
@@ -171,4 +182,14 @@ def mineral_profile(
         )
     if top < 1:
         raise QueryError(f"top must be at least 1, not {top}", "invalid", "top")
-    return profile(_ds(ds), mineral, top, as_of)
+    d = _ds(ds)
+
+    def compute() -> pd.DataFrame:
+        from critmin.metrics.profile import profile
+
+        return profile(d, mineral, top, as_of)
+
+    # as_of None means "today": the key says which day, so a stored profile is not stale.
+    key = ("analysis.profile", mineral, top, as_of or dt.date.today())
+    frame: pd.DataFrame = d.stored(key, compute)
+    return frame.copy()

@@ -4,16 +4,29 @@ default)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from critmin.analysis.errors import QueryError
-from critmin.analysis.scenarios import check_plan
 from critmin.data.dataset import Dataset, load
-from critmin.policy.evaluate import Evaluation
-from critmin.policy.plan import Plan
-from critmin.policy.portfolio import Result
-from critmin.sim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    # Imported where used: ``critmin projects`` must not load the simulator (decision 0027).
+    from critmin.policy.evaluate import Evaluation
+    from critmin.policy.plan import Plan
+    from critmin.policy.portfolio import Result
+    from critmin.sim.scenario import Scenario
+
+
+def check_plan(
+    path: Path | str | None = None, *, text: str | None = None, file: str | None = None
+) -> Plan:
+    """Parse and check a plan (:func:`critmin.analysis.scenarios.check_plan`, imported when
+    used so that this module stays light)."""
+    from critmin.analysis.scenarios import check_plan as check
+
+    return check(path, text=text, file=file)
 
 
 def standard_scenario() -> Scenario:
@@ -24,6 +37,8 @@ def standard_scenario() -> Scenario:
 
 
 def _scenario(scenario: Scenario | Path | str | None) -> Scenario:
+    from critmin.sim.scenario import Scenario, load_scenario
+
     if scenario is None:
         return standard_scenario()
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -44,6 +59,7 @@ def evaluate_plan(
     scenario's.
     """
     from critmin.policy.evaluate import evaluate
+    from critmin.policy.plan import Plan
 
     source = str(plan) if not isinstance(plan, Plan) else "plan"
     p = plan if isinstance(plan, Plan) else check_plan(plan)
@@ -101,6 +117,17 @@ def project_pipeline(
     QueryError
         An unknown project id, mineral, country or status.
     """
+    key = ("analysis.projects", mineral, country, status, project, funding)
+    frame: pd.DataFrame = load().stored(
+        key, lambda: _project_pipeline(mineral, country, status, project, funding)
+    )
+    return frame.copy()
+
+
+def _project_pipeline(
+    mineral: str | None, country: str | None, status: str | None, project: str | None,
+    funding: bool,
+) -> pd.DataFrame:  # fmt: skip
     from critmin.policy import projects as pj
 
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +27,8 @@ class RiskTable:
 def supply_risk(
     method: str = "composite",
     *,
-    importer: str = "USA",
-    year: int | None = None,
+    importer: str | Sequence[str] = "USA",
+    year: int | Sequence[int] | None = None,
     stage: str = "bottleneck",
     source: str | None = None,
     as_of: dt.date | None = None,
@@ -43,6 +43,10 @@ def supply_risk(
     ``weights`` re-weights the composite's components (``"concentration=2,china=1"`` or a
     mapping; unnamed components keep weight 1). Results that depend only on the embedded
     data are computed once per dataset.
+
+    With ``method="geopolrisk"``, ``importer`` and ``year`` may be lists: the whole grid in
+    one pass, one block of rows per (importer, year), equal to the single calls'
+    tables one after the other.
 
     Raises
     ------
@@ -72,17 +76,19 @@ def supply_risk(
         raise QueryError(str(e), "invalid", "weights") from e
     ds = ds if ds is not None else load()
     as_of = as_of or dt.date.today()
+    imp: str | list[str] = importer if isinstance(importer, str) else list(importer)
+    yrs: int | list[int] | None = year if year is None or isinstance(year, int) else list(year)
 
     def compute() -> tuple[pd.DataFrame, str]:
-        return methods.run(ds, method, importer=importer, year=year, stage=stage, source=source,
+        return methods.run(ds, method, importer=imp, year=yrs, stage=stage, source=source,
                            as_of=as_of, weights=w, ranges=ranges, regions_file=regions_file,
                            gpr_data=gpr_data)  # fmt: skip
 
     try:
         if regions_file is None and gpr_data is None:
-            key = ("analysis.risk", method, importer, year, stage, source, as_of,
+            key = ("analysis.risk", method, str(imp), str(yrs), stage, source, as_of,
                    tuple(sorted(w.items())) if w else None, ranges)  # fmt: skip
-            frame, title = ds.memo(key, compute)
+            frame, title = ds.stored(key, compute)
         else:
             frame, title = compute()
     except KeyError as e:

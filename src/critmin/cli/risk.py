@@ -54,15 +54,41 @@ def _as_of(text: str | None) -> dt.date | None:
         raise refuse(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from e
 
 
+def _importers(text: str) -> list[str]:
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    if not names:
+        raise refuse("--importer needs an ISO3 code or a region")
+    return names
+
+
+def _years(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        years = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise refuse(f"--year must be a year or comma-separated years, not {text!r}") from None
+    if not years:
+        raise refuse("--year needs a year")
+    return years
+
+
 @handles_errors
 def risk(
     method: Annotated[Method, typer.Option(help="hhi, geopolrisk, eu, usgs or composite")] = (
         Method.composite
     ),
     importer: Annotated[
-        str, typer.Option(help="ISO3 or region (EU27, G7, OECD, G20, or one in --regions)")
+        str,
+        typer.Option(
+            help="ISO3 or region (EU27, G7, OECD, G20, or one in --regions); "
+            "geopolrisk: several, comma-separated (USA,JPN,DEU)"
+        ),
     ] = "USA",
-    year: Annotated[int | None, typer.Option(help="data year (default: latest)")] = None,
+    year: Annotated[
+        str | None,
+        typer.Option(help="data year (default: latest); geopolrisk: several, e.g. 2019,2022"),
+    ] = None,
     stage: Annotated[str, typer.Option(help="mine, refine or bottleneck")] = "bottleneck",
     source: Annotated[str | None, typer.Option(help="production source prefix")] = None,
     as_of: Annotated[
@@ -82,7 +108,10 @@ def risk(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Supply-risk scores per mineral under one method (one row per mineral)."""
-    t = supply_risk(method.value, importer=importer, year=year, stage=stage, source=source,
+    importers, years = _importers(importer), _years(year)
+    one_year = years[0] if years is not None and len(years) == 1 else years
+    t = supply_risk(method.value, importer=importers[0] if len(importers) == 1 else importers,
+                    year=one_year, stage=stage, source=source,
                     as_of=_as_of(as_of), weights=weights or None, ranges=ranges,
                     regions_file=regions, gpr_data=gpr_data)  # fmt: skip
     df = t.frame

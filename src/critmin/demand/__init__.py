@@ -12,16 +12,46 @@ True
 
 from __future__ import annotations
 
-from critmin.demand.bom import (
-    COMPONENTS,
-    company_demand,
-    company_exposure,
-    load_intensities,
-    read_company_bom,
-    read_production_plan,
-)
-from critmin.demand.buildout import SCENARIOS, Scenario, capacity_path, load_scenario, scenario
-from critmin.demand.demand import ai_demand, demand_table, world_context
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from critmin.demand.bom import (
+        COMPONENTS,
+        company_demand,
+        company_exposure,
+        load_intensities,
+        read_company_bom,
+        read_production_plan,
+    )
+    from critmin.demand.buildout import (
+        SCENARIOS,
+        Scenario,
+        capacity_path,
+        load_scenario,
+        scenario,
+    )
+    from critmin.demand.demand import ai_demand, demand_table, world_context
+
+#: Where each public name lives; submodules load on first use, so reading a build-out
+#: scenario does not import xarray, pint and scipy (decision 0027).
+_HOME = {
+    **dict.fromkeys(["COMPONENTS", "company_demand", "company_exposure", "load_intensities",
+                     "read_company_bom", "read_production_plan"], "bom"),
+    **dict.fromkeys(["SCENARIOS", "Scenario", "capacity_path", "load_scenario", "scenario"],
+                    "buildout"),
+    **dict.fromkeys(["ai_demand", "demand_table", "world_context"], "demand"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        import importlib
+
+        value = getattr(importlib.import_module(f"critmin.demand.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'critmin.demand' has no attribute {name!r}")
+
 
 __all__ = [
     "COMPONENTS",

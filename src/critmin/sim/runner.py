@@ -11,6 +11,11 @@ the returned Dataset reads lazily from it.
 
 ``keep="summary"`` keeps only what the summary statistics and fan charts need
 (shortfall and price index as float32, and per-sample reductions), for large runs.
+``keep="reduced"`` keeps only the per-sample reductions the per-mineral summary needs: each
+block is reduced where it is computed (a Dask worker, a thread) and only those small arrays
+travel (about 1/5 of ``"summary"``), so a cluster scales; the summary table is bit-identical
+to the one of a ``"summary"`` or ``"all"`` run with the same seed, because it is made by the
+same function from the same per-sample values (decision 0027). No fan chart (by year) then.
 """
 
 from __future__ import annotations
@@ -43,8 +48,22 @@ MEMORY_BUDGET = 1_000_000_000
 #: The threshold (share of the bloc's demand) for "years to recover" and P(shortfall > X).
 RECOVERED = 0.01
 
-Keep = Literal["all", "summary"]
+Keep = Literal["all", "summary", "reduced"]
 Progress = Callable[[int, int], None]
+
+
+def prepare_cached(scenario: Scenario, ds: Dataset, source: str = "scenario") -> MarketInputs:
+    """:func:`critmin.sim.inputs.prepare`, stored on disk per scenario, dataset and code.
+
+    The compiled inputs depend only on the scenario (its JSON), the dataset's files and
+    critmin's code, which are the key (:func:`critmin.data.cache.cached_value`): a second run
+    of the same scenario skips the compilation. Errors are never stored (decision 0027).
+    """
+    from critmin.data.cache import cached_value
+
+    key = ("sim.prepare", scenario.model_dump_json(), source)
+    mi: MarketInputs = cached_value("prepare", key, ds.files, lambda: prepare(scenario, ds, source))
+    return mi
 
 
 def block_bounds(samples: int) -> list[tuple[int, int, int]]:
@@ -125,8 +144,9 @@ def _run_one(
         if keep == "summary":
             part["shortfall"] = out["shortfall"].astype(np.float32)
             part["price_index"] = out["price_index"].astype(np.float32)
-        else:
+        elif keep == "all":
             part.update(out)
+        del out  # "reduced": the year arrays end here, on the worker that computed them
         for k, v in part.items():
             if k not in res:
                 res[k] = np.empty((dr.n, *v.shape[1:]), dtype=v.dtype)
@@ -219,6 +239,8 @@ def estimate_bytes(mi: MarketInputs, samples: int, keep: Keep) -> int:
     """Memory the full results would take."""
     T, M = mi.shape
     J = len(mi.components)
+    if keep == "reduced":
+        return samples * (6 * M * 8 + J * 8)
     if keep == "summary":
         return samples * (2 * T * M * 4 + 6 * M * 8 + J * 8)
     return samples * (len(OUTPUTS) * T * M * 8 + T * J * 8 + 6 * M * 8 + J * 8)
@@ -258,6 +280,26 @@ def _blocks(
 SCHEDULER_TIMEOUT = 5.0
 
 
+def local_cluster(workers: int) -> Any:
+    """A Dask LocalCluster of ``workers`` single-threaded processes, tuned for the engine.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
+    every large temporary array back to the system and fault it in again: the engine's
+    blocks then run about 3× slower in a worker than in the client (measured, issue 20).
+    Workers started here keep the default allocator; for a cluster started elsewhere set
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` likewise
+    (docs/decisions/0027-lazy-reads-cache-reduce.md).
+    """
+    import dask
+    from distributed import LocalCluster
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None)  # fmt: skip
+
+
 def _dask_blocks(
     mi: MarketInputs,
     seed: int,
@@ -266,13 +308,11 @@ def _dask_blocks(
     scheduler: str,
     workers: int,
 ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None
-        )
+        cluster = local_cluster(max(workers, 1))
         client = Client(cluster)
     else:
         try:
@@ -330,8 +370,9 @@ def simulate(
     out
         Write the results to this file: ``.nc`` (NetCDF 4 via h5netcdf) or ``.zarr``.
     keep
-        ``"all"`` outputs, or ``"summary"`` (shortfall and price index plus per-sample
-        reductions) for very large runs.
+        ``"all"`` outputs, ``"summary"`` (shortfall and price index plus per-sample
+        reductions) for very large runs, or ``"reduced"`` (only the per-sample reductions,
+        reduced where computed: the per-mineral summary, fastest on a cluster).
     stream
         Stream blocks to disk as they complete; by default when the results would exceed
         ``memory_budget`` bytes.
@@ -361,7 +402,7 @@ def simulate(
             update["seed"] = seed
         scenario = Scenario.model_validate({**scenario.model_dump(), **update})
     ds = ds if ds is not None else load_dataset()
-    mi = prepare(scenario, ds, source)
+    mi = prepare_cached(scenario, ds, source)
     if transform is not None:
         mi = transform(mi)
     n, s = scenario.samples, scenario.seed
@@ -423,6 +464,8 @@ def _tmp_parent(out: Path | None) -> str | None:
 
 
 def _variables(keep: Keep) -> list[str]:
+    if keep == "reduced":
+        return list(UNITS)[len(OUTPUTS) + 1 :]
     full = ["shortfall", "price_index"] if keep == "summary" else [*OUTPUTS, "ai_output"]
     return list(dict.fromkeys(full + list(UNITS)[len(OUTPUTS) + 1 :]))
 
