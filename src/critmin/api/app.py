@@ -35,7 +35,7 @@ from critmin.api.routers import (
 from critmin.api.settings import Settings, SettingsError
 from critmin.api.worker import RunManager
 from critmin.data.errors import DataError
-from critmin.sourcing.ledger import Ledger
+from critmin.sourcing.ledger import Ledger, LedgerCorruptError
 from critmin.store import Store
 
 log = logging.getLogger("critmin.api")
@@ -185,7 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
     store = Store.from_settings(settings)
     # The ledger shares the store's engine: CRITMIN_DB_URL governs both, one connection pool.
-    ledger = Ledger(store.engine)
+    ledger = Ledger(store.engine, key=settings.ledger_key_bytes(), anchor=settings.anchor_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -225,6 +225,12 @@ def create_app(settings: Settings) -> FastAPI:
         # Unknown names and missing data are 404s; an option out of range is a 422.
         code = 422 if exc.kind == "invalid" else 404
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=code)
+
+    @app.exception_handler(LedgerCorruptError)
+    async def _ledger_corrupt(request: Request, exc: LedgerCorruptError) -> JSONResponse:
+        # The stored ledger, not the request, is at fault: a conflict with the server's state.
+        detail = [problem_detail(p, "ledger") for p in exc.problems]
+        return JSONResponse({"detail": detail}, status_code=409)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:

@@ -47,6 +47,7 @@ import pandas as pd
 
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
+from critmin.data.workbook import check_workbook
 
 #: Metals of the CMRT and the EMRT, as critmin ids.
 CMRT_METALS = ("tin", "tantalum", "tungsten", "gold")
@@ -167,6 +168,7 @@ def _load(path: Path) -> Any:
     expected = "an Excel workbook (.xlsx/.xlsm) in the RMI CMRT/EMRT layout"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise DataError([Problem(str(path), None, None, expected, path.suffix or path.name)])
+    check_workbook(path)  # limits first: a few bytes must not make openpyxl work for hours
     try:
         return openpyxl.load_workbook(path, data_only=True)
     except FileNotFoundError as e:

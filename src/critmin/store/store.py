@@ -148,7 +148,13 @@ class Store:
         (self.data_dir / "runs").mkdir(exist_ok=True)
         self.url = url or sqlite_url(self.data_dir)
         self.engine = create_engine(self.url)
-        metadata.create_all(self.engine)
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa.exc.ProgrammingError as e:  # a second server created them meanwhile
+                if "already exists" not in str(e.orig) or attempt == 4:
+                    raise
 
     @classmethod
     def from_settings(cls, settings: StoreSettings | None = None) -> Store:
