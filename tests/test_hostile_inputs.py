@@ -42,7 +42,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("threshold-nan", ["simulate", "{c}/scenario-ok.yaml", "--threshold", "nan"], "threshold"),
     ("out-missing-folder",
      ["simulate", "{c}/scenario-ok.yaml", "--out", "{t}/missing/out.nc"], "out"),
-    ("demand-years", ["demand", "--from", "1", "--to", "100000"], "from"),
+    ("demand-years", ["demand", "--from", "1", "--to", "100000"], "outside"),
     ("demand-alias-bomb", ["demand", "--scenario", "{c}/alias-bomb.yaml"], "alias"),
     ("plan-alias-bomb", ["plan", "evaluate", "{c}/alias-bomb.yaml"], "alias"),
     ("plan-usd-1e300", ["plan", "evaluate", "{c}/plan-usd-1e300.yaml"], "usd"),
