@@ -82,6 +82,10 @@ def risk(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Supply-risk scores per mineral under one method (one row per mineral)."""
+    if regions is not None:  # checked whichever method uses it: never silently ignored
+        from critmin.data.regions import load_regions
+
+        load_regions(regions)
     t = supply_risk(method.value, importer=importer, year=year, stage=stage, source=source,
                     as_of=_as_of(as_of), weights=weights or None, ranges=ranges,
                     regions_file=regions, gpr_data=gpr_data)  # fmt: skip

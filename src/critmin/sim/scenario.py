@@ -140,7 +140,8 @@ class Scenario(Strict):
     @field_validator("stocks")
     @classmethod
     def _stock_minerals(cls, v: dict[str, float]) -> dict[str, float]:
-        _minerals(list(v))
+        if v:
+            _minerals(list(v))
         return v
 
     @field_validator("parameters", mode="before")
