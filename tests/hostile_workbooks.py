@@ -19,20 +19,22 @@ HOSTILE_WORKBOOKS = {
     "encrypted": "encrypted",
     "zip-bomb": "uncompressed",
     "not-a-zip": "not a workbook",
+    "volume-1e400": "volume",
+    "volume-negative": "volume",
 }
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _base(path: Path) -> None:
+def _base(path: Path, volume: object = None, country: str = "Bolivia") -> None:
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "Smelter List"
-    ws.append(["Metal", "Smelter Name", "Smelter Country"])
-    ws.append(["Tin", "Smelter X", "Bolivia"])
+    ws.append(["Metal", "Smelter Name", "Smelter Country", "Annual volume (t)"])
+    ws.append(["Tin", "Smelter X", country, volume])
     wb.save(path)
 
 
@@ -65,6 +67,10 @@ def write_workbook(name: str, folder: Path) -> Path:
         out.write_bytes(_OLE2 + bytes(4088))
     elif name == "zip-bomb":
         _rewrite(base, out, lambda b: b, extra=b" " * (150 * 2**20))
+    elif name == "volume-1e400":
+        _base(out, volume="1e400")
+    elif name == "volume-negative":
+        _base(out, volume=-50)
     elif name == "not-a-zip":
         out.write_bytes(b"PK\x03\x04 this is not really a zip")
     else:

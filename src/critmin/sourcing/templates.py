@@ -37,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Iterable
@@ -73,7 +74,11 @@ def _text(v: Any) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return re.sub(r"\s+", " ", str(v)).strip()
+    # Control characters (a NUL in a country name) never reach a result or an output file.
+    return re.sub(r"\s+", " ", _CONTROL.sub("", str(v))).strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _header(v: Any) -> str:
@@ -257,7 +262,10 @@ def read_template(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             try:
                 volume = float(vals["volume"].replace(",", ""))
             except ValueError:
-                problems.append(Problem(f, r, "volume", "a number of tonnes", vals["volume"]))
+                volume = float("nan")
+            if not (math.isfinite(volume) and volume >= 0):  # 1e400 is inf; -50 is a typo
+                problems.append(Problem(f, r, "volume", "a finite number of tonnes >= 0",
+                                        vals["volume"]))  # fmt: skip
                 continue
         records.append({
             "file": f, "row": r, "metal": metal, "smelter_id": sid, "smelter_name": name,
