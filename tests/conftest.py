@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from typing import Any
 import pytest
 
 from critmin.report.brief import CHROMIUM_FLAGS
+
+# The custody ledger's default key file lives in the user's config folder: tests (and the CLI
+# subprocesses they start) get a throwaway one instead of writing into the real home.
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="critmin-test-config-"))
 
 #: Seconds a test waits at most for a server to be ready or a run to finish (polling a state,
 #: never sleeping blindly). Generous for loaded CI runners; ``CRITMIN_TEST_DEADLINE`` sets it.

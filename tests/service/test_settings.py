@@ -23,7 +23,7 @@ from critmin.store import (
 from tests.service.conftest import SMALL
 
 MINE = {"kind": "create", "lot": "M1", "material": "cobalt ore", "mass_kg": 10,
-        "site": "Mine A", "country": "COD"}  # fmt: skip
+        "site": "Mine A", "country": "COD", "origin": "mine"}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

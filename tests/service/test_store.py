@@ -7,10 +7,20 @@ from pathlib import Path
 import pytest
 
 from critmin.store import INTERRUPTED, NotFoundError, ResultUnavailableError, Store
+from tests.pg import pg_engine, pg_url
 
 
-def test_crud(tmp_path: Path) -> None:
-    st = Store(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest) -> str | None:
+    """The store's database: its SQLite file (None), or a clean PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    pg_engine(reset=True).dispose()
+    return pg_url()
+
+
+def test_crud(tmp_path: Path, url: str | None) -> None:
+    st = Store(tmp_path, url)
     a = st.add_scenario("a", "name: a")
     st.add_plan("p", "name: p")
     assert [s["name"] for s in st.list_scenarios()] == ["a"]
@@ -21,7 +31,7 @@ def test_crud(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         st.delete_scenario(a["id"])
     assert [p["name"] for p in st.list_plans()] == ["p"]
-    assert (tmp_path / "critmin.db").exists()
+    assert (tmp_path / "critmin.db").exists() == (url is None)
 
 
 def _finish(st: Store, run_id: str, body: bytes = b"result") -> None:
@@ -34,8 +44,8 @@ def _finish(st: Store, run_id: str, body: bytes = b"result") -> None:
     assert st.complete_run(run_id, f"runs/{run_id}/summary.json", digest)
 
 
-def test_result_atomic_and_served_after_reopen(tmp_path: Path) -> None:
-    st = Store(tmp_path)
+def test_result_atomic_and_served_after_reopen(tmp_path: Path, url: str | None) -> None:
+    st = Store(tmp_path, url)
     run = st.create_run("simulate", {"samples": 1}, samples=1, seed=0)
     with pytest.raises(ResultUnavailableError):  # queued: nothing to serve
         st.result_file(run["id"], "summary.json")
@@ -43,15 +53,15 @@ def test_result_atomic_and_served_after_reopen(tmp_path: Path) -> None:
     assert st.set_progress(run["id"], 0.5)
     _finish(st, run["id"])
     st.close()
-    again = Store(tmp_path)
+    again = Store(tmp_path, url)
     assert again.recover() == 0
     path = again.result_file(run["id"], "summary.json")
     assert path.read_bytes() == b"result"
     assert again.get_run(run["id"])["status"] == "complete"
 
 
-def test_hash_mismatch_is_not_served(tmp_path: Path) -> None:
-    st = Store(tmp_path)
+def test_hash_mismatch_is_not_served(tmp_path: Path, url: str | None) -> None:
+    st = Store(tmp_path, url)
     run = st.create_run("simulate", {})
     st.start_run(run["id"])
     _finish(st, run["id"])
@@ -61,8 +71,8 @@ def test_hash_mismatch_is_not_served(tmp_path: Path) -> None:
     assert e.value.reason == "altered"
 
 
-def test_recover_marks_running_and_queued_failed(tmp_path: Path) -> None:
-    st = Store(tmp_path)
+def test_recover_marks_running_and_queued_failed(tmp_path: Path, url: str | None) -> None:
+    st = Store(tmp_path, url)
     running = st.create_run("simulate", {})
     st.start_run(running["id"])
     queued = st.create_run("evaluate", {})
@@ -70,7 +80,7 @@ def test_recover_marks_running_and_queued_failed(tmp_path: Path) -> None:
     st.start_run(done["id"])
     _finish(st, done["id"])
     st.close()
-    st = Store(tmp_path)
+    st = Store(tmp_path, url)
     assert st.recover() == 2
     for r in (running, queued):
         got = st.get_run(r["id"])
@@ -79,8 +89,8 @@ def test_recover_marks_running_and_queued_failed(tmp_path: Path) -> None:
     assert not st.complete_run(running["id"], "x", "y")  # a failed run stays failed
 
 
-def test_cancel_and_bad_ids(tmp_path: Path) -> None:
-    st = Store(tmp_path)
+def test_cancel_and_bad_ids(tmp_path: Path, url: str | None) -> None:
+    st = Store(tmp_path, url)
     run = st.create_run("optimize", {})
     assert st.cancel_run(run["id"]) and not st.start_run(run["id"])
     assert not st.cancel_run(run["id"])

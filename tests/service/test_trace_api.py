@@ -10,7 +10,7 @@ from critmin.api.app import create_app
 from critmin.api.settings import Settings
 
 MINE = {"kind": "create", "lot": "ore-1", "material": "tin", "mass_kg": "1000", "site": "Bisie",
-        "country": "COD"}  # fmt: skip
+        "country": "COD", "origin": "mine"}  # fmt: skip
 
 
 def test_append_list_verify_and_provenance(tmp_path: Path) -> None:

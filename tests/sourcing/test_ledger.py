@@ -26,7 +26,7 @@ PERMIT = document_hash(b"mining permit PE-1234")
 
 def mine(lot: str, kg: float, site: str, country: str, doc: str = PERMIT) -> dict[str, Any]:
     return {"kind": "create", "lot": lot, "material": "cobalt ore", "mass_kg": kg,
-            "site": site, "country": country,
+            "site": site, "country": country, "origin": "mine",
             "documents": [{"name": f"{lot}-permit.pdf", "sha256": doc}]}  # fmt: skip
 
 
@@ -207,7 +207,8 @@ def ledgers(draw: st.DrawFn) -> list[dict[str, Any]]:
             kg = draw(st.integers(1, 10_000))
             remaining[lot] = kg
             recs.append({"kind": "create", "lot": lot, "material": "ore", "mass_kg": kg,
-                         "site": draw(sites), "country": draw(st.sampled_from(["COD", "AUS"])),
+                         "site": draw(sites), "origin": "mine",
+                         "country": draw(st.sampled_from(["COD", "AUS"])),
                          "documents": [{"name": "d", "sha256": draw(doc)}]})  # fmt: skip
         elif op == "transfer":
             recs.append({"kind": "transfer", "lot": draw(st.sampled_from(live)),

@@ -22,7 +22,12 @@ def open_ledger(data_dir: Path | None = None) -> Iterator[Ledger]:
     from critmin.store.settings import StoreSettings
 
     settings = StoreSettings() if data_dir is None else StoreSettings(data_dir=data_dir)
-    led = Ledger(settings.engine(), owns_engine=True)
+    led = Ledger(
+        settings.engine(),
+        owns_engine=True,
+        key=settings.ledger_key_bytes(),
+        anchor=settings.anchor_path,
+    )
     try:
         yield led
     finally:
@@ -62,7 +67,7 @@ def lot_provenance(lot: str, data_dir: Path | None = None) -> list[dict[str, Any
 def verify_ledger(data_dir: Path | None = None) -> tuple[int, list[Any]]:
     """The number of entries and the problems the hash chain reveals (empty: intact)."""
     with open_ledger(data_dir) as led:
-        return len(led.entries()), led.verify()
+        return led.count(), led.verify()
 
 
 __all__ = [

@@ -10,14 +10,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import critmin
 from critmin.analysis.errors import QueryError
+from critmin.api import schemas
 from critmin.api.deps import Services
 from critmin.api.parsing import BodyDataError, problem_detail
 from critmin.api.routers import (
@@ -35,7 +40,7 @@ from critmin.api.routers import (
 from critmin.api.settings import Settings, SettingsError
 from critmin.api.worker import RunManager
 from critmin.data.errors import DataError
-from critmin.sourcing.ledger import Ledger
+from critmin.sourcing.ledger import Ledger, LedgerCorruptError
 from critmin.store import Store
 
 log = logging.getLogger("critmin.api")
@@ -161,6 +166,15 @@ def _plotly_js() -> bytes:
     return get_plotlyjs().encode("utf-8")
 
 
+#: What any route may answer besides its own codes (documented so clients and schemathesis
+#: know them): a body that cannot be decoded, an unknown id or name, a body over the limit.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.Message, "description": "the body cannot be decoded (not UTF-8 JSON)"},
+    404: {"model": schemas.Message, "description": "no such item (the detail names it)"},
+    413: {"model": schemas.Message, "description": "the body is larger than CRITMIN_MAX_BODY"},
+}
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The critmin API over a store in ``settings.data_dir``.
 
@@ -185,7 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
     store = Store.from_settings(settings)
     # The ledger shares the store's engine: CRITMIN_DB_URL governs both, one connection pool.
-    ledger = Ledger(store.engine)
+    ledger = Ledger(store.engine, key=settings.ledger_key_bytes(), anchor=settings.anchor_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -213,7 +227,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for r in (health, minerals, risk, restrictions, demand, scenarios, plans, runs, trace,
               sourcing):  # fmt: skip
-        app.include_router(r.router, prefix="/api")
+        app.include_router(r.router, prefix="/api", responses=COMMON_RESPONSES)
 
     @app.exception_handler(BodyDataError)
     async def _body_data_error(request: Request, exc: BodyDataError) -> JSONResponse:
@@ -224,7 +238,30 @@ def create_app(settings: Settings) -> FastAPI:
     async def _query_error(request: Request, exc: QueryError) -> JSONResponse:
         # Unknown names and missing data are 404s; an option out of range is a 422.
         code = 422 if exc.kind == "invalid" else 404
+        if code == 422:
+            # The documented shape of a 422 (FastAPI's): a list of {loc, msg, type}.
+            item = {"loc": ["query", exc.field or "query"], "msg": str(exc), "type": "value_error",
+                    "field": exc.field}  # fmt: skip
+            return JSONResponse({"detail": [item], "field": exc.field}, status_code=code)
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route matching the path; the
+            # client is owed every method the path has (RFC 9110 §15.5.6).
+            path = request.url.path
+            methods = sorted({m for r in app.routes if isinstance(r, APIRoute)
+                              and r.path_regex.match(path) for m in (r.methods or ())})  # fmt: skip
+            return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                                headers={"Allow": ", ".join(methods)})  # fmt: skip
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(LedgerCorruptError)
+    async def _ledger_corrupt(request: Request, exc: LedgerCorruptError) -> JSONResponse:
+        # The stored ledger, not the request, is at fault: a conflict with the server's state.
+        detail = [problem_detail(p, "ledger") for p in exc.problems]
+        return JSONResponse({"detail": detail}, status_code=409)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -42,6 +43,15 @@ def refuse(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error; the exit to raise."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def check_out_path(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work: a folder, or a file in
+    a folder that does not exist (raises the exit of :func:`refuse`)."""
+    if path.is_dir():
+        raise refuse(f"{option}: expected a file path; got the folder {path}")
+    if not path.parent.is_dir():
+        raise refuse(f"{option}: the folder {path.parent} does not exist")
 
 
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,7 @@ import typer
 
 from critmin.analysis import plans as uc
 from critmin.analysis.frames import json_safe
-from critmin.cli.common import FormatOpt, handles_errors
+from critmin.cli.common import FormatOpt, check_out_path, handles_errors, refuse
 from critmin.cli.output import Format, render
 
 app = typer.Typer(help="Policy plans: evaluate one, or find the best for a budget.",
@@ -75,8 +76,10 @@ def projects(
 def plan_evaluate(
     plan: Annotated[Path, typer.Argument(help="plan YAML file (see examples/)")],
     scenario: ScenarioOpt = None,
-    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="samples (default: the scenario's)", min=1, max=10_000_000)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)", min=0)] = None,
     workers: Annotated[int, typer.Option(help="threads")] = 1,
     items: Annotated[bool, typer.Option("--items", help="what each item buys and when")] = False,
     objectives: Annotated[
@@ -132,8 +135,10 @@ def plan_view(df: pd.DataFrame) -> pd.DataFrame:
 def plan_optimize(
     budget: Annotated[float, typer.Option(help="budget, USD")],
     scenario: ScenarioOpt = None,
-    samples: Annotated[int | None, typer.Option(help="samples (default: the scenario's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="samples (default: the scenario's)", min=1, max=10_000_000)
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the scenario's)", min=0)] = None,
     objective: Annotated[
         str,
         typer.Option(
@@ -171,6 +176,13 @@ def plan_optimize(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The allocation of a budget across levers that minimises the chosen consequence."""
+    # Checked before the optimisation, which takes minutes: a bad option fails at once.
+    if not math.isfinite(budget) or budget <= 0:
+        raise refuse(f"--budget: expected a positive, finite number of USD; got {budget}")
+    if not (math.isfinite(cvar_alpha) and 0 < cvar_alpha < 1) or not math.isfinite(lam):
+        raise refuse("--cvar-alpha: expected 0 < α < 1, and --lambda a finite number")
+    if out_plan is not None:
+        check_out_path(out_plan, "--out-plan")
     from critmin.data.errors import DataError, Problem
     from critmin.policy.plan import example_plan_path
 

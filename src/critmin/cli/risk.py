@@ -108,6 +108,10 @@ def risk(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Supply-risk scores per mineral under one method (one row per mineral)."""
+    if regions is not None:  # checked whichever method uses it: never silently ignored
+        from critmin.data.regions import load_regions
+
+        load_regions(regions)
     importers, years = _importers(importer), _years(year)
     one_year = years[0] if years is not None and len(years) == 1 else years
     t = supply_risk(method.value, importer=importers[0] if len(importers) == 1 else importers,

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from critmin.analysis import scenarios as uc
-from critmin.cli.common import FormatOpt, err, handles_errors, refuse
+from critmin.cli.common import FormatOpt, check_out_path, err, handles_errors, refuse
 from critmin.cli.output import Format, render
 
 
@@ -52,8 +52,12 @@ def sim_view(df: pd.DataFrame, by: str, threshold: float) -> pd.DataFrame:
 @handles_errors
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file (see examples/)")],
-    samples: Annotated[int | None, typer.Option(help="samples (default: the file's)")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="samples (default: the file's)", min=1, max=10_000_000)
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="random seed (default: the file's)", min=0)
+    ] = None,
     workers: Annotated[int, typer.Option(help="threads (or LocalCluster workers)")] = 1,
     scheduler: Annotated[
         str | None,
@@ -83,6 +87,10 @@ def simulate(
         raise refuse("--by is mineral or year; --keep is all, summary or reduced")
     if keep == "reduced" and by == "year":
         raise refuse("--keep reduced keeps no year arrays: use --by mineral, or --keep summary")
+    if not 0.0 <= threshold <= 1.0:  # NaN fails this too
+        raise refuse(f"--threshold: expected a share between 0 and 1; got {threshold}")
+    if out is not None:
+        check_out_path(out, "--out")
     sc = uc.check_scenario(scenario, deep=False)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("simulating", total=None)

@@ -70,6 +70,14 @@ def load_regions(path: Path) -> dict[str, tuple[str, ...]]:
             [Problem(str(path), None, ".".join(map(str, e["loc"])) or None,
                      "region name: [ISO3, ...]", e["msg"]) for e in exc.errors()]
         ) from exc  # fmt: skip
+    builtin = {g.lower(): g for g in builtin_regions()}
+    clash = [k for k in regions.root if k.lower() in builtin or k.upper() in known_iso3()]
+    if clash:
+        # A user group named like a built-in one (OECD) or a country would silently replace
+        # it in every result: refuse, naming it.
+        raise DataError([Problem(str(path), None, k, "a region name other than the built-in "
+                                 f"ones ({', '.join(sorted(builtin.values()))}) and ISO3 codes",
+                                 k) for k in clash])  # fmt: skip
     return {k: tuple(sorted(set(v))) for k, v in regions.root.items()}
 
 

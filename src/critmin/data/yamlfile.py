@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -81,7 +82,7 @@ def compose_checked(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """The document and its composed node, after :func:`check_budget` (safe loader only)."""
     try:
         # The reader checks the characters as the loader is made (a control character).
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.YAMLError as exc:
         raise _malformed(file, exc) from exc
     try:
@@ -102,6 +103,23 @@ def compose_checked(text: str, file: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
     return data, node
 
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with an impossible date (2024-02-30) a YAML error at its line."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as e:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a real date, not {node.value!r} ({e})", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+#: Control characters a text may not hold once escapes are resolved ("\0" in quotes).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Limits of an input document: more aliases, deeper nesting or more nodes once aliases are
 #: expanded are refused before anything is built ("billion laughs": a few hundred bytes of
@@ -173,6 +191,16 @@ def check_budget(root: yaml.Node, file: str) -> None:
             return sizes[key]
         if level > MAX_DEPTH:
             raise _too_deep(file, n)
+        if isinstance(n, yaml.ScalarNode) and _CONTROL.search(str(n.value)):
+            problems.append(
+                Problem(
+                    file,
+                    n.start_mark.line + 1,
+                    None,
+                    "text without control characters",
+                    repr(n.value)[:80],
+                )
+            )
         active.add(key)
         if isinstance(n, yaml.MappingNode):
             names: set[object] = set()

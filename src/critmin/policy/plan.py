@@ -64,8 +64,9 @@ class PlanItem(Strict):
     minerals: list[str]
     country: str | None = None
     stage: Literal["mine", "refine"] | None = None
-    usd: Annotated[float, Field(ge=0)] | None = None
-    quantity_t: Annotated[float, Field(ge=0)] | None = Field(
+    # Bounded so that a typo (1e300) is an error, not a 100 % shortfall reported as ok.
+    usd: Annotated[float, Field(ge=0, le=1e13)] | None = None
+    quantity_t: Annotated[float, Field(ge=0, le=1e10)] | None = Field(
         default=None, description="capacity (t/yr) or stock (t) instead of dollars"
     )
     start: Annotated[int, Field(ge=1990, le=2100)]

@@ -118,8 +118,8 @@ class Scenario(Strict):
         description="importing bloc: an ISO3 code, a region name or a list of ISO3 codes",
     )
     demand_scenario: str = "base"
-    samples: Annotated[int, Field(ge=1, le=10_000_000)] = 1000
-    seed: Annotated[int, Field(ge=0)] = 0
+    samples: Annotated[int, Field(ge=1, le=10_000_000, strict=True)] = 1000
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0
     events: list[Event] = Field(default_factory=list)
     minerals: list[str] | None = Field(
         default=None, description="minerals to simulate (default: every mineral with data)"
@@ -146,7 +146,8 @@ class Scenario(Strict):
     @field_validator("stocks")
     @classmethod
     def _stock_minerals(cls, v: dict[str, float]) -> dict[str, float]:
-        _minerals(list(v))
+        if v:
+            _minerals(list(v))
         return v
 
     @field_validator("parameters", mode="before")

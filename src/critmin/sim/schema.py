@@ -22,7 +22,8 @@ STAGES: tuple[Stage, ...] = ("mine", "refine")
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt field must not be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Infinity and NaN are never a valid figure (`.inf` in YAML is a float like any other).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Range(Strict):
@@ -63,6 +64,8 @@ def _as_range(v: object) -> object:
 
 
 def _minerals(v: list[str]) -> list[str]:
+    if not v:
+        raise ValueError("at least one mineral")
     bad = [m for m in v if m not in MINERAL_IDS]
     if bad:
         raise ValueError(f"unknown minerals {bad}; known: {', '.join(MINERAL_IDS)}")
@@ -90,7 +93,7 @@ class Timed(EventModel):
     """When an event starts (a date or a year) and how long it lasts."""
 
     start: dt.date | int
-    duration_years: Annotated[float, Field(gt=0)] | None = None
+    duration_years: Annotated[float, Field(gt=0, le=200)] | None = None
     end: dt.date | int | None = None
 
     @field_validator("start", "end", mode="before")

@@ -4,8 +4,10 @@ Lots move mine → concentrator → smelter/refiner → component maker → prod
 record of one of five kinds:
 
 ``create``
-    A new lot at a mine: ``lot``, ``material``, ``mass_kg``, ``site``, ``country`` (ISO3),
-    optional ``holder`` (default: the site) and ``documents``.
+    A new lot: ``lot``, ``material``, ``mass_kg`` (at most 1e12 kg), ``site``, ``country``
+    (ISO3), ``origin`` (``mine``, ``recycling`` or ``stock``: material is never made from
+    nothing, so a new lot says where it comes from), optional ``holder`` (default: the site)
+    and ``documents``.
 ``transform``
     ``inputs`` (``[{lot, kg}]``: the kg taken from each lot, fully or partly) become new
     ``outputs`` (``[{lot, mass_kg, material?}]``) at ``site`` with a stated ``yield`` in [0, 1].
@@ -27,7 +29,11 @@ decimals (``"1250.500000"``, i.e. rounded half-even to the milligram / 1e-6), so
 and hence the hash -- never depends on float formatting. Mass balance is checked in exact
 decimal arithmetic on those values. The stored JSON carries ``seq``, ``prev`` (the previous
 entry's hash) and ``created`` besides the record, and the entry's hash is
-``sha256(prev + canonical_json(record))``; the first entry chains from 64 zeros.
+``HMAC-SHA256(key, prev + canonical_json(record))`` with a key kept outside the database
+(plain SHA-256 when no key is given); the first entry chains from 64 zeros. After every
+append the head (seq, hash, keyed) is written to an *anchor* file outside the database, so
+that removing the last entries and rewriting the head inside the database is detected
+(decision 0026).
 
 Storage
 -------
@@ -37,7 +43,9 @@ database of the engine the ledger is given -- critmin's database, shared with
 directory's ``critmin.db``) -- next to a one-row table ``ledger_head(id, seq, hash)`` that
 remembers the last entry, so that deleting the *last* record is detected too. An append
 validates first and writes nothing when the record is refused; the rows and the head are
-written in one transaction. This layer sits below the store, so it never builds the shared
+written in one transaction that first takes the database's write lock (SQLite: a write as
+its first statement, waiting out the busy timeout; PostgreSQL: a transaction advisory lock),
+and one that still collides retries. This layer sits below the store, so it never builds the shared
 engine itself; given a folder instead, it opens that folder's ``critmin.db`` on its own.
 
 Examples
@@ -45,7 +53,7 @@ Examples
 >>> import tempfile
 >>> led = Ledger(tempfile.mkdtemp())
 >>> e = led.append({"kind": "create", "lot": "M1", "material": "cobalt", "mass_kg": 1000,
-...                 "site": "Mine A", "country": "COD",
+...                 "site": "Mine A", "country": "COD", "origin": "mine",
 ...                 "documents": [{"name": "permit.pdf", "sha256": document_hash(b"permit")}]})
 >>> e.seq, e.record["mass_kg"], len(e.hash)
 (1, '1000.000000', 64)
@@ -62,9 +70,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -85,10 +96,22 @@ from sqlalchemy.engine import Engine
 
 from critmin.data.errors import DataError, Problem
 
+try:  # POSIX: the anchor file is updated under an advisory lock
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 GENESIS = "0" * 64
 #: Masses and yields are kept to six decimals (1 mg for kg).
 QUANTUM = Decimal("0.000001")
 TOLERANCE = Decimal("1e-9")
+#: The largest mass of one lot or input, kg (a billion tonnes: above any real lot, and small
+#: enough for exact six-decimal arithmetic).
+MAX_KG = Decimal("1e12")
+#: Where new material may come from: a ``create`` must say which.
+ORIGINS = ("mine", "recycling", "stock")
+#: Attempts of an append that met a concurrent writer (the chain's end moved under it).
+APPEND_ATTEMPTS = 50
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _WHERE = "ledger"
 
@@ -144,15 +167,22 @@ def _no_floats(obj: Any) -> None:
             _no_floats(v)
 
 
-def chain_hash(prev: str, record: Mapping[str, Any]) -> str:
-    """``sha256(prev + canonical_json(record))`` as hex.
+def chain_hash(prev: str, record: Mapping[str, Any], key: bytes | None = None) -> str:
+    """``HMAC-SHA256(key, prev + canonical_json(record))`` as hex; plain SHA-256 without a key.
+
+    Without the key nobody can recompute a hash, so an edited record cannot be re-chained.
 
     Examples
     --------
     >>> len(chain_hash(GENESIS, {"kind": "transfer"}))
     64
+    >>> chain_hash(GENESIS, {"kind": "transfer"}, b"k") != chain_hash(GENESIS, {"kind": "transfer"})
+    True
     """
-    return hashlib.sha256((prev + canonical_json(dict(record))).encode()).hexdigest()
+    text = (prev + canonical_json(dict(record))).encode()
+    if key is None:
+        return hashlib.sha256(text).hexdigest()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def _decimal(v: Any) -> Decimal:
@@ -166,6 +196,8 @@ def _decimal(v: Any) -> Decimal:
         raise ValueError(f"a decimal number is required, got {v!r}") from e
     if not d.is_finite():
         raise ValueError(f"a finite number is required, got {v!r}")
+    if abs(d) > MAX_KG:
+        raise ValueError(f"at most {MAX_KG:.0e} (a billion tonnes), got {v!r}")
     return d.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
@@ -225,6 +257,8 @@ class Create(_Model):
     mass_kg: Kg
     site: Text
     country: Iso3
+    #: Where the material comes from (required of new records; older ones may lack it).
+    origin: Literal["mine", "recycling", "stock"] | None = None
     holder: Text | None = None
     documents: list[Document] = []
 
@@ -458,8 +492,32 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+class LedgerCorruptError(DataError):
+    """The stored ledger cannot be read as records (truncated, replaced, a damaged file).
+
+    Not the caller's input: the web service answers 409, the CLI names the entry and points
+    to ``critmin trace verify``.
+    """
+
+
+def _corrupt(seq: int | None, detail: str) -> LedgerCorruptError:
+    return LedgerCorruptError(
+        [Problem(_WHERE, seq, "record", "a readable ledger (run 'critmin trace verify')", detail)]
+    )
+
+
+def _is_contention(exc: Exception) -> bool:
+    """A concurrent writer got there first: the append may simply be tried again."""
+    if isinstance(exc, sa.exc.IntegrityError):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, sa.exc.OperationalError) and (
+        "locked" in text or "busy" in text or "deadlock" in text or "serialize" in text
+    )
+
+
 class Ledger:
-    """The append-only, hash-chained chain of custody, on a SQLAlchemy engine.
+    """The append-only, keyed hash chain of custody, on a SQLAlchemy engine.
 
     Parameters
     ----------
@@ -470,13 +528,22 @@ class Ledger:
     owns_engine
         Whether :meth:`close` disposes of the engine. An engine built here from a folder is
         always owned; one passed in is by default left to its creator.
+    key
+        The secret that keys the chain (HMAC-SHA256). Kept outside the database (settings:
+        ``CRITMIN_LEDGER_KEY`` or a key file), so whoever can write the database cannot
+        recompute a hash after an edit. None: plain SHA-256 (tamper-evident only against
+        accidents; for tests and examples).
+    anchor
+        A file outside the database where every append records the chain's head (seq and
+        hash, keyed). :meth:`verify` compares the database with it, so deleting the last
+        entries and rewriting the head inside the database is detected. None: no anchor.
 
     Examples
     --------
     >>> import tempfile
     >>> led = Ledger(tempfile.mkdtemp())
     >>> led.append({"kind": "create", "lot": "M1", "material": "tin", "mass_kg": "10",
-    ...             "site": "Mine", "country": "BOL"}).seq
+    ...             "site": "Mine", "country": "BOL", "origin": "mine"}).seq
     1
     >>> led.append({"kind": "split", "inputs": [{"lot": "M1", "kg": 10}],
     ...             "outputs": [{"lot": "A", "mass_kg": 6}, {"lot": "B", "mass_kg": 5}],
@@ -490,7 +557,14 @@ class Ledger:
     []
     """
 
-    def __init__(self, source: Engine | str | Path, *, owns_engine: bool = False) -> None:
+    def __init__(
+        self,
+        source: Engine | str | Path,
+        *,
+        owns_engine: bool = False,
+        key: bytes | None = None,
+        anchor: str | Path | None = None,
+    ) -> None:
         if isinstance(source, Engine):
             self.engine = source
             self._owns_engine = owns_engine
@@ -501,9 +575,21 @@ class Ledger:
                 f"sqlite:///{data_dir / 'critmin.db'}", connect_args={"timeout": 30}
             )
             self._owns_engine = True
-        metadata.create_all(self.engine)
-        # Appends read the chain's end and write after it: one at a time per process (the
-        # primary key on seq refuses a second process's colliding append).
+        self.key = key
+        self.anchor = Path(anchor) if anchor is not None else None
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa.exc.DatabaseError as e:
+                # Another process created the tables between our look and our CREATE: look
+                # again. Anything else is a database that cannot be used.
+                if "already exists" in str(e.orig) and attempt < 4:
+                    continue
+                self.close()
+                raise _corrupt(None, f"the database cannot be opened: {e.orig}") from None
+        # One append at a time in this process; across processes the database serialises
+        # them (see _serialise).
         self._lock = threading.Lock()
 
     @property
@@ -526,48 +612,128 @@ class Ledger:
             self.engine.dispose()
 
     def entries(self) -> list[Entry]:
-        """Every entry, in sequence order (as stored: call :meth:`verify` to check them)."""
-        with self.engine.connect() as conn:
-            return self._read(conn)
+        """Every entry, in sequence order (as stored: call :meth:`verify` to check them).
+
+        Raises :class:`LedgerCorruptError` naming the entry when a stored record is unreadable.
+        """
+        try:
+            with self.engine.connect() as conn:
+                return self._read(conn)
+        except sa.exc.DatabaseError as e:
+            raise _corrupt(None, f"the database cannot be read: {e.orig}") from None
+
+    def count(self) -> int:
+        """How many entries are stored (0 when the database cannot be read)."""
+        try:
+            with self.engine.connect() as conn:
+                n = conn.execute(sa.select(sa.func.count()).select_from(ledger_table)).scalar()
+        except sa.exc.DatabaseError:
+            return 0
+        return int(n or 0)
 
     @staticmethod
     def _read(conn: sa.Connection) -> list[Entry]:
         rows = conn.execute(sa.select(ledger_table).order_by(ledger_table.c.seq)).all()
         out = []
         for r in rows:
-            rec = json.loads(r.record)
+            rec = _record(r.record)
+            if rec is None:
+                raise _corrupt(r.seq, "the stored record is not a complete JSON object")
             prev = rec.pop("prev", "")
             rec.pop("seq", None)
             rec.pop("created", None)
             out.append(Entry(r.seq, r.hash, prev, r.created, rec))
         return out
 
-    def _state(self, entries: Iterable[Entry]) -> _State:
-        st = _State()
+    @staticmethod
+    def _replay(entries: Iterable[Entry]) -> tuple[_State, dict[int, str]]:
+        """The lots the stored entries leave, and the entries refused on the way (seq → why).
+
+        A stored entry that breaks the rules (written by hand, or by an older critmin) is
+        skipped and reported, so it neither crashes a read nor blocks unrelated appends.
+        """
+        st, refused = _State(), {}
         for e in entries:
-            st.apply(_parse(e.record, e.seq), e.seq)
-        return st
+            try:
+                st.apply(_parse(e.record, e.seq), e.seq)
+            except DataError as err:
+                refused[e.seq] = "; ".join(f"{p.field}: expected {p.expected}"
+                                           + (f", got {p.got}" if p.got else "")
+                                           for p in err.problems)  # fmt: skip
+        return st, refused
+
+    def _state(self, entries: Iterable[Entry]) -> _State:
+        return self._replay(entries)[0]
 
     def append(self, record: Mapping[str, Any] | BaseModel) -> Entry:
         """Validate ``record`` against the ledger and append it; raise DataError otherwise."""
         return self.append_many([record])[0]
 
     def append_many(self, records: Iterable[Mapping[str, Any] | BaseModel]) -> list[Entry]:
-        """Append several records in one transaction: all are written, or none."""
-        with self._lock, self.engine.begin() as conn:
+        """Append several records in one transaction: all are written, or none.
+
+        Concurrent appenders (threads, processes, servers on one PostgreSQL) are serialised
+        by the database; one that still meets a moved end of chain retries, with backoff.
+        """
+        recs = list(records)
+        for i, raw in enumerate(recs):
+            body = raw.model_dump(by_alias=True) if isinstance(raw, BaseModel) else dict(raw)
+            if body.get("kind") == "create" and body.get("origin") is None:
+                raise _fail(i + 1 if len(recs) > 1 else None, "origin",
+                            "where the new lot's material comes from: "
+                            + ", ".join(ORIGINS), "nothing")  # fmt: skip
+        delay = 0.005
+        for attempt in range(APPEND_ATTEMPTS):
+            try:
+                with self._lock:
+                    new = self._append(recs)
+                break
+            except sa.exc.DBAPIError as e:
+                if not _is_contention(e) or attempt == APPEND_ATTEMPTS - 1:
+                    if isinstance(e, sa.exc.DatabaseError) and not _is_contention(e):
+                        raise _corrupt(None, f"the database cannot be written: {e.orig}") from None
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        if new:
+            self._write_anchor(new[-1].seq, new[-1].hash)
+        return new
+
+    def _serialise(self, conn: sa.Connection) -> None:
+        """Take the database's write lock before reading the chain's end."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7261706)"))
+        else:
+            # SQLite: a write as the transaction's first statement takes the write lock now
+            # (waiting out the busy timeout), so no one appends between our read and insert.
+            conn.execute(head_table.update().where(head_table.c.id == -1).values(seq=0))
+
+    def _append(self, recs: list[Mapping[str, Any] | BaseModel]) -> list[Entry]:
+        with self.engine.begin() as conn:
+            self._serialise(conn)
             existing = self._read(conn)
-            state = self._state(existing)
+            state, refused = self._replay(existing)
             seq = existing[-1].seq if existing else 0
             prev = existing[-1].hash if existing else GENESIS
             new: list[Entry] = []
-            for raw in records:
+            for raw in recs:
                 seq += 1
                 rec = _parse(raw, seq)
-                state.apply(rec, seq)
+                try:
+                    state.apply(rec, seq)
+                except DataError as e:
+                    if refused:
+                        note = ", ".join(str(k) for k in sorted(refused))
+                        raise DataError([Problem(p.file, p.row, p.field, p.expected
+                                                 + f" (stored entries {note} break the ledger's "
+                                                 "rules and were skipped: see 'critmin trace "
+                                                 "verify')", p.got)
+                                         for p in e.problems]) from None  # fmt: skip
+                    raise
                 body = rec.model_dump(mode="json", by_alias=True, exclude_none=True)
                 created = _now()
                 stored = {**body, "seq": seq, "prev": prev, "created": created}
-                h = chain_hash(prev, stored)
+                h = chain_hash(prev, stored, self.key)
                 new.append(Entry(seq, h, prev, created, body))
                 conn.execute(
                     ledger_table.insert().values(
@@ -579,6 +745,40 @@ class Ledger:
                 conn.execute(head_table.delete())
                 conn.execute(head_table.insert().values(id=1, seq=seq, hash=prev))
         return new
+
+    # --- the anchor: the chain's head, kept outside the database ---------------------------
+    def _anchor_mac(self, seq: int, h: str) -> str:
+        return chain_hash(GENESIS, {"anchor": str(seq), "hash": h}, self.key)
+
+    def _write_anchor(self, seq: int, h: str) -> None:
+        """Record (seq, hash) in the anchor file unless it already holds a later head."""
+        if self.anchor is None:
+            return
+        self.anchor.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.anchor.with_name(self.anchor.name + ".lock"), "a") as lock:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            current = self._read_anchor()
+            if isinstance(current, dict) and int(current.get("seq", 0)) >= seq:
+                return  # a concurrent append anchored a later head already
+            tmp = self.anchor.with_name(f".{self.anchor.name}.{os.getpid()}.tmp")
+            data = {"seq": seq, "hash": h, "mac": self._anchor_mac(seq, h),
+                    "ledger": self.location}  # fmt: skip
+            tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+            os.replace(tmp, self.anchor)
+
+    def _read_anchor(self) -> dict[str, Any] | str | None:
+        """The anchor's content; None when there is none; a string saying why it is bad."""
+        if self.anchor is None or not self.anchor.exists():
+            return None
+        try:
+            data = json.loads(self.anchor.read_text("utf-8"))
+            seq, h = int(data["seq"]), str(data["hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"the anchor {self.anchor} is unreadable"
+        if not hmac.compare_digest(str(data.get("mac", "")), self._anchor_mac(seq, h)):
+            return f"the anchor {self.anchor} was altered (its mac does not match)"
+        return {"seq": seq, "hash": h}
 
     def lot(self, lot_id: str) -> list[dict[str, Any]]:
         """A lot's history: the lot, then its inputs upstream back to the mines.
@@ -627,17 +827,26 @@ class Ledger:
         return rows
 
     def verify(self) -> list[Tamper]:
-        """Recompute the chain; ``[]`` when untouched, else what was edited, deleted or moved.
+        """Recompute the chain; ``[]`` when untouched, else every problem, named. Never raises.
 
-        ``edited`` at N: entry N's hash does not match its content. ``deleted`` at N: seq N is
-        missing (a gap, or the end of the ledger short of the head). ``reordered`` at N: the
-        entry stored at N says it is another seq, or does not chain from entry N-1.
+        Kinds: ``corrupt`` (the database or the anchor cannot be read), ``truncated`` (a
+        stored record is not a complete JSON object), ``edited`` (an entry's hash does not
+        match its content, its ``created`` column differs from the chained one, or the entry
+        at the anchored head is not the anchored one), ``deleted`` (seqs missing: a gap, or the
+        end of the ledger short of the head or the anchor), ``reordered`` (an entry stored at N
+        says it is another seq, or does not chain from entry N-1), ``unanchored`` (entries but
+        no anchor file) and ``unbalanced`` (a correctly chained entry that breaks the ledger's
+        rules, e.g. mass balance; later appends skip it).
         """
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(ledger_table).order_by(ledger_table.c.seq)).all()
-            head = conn.execute(sa.select(head_table)).first()
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(ledger_table).order_by(ledger_table.c.seq)).all()
+                head = conn.execute(sa.select(head_table)).first()
+        except sa.exc.DatabaseError as e:
+            return [Tamper(0, "corrupt", f"the database cannot be read: {e.orig}")]
         problems: list[Tamper] = []
         want_seq, want_prev = 1, GENESIS
+        readable: list[Entry] = []
         for r in rows:
             if r.seq != want_seq:
                 what = (
@@ -646,14 +855,29 @@ class Ledger:
                 if r.seq > want_seq:
                     problems.append(Tamper(want_seq, "deleted", f"{what} missing"))
                 want_prev = "?"  # the gap explains the prev mismatch
+            rec = _record(r.record)
+            if rec is None or not _HEX64.match(str(rec.get("prev", ""))):
+                problems.append(
+                    Tamper(r.seq, "truncated", "the stored record is not a complete record")
+                )
+                want_seq, want_prev = r.seq + 1, r.hash
+                continue
             try:
-                rec = json.loads(r.record)
-                ok = isinstance(rec, dict) and _HEX64.match(str(rec.get("prev", ""))) is not None
-                own = chain_hash(rec["prev"], rec) if ok else ""
-            except (ValueError, TypeError, KeyError):
-                rec, own = {}, ""
+                own = chain_hash(rec["prev"], rec, self.key)
+            except TypeError:
+                own = ""
             if own != r.hash:
-                problems.append(Tamper(r.seq, "edited", "hash mismatch: content changed"))
+                problems.append(
+                    Tamper(
+                        r.seq,
+                        "edited",
+                        "hash mismatch: content changed",
+                    )
+                )
+            elif rec.get("created") != r.created:
+                problems.append(
+                    Tamper(r.seq, "edited", "the created column differs from the chained record")
+                )
             elif rec.get("seq") != r.seq:
                 problems.append(
                     Tamper(
@@ -668,8 +892,12 @@ class Ledger:
                         f"prev-hash mismatch: does not chain from seq {r.seq - 1}",
                     )
                 )
+            else:
+                body = {k: v for k, v in rec.items() if k not in ("seq", "prev", "created")}
+                readable.append(Entry(r.seq, r.hash, rec["prev"], r.created, body))
             want_seq, want_prev = r.seq + 1, r.hash
         last = rows[-1].seq if rows else 0
+        by_seq = {r.seq: r for r in rows}
         if head is None:
             if rows:
                 problems.append(Tamper(last, "edited", "ledger head missing"))
@@ -678,4 +906,37 @@ class Ledger:
             problems.append(Tamper(last + 1, "deleted", f"{what} missing (head is seq {head.seq})"))
         elif head.seq < last or head.hash != rows[-1].hash:
             problems.append(Tamper(head.seq, "edited", "ledger head does not match the last entry"))
+        anchor = self._read_anchor()
+        if isinstance(anchor, str):
+            problems.append(Tamper(last, "corrupt", anchor))
+        elif anchor is not None:
+            a_seq, a_hash = anchor["seq"], anchor["hash"]
+            if a_seq > last:
+                what = f"seq {last + 1}" if a_seq == last + 1 else f"seqs {last + 1}–{a_seq}"
+                problems.append(Tamper(last + 1, "deleted",
+                                       f"{what} missing (the anchor {self.anchor} is at seq "
+                                       f"{a_seq})"))  # fmt: skip
+            elif a_seq in by_seq and by_seq[a_seq].hash != a_hash:
+                problems.append(
+                    Tamper(
+                        a_seq, "edited", f"entry {a_seq} is not the one anchored in {self.anchor}"
+                    )
+                )
+            elif a_seq not in by_seq and a_seq > 0:
+                problems.append(Tamper(a_seq, "deleted", f"seq {a_seq} (anchored) missing"))
+        elif self.anchor is not None and rows:
+            problems.append(Tamper(last, "unanchored",
+                                   f"no anchor file at {self.anchor}: deletions at the end "
+                                   "cannot be ruled out"))  # fmt: skip
+        _, refused = self._replay(readable)
+        problems += [Tamper(k, "unbalanced", v) for k, v in refused.items()]
         return sorted(problems, key=lambda p: p.seq)
+
+
+def _record(text: Any) -> dict[str, Any] | None:
+    """A stored record's JSON object, or None when it is not one (truncated, replaced)."""
+    try:
+        rec = json.loads(text)
+    except (ValueError, TypeError):
+        return None
+    return rec if isinstance(rec, dict) and isinstance(rec.get("kind"), str) else None

@@ -37,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ import pandas as pd
 
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
+from critmin.data.workbook import check_workbook
 
 #: Metals of the CMRT and the EMRT, as critmin ids.
 CMRT_METALS = ("tin", "tantalum", "tungsten", "gold")
@@ -72,7 +74,11 @@ def _text(v: Any) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return re.sub(r"\s+", " ", str(v)).strip()
+    # Control characters (a NUL in a country name) never reach a result or an output file.
+    return re.sub(r"\s+", " ", _CONTROL.sub("", str(v))).strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _header(v: Any) -> str:
@@ -167,6 +173,7 @@ def _load(path: Path) -> Any:
     expected = "an Excel workbook (.xlsx/.xlsm) in the RMI CMRT/EMRT layout"
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise DataError([Problem(str(path), None, None, expected, path.suffix or path.name)])
+    check_workbook(path)  # limits first: a few bytes must not make openpyxl work for hours
     try:
         return openpyxl.load_workbook(path, data_only=True)
     except FileNotFoundError as e:
@@ -255,7 +262,10 @@ def read_template(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             try:
                 volume = float(vals["volume"].replace(",", ""))
             except ValueError:
-                problems.append(Problem(f, r, "volume", "a number of tonnes", vals["volume"]))
+                volume = float("nan")
+            if not (math.isfinite(volume) and volume >= 0):  # 1e400 is inf; -50 is a typo
+                problems.append(Problem(f, r, "volume", "a finite number of tonnes >= 0",
+                                        vals["volume"]))  # fmt: skip
                 continue
         records.append({
             "file": f, "row": r, "metal": metal, "smelter_id": sid, "smelter_name": name,

@@ -22,4 +22,5 @@ def open_ledger(settings: StoreSettings | None = None) -> Ledger:
     >>> led.close()
     """
     settings = settings if settings is not None else StoreSettings()
-    return Ledger(settings.engine(), owns_engine=True)
+    return Ledger(settings.engine(), owns_engine=True, key=settings.ledger_key_bytes(),
+                  anchor=settings.anchor_path)  # fmt: skip

@@ -9,10 +9,11 @@ everywhere. A bad value in the environment is reported as one line naming the va
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
@@ -107,10 +108,21 @@ class StoreSettings(BaseSettings):
     EXPECTED: ClassVar[dict[str, str]] = {
         "data_dir": "a folder path",
         "db_url": "a SQLAlchemy database URL",
+        "ledger_key": "a secret string",
+        "ledger_key_file": "a file path",
+        "ledger_anchor": "a file path",
     }
 
     data_dir: Path = Field(default_factory=_home_data_dir)
     db_url: str | None = None
+    #: The secret keying the custody ledger's chain (``CRITMIN_LEDGER_KEY``); without it the
+    #: key is read from (or, the first time, written to) :attr:`ledger_key_file`.
+    ledger_key: SecretStr | None = None
+    #: Default ``~/.config/critmin/ledger.key`` (``$XDG_CONFIG_HOME`` respected): outside the
+    #: data directory, so a copy of the database never carries its key.
+    ledger_key_file: Path | None = None
+    #: The ledger's anchor file (default ``data_dir/ledger-anchor.json``).
+    ledger_anchor: Path | None = None
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -140,6 +152,50 @@ class StoreSettings(BaseSettings):
         """``db_url``, else the SQLite file ``data_dir/critmin.db`` (absolute)."""
         return self.db_url or sqlite_url(self.data_dir.resolve())
 
+    def ledger_key_bytes(self) -> bytes:
+        """The ledger's key: ``ledger_key``, else the key file's (made, mode 0600, if absent)."""
+        if self.ledger_key is not None and self.ledger_key.get_secret_value().strip():
+            return self.ledger_key.get_secret_value().strip().encode()
+        path = self.ledger_key_file or _config_dir() / "ledger.key"
+        path = path.expanduser()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+        try:
+            key = path.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise SettingsError(
+                [
+                    Problem(
+                        "environment",
+                        None,
+                        "CRITMIN_LEDGER_KEY_FILE",
+                        "a readable key file",
+                        f"{path}: {e}",
+                    )
+                ]
+            ) from None
+        if not key:
+            raise SettingsError(
+                [
+                    Problem(
+                        "environment",
+                        None,
+                        "CRITMIN_LEDGER_KEY_FILE",
+                        "a key file holding a secret",
+                        f"{path} is empty",
+                    )
+                ]
+            )
+        return key.encode()
+
+    @property
+    def anchor_path(self) -> Path:
+        """Where the ledger's head is anchored outside the database."""
+        return (self.ledger_anchor or self.data_dir / "ledger-anchor.json").expanduser()
+
     def engine(self) -> Engine:
         """A new engine on critmin's database, creating the data directory for its SQLite file.
 
@@ -156,6 +212,12 @@ class StoreSettings(BaseSettings):
         if self.db_url is None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         return create_engine(self.database_url)
+
+
+def _config_dir() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    base = Path(xdg) if xdg else (Path.home() / ".config" if "HOME" in os.environ else None)
+    return base / "critmin" if base is not None else Path("critmin-data")
 
 
 def open_engine(settings: StoreSettings | None = None) -> Engine:
@@ -180,6 +242,6 @@ def settings_error(
         else:
             var = f"{ENV_PREFIX}{name}".upper()
             # Never echo a secret back, even a malformed one (a URL may hold a password).
-            shown = "" if name in ("token", "db_url") else str(got)
+            shown = "" if name in ("token", "db_url", "ledger_key") else str(got)
             problems.append(Problem("environment", None, var, expected, shown))
     return SettingsError(problems)

@@ -148,7 +148,13 @@ class Store:
         (self.data_dir / "runs").mkdir(exist_ok=True)
         self.url = url or sqlite_url(self.data_dir)
         self.engine = create_engine(self.url)
-        metadata.create_all(self.engine)
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                break
+            except sa.exc.ProgrammingError as e:  # a second server created them meanwhile
+                if "already exists" not in str(e.orig) or attempt == 4:
+                    raise
 
     @classmethod
     def from_settings(cls, settings: StoreSettings | None = None) -> Store:
@@ -324,7 +330,7 @@ class Store:
         if kind is not None:
             q = q.where(runs.c.kind == kind)
         with self.engine.connect() as c:
-            return [_decode(dict(r)) for r in c.execute(q).mappings()]
+            return [_decode_listed(dict(r)) for r in c.execute(q).mappings()]
 
     def recover(self) -> int:
         """Mark every run left ``queued`` or ``running`` by a dead process as ``failed``.
@@ -447,6 +453,18 @@ def _altered(id_: str, name: str) -> ResultUnavailableError:
     return ResultUnavailableError(
         "altered", f"result {name!r} of run {id_} does not match its recorded SHA-256"
     )
+
+
+def _decode_listed(row: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_decode`, but a row that cannot be decoded is listed as ``unreadable`` with
+    the reason, so one bad row never hides the others."""
+    raw = dict(row)
+    try:
+        return _decode(row)
+    except (ValueError, TypeError) as e:
+        raw.update(params={}, files=None, status="unreadable",
+                   error=f"the stored row cannot be read: {e}")  # fmt: skip
+        return raw
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from cachetools import LRUCache
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import ValidationError
 
 from critmin.api.deps import Services, not_found, services
 from critmin.api.parsing import BodyDataError, parse_scenario
@@ -173,7 +174,19 @@ def create_run(body: RunIn, svc: Svc) -> RunAccepted:
 @router.get("", response_model=list[Run])
 def list_runs(svc: Svc, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Run]:
     """Recent runs, newest first."""
-    return [_out(r) for r in svc.store.list_runs(limit)]
+    return [_out_or_unreadable(r) for r in svc.store.list_runs(limit)]
+
+
+def _out_or_unreadable(run: dict[str, Any]) -> Run:
+    """A listed run; one whose stored row is damaged is shown ``unreadable``, not a 500."""
+    try:
+        return _out(run)
+    except (ValueError, TypeError, KeyError, ValidationError) as e:
+        return Run(id=str(run.get("id", "")), kind=str(run.get("kind", "")),
+                   status="unreadable", progress=0.0, params={}, seed=None, samples=None,
+                   data_version=None, created=str(run.get("created") or ""), started=None,
+                   finished=None, elapsed_s=None,
+                   error=f"the stored row cannot be read: {str(e).splitlines()[0]}")  # fmt: skip
 
 
 @router.get("/{run_id}", response_model=Run)

@@ -51,6 +51,8 @@ def exposure(
             rename.update({p.name: n for p, n in zip(paths, names, strict=True)})
             detail = [
                 {
+                    "loc": ["body", "files"],
+                    "type": "value_error",
                     "file": _label(q.file, rename),
                     "line": q.row,
                     "field": q.field,
