@@ -64,13 +64,23 @@ class Options:
     co2: xr.DataArray  # (option,) t CO2e per USD over the horizon
 
 
+def _producers(ds: Dataset, mineral: str, stage: str) -> set[str]:
+    """Countries with output of ``mineral`` at ``stage`` in the dataset's latest year."""
+    rows = ds.supply(mineral, stage)
+    if rows.empty:
+        return set()
+    have = rows[(rows["entity_kind"] == "country") & (rows["value"] > 0)]
+    return set(have["country"].astype(str))
+
+
 def lever_options(
     mi: MarketInputs,
     ds: Dataset,
     partners: tuple[str, ...] = PARTNERS,
     market_share: float = STOCK_MARKET_SHARE,
 ) -> Options:
-    """Every option the data can cost: US mines and plants, partner capacity, stockpiles.
+    """Every option the data can cost: US mines and plants, partner capacity where the
+    partner mines the mineral (or, for refining, mines or refines it), stockpiles.
 
     A stockpile's dollars are capped (``cap_usd``) at what the market can supply in the
     start year without moving the price: ``market_share`` × the year's world output (t) ×
@@ -83,16 +93,29 @@ def lever_options(
     ks: list[tuple[str, np.ndarray]] = []
     stocks: list[tuple[str, float]] = []
     co2: list[float] = []
+    # A partner can only add capacity where it has a basis: mining where it mines the mineral
+    # today, refining where it mines or refines it (no DRC nickel, no Australian gallium).
+    # Domestic options stay open: new US mines and plants are the policy question itself.
+    basis = {
+        (m, str(c), st)
+        for m in mi.minerals
+        for st in (0, 1)
+        for c in _producers(ds, m, ("mine", "refine")[st])
+    }
+    members = mi.scenario.bloc_members()
     for m in mi.minerals:
         for lever, stage, country in [("mine", "mine", "USA"), ("refine", "refine", "USA")] + [
-            ("partner_investment", st, c) for c in partners for st in ("mine", "refine")
+            ("partner_investment", st, c)
+            for c in partners
+            for st in ("mine", "refine")
+            if (m, c, 0) in basis or (st == "refine" and (m, c, 1) in basis)
         ]:
             cost = capex(m, stage, "mine" if stage == "mine" else "refine")
             if cost is None:
                 continue
             permit, build, up, _ = lead_years(country, stage)
             share = ramp(years, float(mi.years[0]) + permit + build, up)
-            avail = availability(ds, country)
+            avail = availability(ds, country, members, m)
             k = share * avail / cost[0]
             if not k.any():
                 continue  # online after the horizon: no effect inside it
