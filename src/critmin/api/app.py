@@ -21,6 +21,7 @@ from critmin.analysis.errors import QueryError
 from critmin.api.deps import Services
 from critmin.api.parsing import BodyDataError, problem_detail
 from critmin.api.routers import (
+    company,
     demand,
     health,
     minerals,
@@ -212,7 +213,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     for r in (health, minerals, risk, restrictions, demand, scenarios, plans, runs, trace,
-              sourcing):  # fmt: skip
+              sourcing, company):  # fmt: skip
         app.include_router(r.router, prefix="/api")
 
     @app.exception_handler(BodyDataError)
