@@ -220,3 +220,46 @@ def test_evaluate_objectives(small: str) -> None:
     code, out, err = plan("evaluate", PLAN, "--scenario", small, "--samples", "20", "--objectives")
     assert code == 0, err
     assert "scored against" in out and "small" in out
+
+
+def _words(text: str) -> set[str]:
+    """The whitespace-separated words of a rendered table, box-drawing characters removed."""
+    for ch in "│┃┏┓┗┛┡┩└┘┳┻╇━─┴┬┼┣┫":
+        text = text.replace(ch, " ")
+    return set(text.split())
+
+
+@pytest.mark.parametrize("command", ["optimize", "evaluate", "items", "objectives"])
+def test_plan_tables_fit_80_columns_without_splitting_words(small: str, command: str) -> None:
+    """At 80 columns every line fits, every lever, mineral and header word is whole, money is
+    in M / bn with three significant digits, and no raw column name is shown."""
+    if command == "optimize":
+        args = ["optimize", "--budget", "1e9", "--scenario", small, "--samples", "20"]
+    else:
+        extra = {"evaluate": [], "items": ["--items"], "objectives": ["--objectives"]}[command]
+        args = ["evaluate", PLAN, "--scenario", small, "--samples", "20", *extra]
+    res = runner.invoke(app, ["plan", *args], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout
+    lines = out.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    words = _words(out)
+    js = runner.invoke(app, ["plan", *args, "-f", "json"])
+    assert js.exit_code == 0, js.stderr
+    body = json.loads(js.stdout[js.stdout.index("{" if command == "optimize" else "[") :])
+    rows = body["allocation"] if command == "optimize" else body
+    expect: set[str] = set()
+    for r in rows:
+        for key in ("lever", "mineral"):
+            if key in r and (command != "objectives"):
+                expect.update(str(r[key]).replace("_", " ").split())
+    if command == "optimize":
+        expect.update(["lever", "mineral", "country", "stage", "USD", "value", "per", "pays"])
+    if command == "objectives":
+        expect.update(["AI", "output", "at", "risk", "unmet-demand", "cost", "CO2e"])
+    missing = expect - words
+    assert not missing, f"split or missing words: {sorted(missing)}\n{out}"
+    for raw in ("marginal_value", "pays_off_share", "base_in_sample", "ai_output_usd", "cost_usd"):
+        assert raw not in out
+    # No long digit runs: money is scaled, numbers carry three significant digits.
+    assert not any(len(w.replace(",", "")) > 7 and w.replace(",", "").isdigit() for w in words)

@@ -272,3 +272,32 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
     assert not errors, f"uncaught script errors: {errors}"
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]
     assert not foreign, f"requests left the server: {foreign}"
+
+
+def test_company_view_form_counts_units_short(server: str, browser: Any) -> None:
+    """The Plans view's company form: upload the example BOM and plan, get units short per
+    product against the chosen library scenario, and a bad file named in the status."""
+    from playwright.sync_api import expect
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/")
+    page.click("#tab-plans")
+    page.select_option("#plan-scenario", "library:drc-cobalt-outage")
+    page.set_input_files("#company-bom", str(examples / "company-bom-illustrative.csv"))
+    page.set_input_files("#company-plan", str(examples / "company-plan-illustrative.csv"))
+    page.fill("#company-samples", "20")
+    page.click("#company-run")
+    expect(page.locator("#company-status")).to_contain_text("Done: DRC cobalt")
+    row = page.locator("#company-result tr", has_text="ups-battery-100kwh")
+    expect(row).to_contain_text("cobalt")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "company-view.png"), full_page=True)
+    page.set_input_files("#company-bom", str(examples / "company-plan-illustrative.csv"))
+    page.click("#company-run")
+    expect(page.locator("#company-status")).to_contain_text("company-plan-illustrative.csv")
+    assert errors == []

@@ -26,6 +26,7 @@ from critmin.api import schemas
 from critmin.api.deps import Services
 from critmin.api.parsing import BodyDataError, problem_detail
 from critmin.api.routers import (
+    company,
     demand,
     health,
     minerals,
@@ -226,7 +227,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     for r in (health, minerals, risk, restrictions, demand, scenarios, plans, runs, trace,
-              sourcing):  # fmt: skip
+              sourcing, company):  # fmt: skip
         app.include_router(r.router, prefix="/api", responses=COMMON_RESPONSES)
 
     @app.exception_handler(BodyDataError)

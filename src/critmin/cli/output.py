@@ -34,6 +34,8 @@ def _cell(v: Any, col: str) -> str:
     --------
     >>> _cell(0.836228, "score"), _cell(411972.4, "t"), _cell(0.1234, "share"), _cell(5, "n")
     ('0.836', '411,972', '12.3%', '5')
+    >>> _cell(3195106061.0, "usd"), _cell(17025772.0, "cost_usd"), _cell(1.5139e12, "usd")
+    ('3.20bn', '17.0M', '1,514bn')
     """
     v = _plain(v)
     if v is None:
@@ -43,10 +45,34 @@ def _cell(v: Any, col: str) -> str:
             return f"{v:.1%}"
         if v != v:
             return "—"
+        if _is_money(col) and abs(v) >= 1e6:
+            return money(v)
         if abs(v) >= 1000:
             return f"{v:,.0f}"
         return f"{v:.3g}"
     return str(v)
+
+
+def _is_money(col: str) -> bool:
+    return col == "usd" or col.endswith("_usd") or "_usd_" in col
+
+
+def money(v: float) -> str:
+    """USD as a person reads it: three significant digits in millions or billions, one word
+    (a table cell never wraps between the number and its unit).
+
+    Examples
+    --------
+    >>> money(11.6e9), money(450e6), money(2.5e5), money(1.31515e12)
+    ('11.6bn', '450M', '250,000', '1,315bn')
+    """
+    if v != v:
+        return "—"
+    if abs(v) < 1e6:
+        return f"{v:,.0f}"
+    x, unit = (v / 1e9, "bn") if abs(v) >= 1e9 else (v / 1e6, "M")
+    num = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:#.3g}".rstrip(".")
+    return f"{num}{unit}"
 
 
 #: Headers for raw column names a person would not read as words (terminal tables only;
@@ -69,10 +95,15 @@ def header(col: object) -> str:
     --------
     >>> header("import_reliance"), header("Consump_Apparent"), header("shortfall_p95")
     ('import reliance', 'apparent consumption', 'shortfall p95')
+    >>> header("cost_usd"), header("unmet_cost_usd_base")
+    ('cost (USD)', 'unmet cost (USD) base')
     """
     name = str(col)
     if name in HEADERS:
         return HEADERS[name]
+    if _is_money(name):
+        # Money cells print in "M" and "bn": the header says of what.
+        name = name.replace("_usd", "_(USD)")
     return name.replace("_", " ")
 
 

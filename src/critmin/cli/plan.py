@@ -14,7 +14,7 @@ import typer
 from critmin.analysis import plans as uc
 from critmin.analysis.frames import json_safe
 from critmin.cli.common import FormatOpt, check_out_path, handles_errors, refuse
-from critmin.cli.output import Format, render
+from critmin.cli.output import Format, money, render
 
 app = typer.Typer(help="Policy plans: evaluate one, or find the best for a budget.",
                   no_args_is_help=True)  # fmt: skip
@@ -91,12 +91,16 @@ def plan_evaluate(
     """A plan through the simulator against its baseline, on the same samples."""
     p = uc.check_plan(plan)
     ev = uc.evaluate_plan(plan, scenario, samples=samples, seed=seed, workers=workers)
+    table = fmt is Format.table
     if items:
-        render(ev.items, fmt, title=f"{p.name}: what each item buys ({ev.scenario})")
+        render(allocation_view(ev.items) if table else ev.items, fmt,
+               title=f"{p.name}: what each item buys ({ev.scenario})")  # fmt: skip
         return
     if objectives:
-        render(ev.consequences, fmt, title=f"{p.name} on every objective, scored against "
-               f"{ev.scenario}")  # fmt: skip
+        render(consequences_view(ev.consequences) if table else ev.consequences, fmt,
+               title=f"{p.name} on every objective, scored against {ev.scenario}",
+               caption="— = insufficient data; how each is valued: --format csv or json (note)"
+               if table else None)  # fmt: skip
         return
     df = plan_view(ev.table) if fmt is Format.table else ev.table
     caption = (
@@ -109,23 +113,25 @@ def plan_evaluate(
 
 def plan_view(df: pd.DataFrame) -> pd.DataFrame:
     """A plan evaluation as a terminal reads it: base→plan pairs in percent and USD."""
-    pct = lambda x: "—" if x != x else f"{100 * x:.1f}%"  # noqa: E731
-    usd = lambda x: "—" if x != x else f"{x / 1e6:,.0f}M"  # noqa: E731
+    # Percent and money units sit in the headers, not in every cell: each pair stays one
+    # narrow word, so more columns fit 80 characters.
+    pct = lambda x: "—" if x != x else f"{100 * x:.1f}"  # noqa: E731
+    usd = lambda x: "—" if x != x else "0" if x == 0 else money(x)  # noqa: E731
     return pd.DataFrame({
-        "mineral": df["mineral"],
-        "cost": df["cost_usd"].map(usd),
-        "shortfall base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+        "mineral": df["mineral"].map(lambda v: str(v).replace("_", " ")),
+        "cost USD": df["cost_usd"].map(usd),
+        "shortfall % base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
                                 zip(df["shortfall_mean_base"], df["shortfall_mean_plan"],
                                     strict=True)],
-        "P95 base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
+        "P95 % base→plan": [f"{pct(a)}→{pct(b)}" for a, b in
                           zip(df["shortfall_p95_base"], df["shortfall_p95_plan"], strict=True)],
-        "unmet cost base→plan": [f"{usd(a)}→{usd(b)}" for a, b in
+        "unmet cost USD base→plan": [f"{usd(a)}→{usd(b)}" for a, b in
                                  zip(df["unmet_cost_usd_base"], df["unmet_cost_usd_plan"],
                                      strict=True)],
-        "AI output at risk": [f"{pct(a)}→{pct(b)}" if a == a else "" for a, b in
+        "AI output at risk %": [f"{pct(a)}→{pct(b)}" if a == a else "" for a, b in
                               zip(df["ai_output_at_risk_base"], df["ai_output_at_risk_plan"],
                                   strict=True)],
-        "CO2e kt": df["co2e_t"].map(lambda x: f"{x / 1e3:,.0f}"),
+        "CO2e kt": df["co2e_t"].map(lambda x: _sig(x / 1e3)),
         "status": df["status"],
     })  # fmt: skip
 
@@ -219,30 +225,131 @@ def plan_optimize(
     alloc = res.allocation[res.allocation["usd"] >= 1.0]
     cols = ["lever", "mineral", "country", "stage", "usd", "marginal_value", "pays_off_share",
             "pays_off_years", "at_market_limit"]  # fmt: skip
-    weights = ", ".join(f"{k} × {v:g}" for k, v in res.objective.items())
+    table = fmt is Format.table
+    weights = ", ".join(f"{OBJECTIVE_NAMES.get(k, k) if table else k} × {v:g}"
+                        for k, v in res.objective.items())  # fmt: skip
     caption = (
-        f"objective: {weights}; marginal_value = objective avoided per extra USD; "
-        "pays_off = share of samples (and years) where the item removes a shortfall"
+        f"objective: {weights}; "
+        f"{'value per USD' if table else 'marginal_value'} = objective avoided per extra USD; "
+        "pays off = share of samples (and years) where the item removes a shortfall"
     )
     title = f"Optimal allocation of {budget / 1e9:,.2f} billion USD ({res.scenario})"
-    render(alloc[cols], fmt, title=title, caption=caption)
-    render(objectives_view(res.objectives) if fmt is Format.table else res.objectives, fmt,
-           title=f"Plans on every objective, scored against {res.scenario}",
-           caption="in sample = the LP's samples; out of sample = fresh samples (seed + 1); "
+    render(allocation_view(alloc[cols]) if table else alloc[cols], fmt, title=title,
+           caption=caption)  # fmt: skip
+    objs = res.objectives
+    cap = ("in sample = the LP's samples; out of sample = fresh samples (seed + 1); "
            "economic loss: insufficient data (no sourced sector value added)")  # fmt: skip
+    if table:
+        cap += "; — = insufficient data"
+    if table:
+        compared = [p for p in dict.fromkeys(objs["plan"]) if p != "optimised"]
+        if compared:
+            cap = f"compared = {', '.join(compared)}; {cap}"
+    render(objectives_view(objs) if table else objs, fmt,
+           title=f"Plans on every objective, scored against {res.scenario}",
+           caption=cap)  # fmt: skip
     if len(res.pareto):
         render(res.pareto, fmt, title="Pareto frontier (every objective at each point)")
 
 
-def objectives_view(df: pd.DataFrame) -> pd.DataFrame:
-    """The objectives table as a terminal reads it."""
+#: The optimiser's objectives as a person names them (terminal tables; JSON keeps the keys).
+OBJECTIVE_NAMES = {
+    "ai_output_usd": "AI output at risk",
+    "economic_loss_usd": "economic loss",
+    "unmet_cost_usd": "unmet-demand cost",
+    "co2e_t": "CO2e",
+}
+
+
+def _sig(x: float) -> str:
+    """Three significant digits, thousands separated, no exponent."""
+    if x == 0:
+        return "0"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:#.3g}".rstrip(".")
+
+
+def allocation_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The optimiser's allocation as a terminal reads it: words for levers and minerals, a
+    market limit as "yes" (numbers are formatted by the renderer: money in M / bn, shares in
+    percent, three significant digits).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"lever": ["partner_investment"], "mineral": ["rare_earths"],
+    ...                    "at_market_limit": [True], "online": [2030.0]})
+    >>> allocation_view(df).iloc[0].tolist()
+    ['partner investment', 'rare earths', 'yes', '2030']
+    """
+    # "value per USD" rather than "marginal value": a narrower header, the same meaning
+    # (the caption defines it), so the table keeps one more column at 80 characters.
+    out = df.rename(columns={"marginal_value": "value_per_USD"})
+    for c in ("lever", "mineral"):
+        if c in out:
+            out[c] = out[c].map(lambda v: str(v).replace("_", " "))
+    if "at_market_limit" in out:
+        out["at_market_limit"] = out["at_market_limit"].map(lambda v: "yes" if v else "")
+    if "online" in out and pd.api.types.is_numeric_dtype(out["online"]):
+        # A year, not a quantity: no thousands separator (a missing one is NaN, so float).
+        out["online"] = out["online"].map(lambda v: "—" if v != v else str(int(v)))
+    return out
+
+
+def consequences_view(df: pd.DataFrame) -> pd.DataFrame:
+    """A plan's consequences (``plan evaluate --objectives``) as a terminal reads it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"objective": ["ai_output_usd", "co2e_t"], "unit": ["USD", "t CO2e"],
+    ...     "base": [1.51387e12, 0.0], "plan": [1.31515e12, 3.3405e7],
+    ...     "change": [-1.98722e11, 3.3405e7], "note": ["a", "b"]})
+    >>> consequences_view(df).values.tolist()[0]
+    ['AI output at risk (bn USD)', '1,514', '1,315', '-199', 'a']
+    >>> consequences_view(df).values.tolist()[1]
+    ['CO2e (kt)', '0', '33,405', '33,405', 'b']
+    """
 
     def fmt(x: float, unit: str) -> str:
         if x != x:
-            return "insufficient data"
-        return f"{x / 1e9:,.2f} bn" if unit == "USD" else f"{x / 1e3:,.0f} kt"
+            return "—"
+        return _sig(x / 1e9) if unit == "USD" else _sig(x / 1e3)
 
-    out = df[["objective", "plan"]].copy()
+    out = pd.DataFrame({
+        "objective": [f"{OBJECTIVE_NAMES.get(o, o)} ({'bn USD' if u == 'USD' else 'kt'})"
+                      for o, u in zip(df["objective"], df["unit"], strict=True)],
+    })  # fmt: skip
+    for c in ("base", "plan", "change"):
+        out[c] = [fmt(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
+    out["note"] = df["note"].to_numpy()
+    return out
+
+
+def objectives_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The objectives table as a terminal reads it: objectives by name with their unit, the
+    compared plan as "compared" (its name goes in the caption), three significant digits,
+    "—" for insufficient data (the caption says so).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"objective": ["ai_output_usd", "co2e_t"], "unit": ["USD", "t CO2e"],
+    ...     "plan": ["optimised", "Partners"], "base_in_sample": [1.51387e12, 0.0],
+    ...     "plan_in_sample": [1.03132e12, 2.62e7], "base_out_of_sample": [float("nan"), 0.0],
+    ...     "plan_out_of_sample": [1.0e12, 3.34e7]})
+    >>> objectives_view(df).values.tolist()[0]
+    ['AI output at risk (bn USD)', 'optimised', '1,514', '1,031', '—', '1,000']
+    >>> objectives_view(df).values.tolist()[1]
+    ['CO2e (kt)', 'compared', '0', '26,200', '0', '33,400']
+    """
+
+    def fmt(x: float, unit: str) -> str:
+        if x != x:
+            return "—"
+        return _sig(x / 1e9) if unit == "USD" else _sig(x / 1e3)
+
+    out = pd.DataFrame({
+        "objective": [f"{OBJECTIVE_NAMES.get(o, o)} ({'bn USD' if u == 'USD' else 'kt'})"
+                      for o, u in zip(df["objective"], df["unit"], strict=True)],
+        "plan": [p if p == "optimised" else "compared" for p in df["plan"]],
+    })  # fmt: skip
     for c in ("base_in_sample", "plan_in_sample", "base_out_of_sample", "plan_out_of_sample"):
         out[c] = [fmt(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
     return out

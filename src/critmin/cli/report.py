@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from critmin.cli.common import FormatOpt, err, handles_errors
+from critmin.cli.common import FormatOpt, err, handles_errors, refuse
 from critmin.cli.output import Format, render
 from critmin.report.brief import PLAN_SAMPLES
 
@@ -22,7 +22,11 @@ def brief(
         typer.Option(help="scenario files (default: the shipped standard scenarios); repeatable"),
     ] = None,
     plan: Annotated[
-        Path | None, typer.Option(help="plan to compare (default: the example partners plan)")
+        Path | None,
+        typer.Option(
+            help="plan to compare (YAML; default: the example partners plan); with --bom, a "
+            "CSV here is the company's production plan"
+        ),
     ] = None,
     budget: Annotated[float | None, typer.Option(help="optimiser budget, USD")] = None,
     samples: Annotated[
@@ -38,6 +42,14 @@ def brief(
         list[Path] | None,
         typer.Option(help="suppliers' CMRT/EMRT workbooks: adds a sourcing section; repeatable"),
     ] = None,
+    bom: Annotated[
+        Path | None,
+        typer.Option(help="company view: your BOM (CSV or YAML); needs a production plan"),
+    ] = None,
+    production_plan: Annotated[
+        Path | None,
+        typer.Option(help="company view: your production plan (CSV or YAML); needs --bom"),
+    ] = None,
     since: Annotated[
         Path | None,
         typer.Option(help="the brief.json of an earlier edition: adds what changed since it"),
@@ -47,6 +59,21 @@ def brief(
     """critmin's main job: a self-contained HTML brief (and PDF) with charts, maps and tables."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    # `--bom B --plan P.csv` is the company view's short form: policy plans are YAML only.
+    if (
+        bom is not None
+        and production_plan is None
+        and plan is not None
+        and (plan.suffix.lower() == ".csv")
+    ):
+        production_plan, plan = plan, None
+    if (bom is None) != (production_plan is None):
+        raise refuse(
+            "the company view needs both --bom and a production plan "
+            "(--production-plan FILE, or --plan FILE.csv)"
+        )
+    company = (bom, production_plan) if bom is not None and production_plan is not None else None
+
     from critmin.report.brief import build
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -54,6 +81,7 @@ def brief(
         task = bar.add_task("starting", total=None)
         result = build(out, scenarios=scenario, plan=plan, budget=budget, samples=samples,
                        plan_samples=plan_samples, pdf=pdf, sourcing=sourcing, since=since,
+                       company=company,
                        progress=lambda s: bar.update(task, description=s))  # fmt: skip
     head = result.summary[["rank", "mineral", "score", "score_low", "score_high", "why"]]
     files = [

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from critmin.analysis.company import read_company
 from critmin.analysis.frames import for_spreadsheet
 from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
@@ -81,6 +82,7 @@ def build(
     pdf: bool = False,
     sourcing: list[Path] | None = None,
     since: Path | None = None,
+    company: tuple[Path, Path] | None = None,
     progress: Progress | None = None,
 ) -> Brief:
     """Build the brief into the folder ``out`` (created; files replaced atomically).
@@ -88,7 +90,8 @@ def build(
     Raises
     ------
     DataError
-        A scenario or plan file that does not validate, or ``--pdf`` without a Chromium.
+        A scenario or plan file that does not validate, a company BOM or production plan
+        (``company``: BOM, plan) that does not, or ``--pdf`` without a Chromium.
     """
     say = progress or (lambda _s: None)
     out = Path(out)
@@ -105,6 +108,8 @@ def build(
             ]
         )
     previous = read_edition(since) if since is not None else None
+    # Read the company's files before any simulation: a bad file fails in a second.
+    firm = read_company(*company) if company is not None else None
     say("loading the data")
     ds = ds if ds is not None else load_dataset()
     tables: dict[str, pd.DataFrame] = {}
@@ -113,9 +118,11 @@ def build(
         _concentration(ds, tables, say),
         _maps(ds, tables, say),
         _demand(ds, tables, say),
-        _disruptions(ds, tables, _scenarios(scenarios), samples, say),
+        _disruptions(ds, tables, _scenarios(scenarios), samples, say, firm),
         _plans(ds, tables, plan, budget, plan_samples, say),
     ]
+    if firm is not None and company is not None:
+        sections.append(_company(tables, company))
     if sourcing:
         sections.append(_sourcing(tables, sourcing, _scenarios(scenarios), say))
     sections.append(_notes(ds, tables))
@@ -345,7 +352,9 @@ def _disruptions(
     paths: list[Path],
     samples: int | None,
     say: Progress,
+    firm: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Section:
+    from critmin.analysis.company import units_short
     from critmin.analysis.scenarios import (
         run_simulation,
         scenario_assumptions,
@@ -368,10 +377,14 @@ def _disruptions(
     sec.table(defs, "The scenarios' assumptions (ranges: low / central / high, sampled per run)",
               "the scenario files (critmin/sim/library or --scenario)")  # fmt: skip
     rows = []
+    firm_rows = []
     for p, sc in zip(paths, scenarios, strict=True):
         say(f"simulating: {sc.name}")
         res = run_simulation(sc, samples=samples, keep="summary", ds=ds)
         n = int(res.sizes["sample"])
+        if firm is not None:
+            # The company view reads the same samples the section shows (one run each).
+            firm_rows.append(units_short(*firm, res, sc.name).assign(key=p.stem, samples=n))
         hit = simulation_summary(res)
         minerals = hit["mineral"].head(5).tolist()
         yearly = simulation_by_year(res, minerals) if minerals else pd.DataFrame()
@@ -434,6 +447,8 @@ def _disruptions(
                   "(shortfall in % of the bloc's demand)", src)  # fmt: skip
     risk = pd.DataFrame(rows)
     tables["scenarios_ai_output_at_risk"] = risk
+    if firm is not None:
+        tables["company_at_risk"] = pd.concat(firm_rows, ignore_index=True)
     if len(risk):
         src = "critmin simulation; AI output = the scarcest input of each AI component"
         sec.chart(
@@ -528,6 +543,54 @@ def _plans(
         "Both plans, scored by the LP and by the simulator (billion USD over 2026–2040)",
         src,
     )
+    return sec
+
+
+def _company(tables: dict[str, pd.DataFrame], files: tuple[Path, Path]) -> Section:
+    """The company's products under each scenario the brief runs (optional section)."""
+    at = tables["company_at_risk"]
+    bom, plan = files
+    sec = Section("company", "Company view: the company's products under each scenario")
+    sec.text(
+        f"From the bill of materials {bom.name} and the production plan {plan.name}, for the "
+        "plan's years inside each scenario's horizon. Assumption: the company suffers the "
+        "bloc's average shortfall of every input mineral in each sample and year, and a "
+        "product needs all its inputs (no substitution, no own stocks, no priority), so the "
+        "scarcest input binds: units short = planned units × the largest shortfall among the "
+        "product's minerals. The binding mineral is the one that limits the product most "
+        "often in the sample-years where any unit is short. Ranges are P5–P95 across samples."
+    )
+    src = f"{bom.name}, {plan.name}; critmin simulation (critmin.analysis.company)"
+    for key, part in at.groupby("key", sort=False):
+        name = str(part["scenario"].iloc[0])
+        sec.heading(name)
+        worst = part.sort_values("share_short_mean", ascending=False).iloc[0]
+        if worst.units_short_mean <= 0:
+            sec.text("No unit of the company's products is short in this scenario.")
+        else:
+            sec.text(
+                f"Most affected: {worst['product']}, {worst.units_short_mean:,.0f} of "
+                f"{worst.units_planned:,.0f} planned units short on average "
+                f"({100 * worst.share_short_mean:.1f}%; P5–P95 {worst.units_short_p5:,.0f}–"
+                f"{worst.units_short_p95:,.0f}), bound by "
+                f"{str(worst.binding_mineral).replace('_', ' ')} "
+                f"in {100 * worst.binding_share:.0f}% of the years short."
+            )
+        view = part[[
+            "product", "units_planned", "units_short_mean", "units_short_p5",
+            "units_short_p50", "units_short_p95", "share_short_mean", "binding_mineral",
+            "binding_share", "not_simulated", "years",
+        ]].copy()  # fmt: skip
+        view["share_short_mean"] = 100 * view["share_short_mean"]
+        view["binding_share"] = 100 * view["binding_share"]
+        view = view.rename(columns={
+            "units_planned": "units planned", "units_short_mean": "units short (mean)",
+            "units_short_p5": "P5", "units_short_p50": "P50", "units_short_p95": "P95",
+            "share_short_mean": "% of plan short (mean)", "binding_mineral": "binding input",
+            "binding_share": "% of short years it binds", "not_simulated": "inputs not simulated",
+        })  # fmt: skip
+        sec.table(view, f"{name}: units that could not be built over the plan's years ({key})",
+                  src)  # fmt: skip
     return sec
 
 

@@ -1754,6 +1754,76 @@ const Plans = {
 };
 
 /* ------------------------------------------------------------------------------------------
+ * Company view: a BOM and a production plan → units a library scenario leaves unbuilt
+ * (POST /api/company/at-risk, the same function as `critmin demand --bom --plan --scenario`).
+ * ---------------------------------------------------------------------------------------- */
+
+const Company = {
+  init() {
+    $("#company-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.run();
+    });
+  },
+
+  /** The library scenario chosen in the Plans view; saved and builder ones fall back. */
+  scenario() {
+    const key = $("#plan-scenario").value || "";
+    return key.startsWith("library:") ? key.slice(8) : null;
+  },
+
+  async run() {
+    const status = $("#company-status");
+    const bom = $("#company-bom").files[0];
+    const plan = $("#company-plan").files[0];
+    if (!bom || !plan) {
+      setStatus(status, "Choose both files: the BOM and the production plan.", "bad");
+      return;
+    }
+    const name = this.scenario();
+    const form = new FormData();
+    form.append("bom", bom, bom.name);
+    form.append("plan", plan, plan.name);
+    form.append("samples", $("#company-samples").value);
+    if (name) form.append("scenario", name);
+    const headers = { Accept: "application/json" };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = `Bearer ${token}`;
+    $("#company-run").disabled = true;
+    setStatus(status, "Simulating…");
+    try {
+      const resp = await fetch("/api/company/at-risk", { method: "POST", headers, body: form });
+      const data = await resp.json().catch(() => null);
+      if (!resp.ok) throw new ApiError(resp.status, data && data.detail);
+      const rows = data.products.map((r) => ({
+        product: r.product,
+        "binding input": r.binding_mineral || "none short",
+        "units planned": r.units_planned,
+        "units short (mean)": r.units_short_mean,
+        P5: r.units_short_p5,
+        P50: r.units_short_p50,
+        P95: r.units_short_p95,
+        "% of plan short": isNum(r.share_short_mean) ? 100 * r.share_short_mean : null,
+        "inputs not simulated": r.not_simulated,
+        years: r.years,
+      }));
+      const note = name ? "" : " (a saved or builder scenario is not taken here: standard one)";
+      show(
+        $("#company-result"),
+        table(rows, {
+          caption: `Units that could not be built: ${data.scenario}, ${data.samples} samples${note}`,
+        })
+      );
+      setStatus(status, `Done: ${data.scenario}.`, "ok");
+    } catch (e) {
+      setStatus(status, `Could not compute: ${e.message}`, "bad");
+    } finally {
+      $("#company-run").disabled = false;
+    }
+  },
+};
+
+/* ------------------------------------------------------------------------------------------
  * 5. Start-up
  * ---------------------------------------------------------------------------------------- */
 
@@ -1764,6 +1834,7 @@ function start() {
   Monitor.init();
   Results.init();
   Plans.init();
+  Company.init();
   Library.load().then(() => Plans.showScenario());
   loadHealth();
   Explorer.init();

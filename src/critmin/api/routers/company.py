@@ -1,0 +1,68 @@
+"""``/api/company``: a company's BOM and production plan → units a scenario leaves unbuilt.
+
+As ``critmin demand --bom B --plan P --scenario S`` and the brief's company view (one
+function, :func:`critmin.analysis.company.company_at_risk`). Uploads go to a temporary folder
+under server-made names (the client's file name is used in messages only) and are deleted
+afterwards. The scenario is a shipped library scenario by name: a request never names a file
+on the server. It is a POST, so off loopback it needs the token like every write.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+
+from critmin.analysis.frames import records
+from critmin.data.errors import DataError
+
+router = APIRouter(prefix="/company", tags=["company"])
+
+#: The most samples one request may run (it runs in the request, not as a background run).
+MAX_SAMPLES = 2000
+
+
+@router.post("/at-risk")
+def at_risk(
+    bom: Annotated[UploadFile, File(description="company BOM, CSV (or YAML)")],
+    plan: Annotated[UploadFile, File(description="production plan, CSV (or YAML)")],
+    scenario: Annotated[str, Form(min_length=1, max_length=64)] = "standard-2026",
+    samples: Annotated[int, Form(ge=10, le=MAX_SAMPLES)] = 200,
+    seed: Annotated[int | None, Form(ge=0)] = None,
+) -> dict[str, Any]:
+    """Per product: units short (mean, P5, P50, P95 over the plan's years), binding input."""
+    # A plain ``def``: FastAPI runs it in a worker thread, so the simulation never blocks
+    # the event loop.
+    from critmin.analysis.company import company_at_risk
+    from critmin.sim import library
+
+    sc = library.path(scenario)  # DataError (422) naming the shipped scenarios
+    names = {}
+    with tempfile.TemporaryDirectory(prefix="critmin-upload-") as tmp:
+        paths = []
+        for i, f in enumerate((bom, plan)):
+            suffix = Path(f.filename or "").suffix.lower()
+            p = Path(tmp) / f"upload-{i}{suffix if suffix in ('.yaml', '.yml') else '.csv'}"
+            p.write_bytes(f.file.read())
+            names[str(p)] = Path(f.filename or f"file{i}").name
+            paths.append(p)
+        try:
+            df = company_at_risk(paths[0], paths[1], sc, samples=samples, seed=seed)
+        except DataError as e:
+            detail = []
+            for q in e.problems:
+                file = names.get(q.file, Path(q.file).name if q.file else "upload")
+                detail.append({
+                    "file": file, "line": q.row, "field": q.field,
+                    "msg": f"{file}: expected {q.expected}" + (f"; got {q.got!r}" if q.got else ""),
+                })  # fmt: skip
+            raise HTTPException(422, detail) from e
+    return {
+        "scenario": str(df["scenario"].iloc[0]) if len(df) else scenario,
+        "samples": samples,
+        "assumption": "the company suffers the bloc's average shortfall of each input mineral; "
+        "the scarcest input binds (no substitution, no own stocks)",
+        "products": records(df.drop(columns="scenario")),
+    }
