@@ -39,7 +39,8 @@ def at_risk(
     from critmin.sim import library
 
     sc = library.path(scenario)  # DataError (422) naming the shipped scenarios
-    names = {}
+    names: dict[str, str] = {}
+    fields: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="critmin-upload-") as tmp:
         paths = []
         for i, f in enumerate((bom, plan)):
@@ -47,6 +48,7 @@ def at_risk(
             p = Path(tmp) / f"upload-{i}{suffix if suffix in ('.yaml', '.yml') else '.csv'}"
             p.write_bytes(f.file.read())
             names[str(p)] = Path(f.filename or f"file{i}").name
+            fields[str(p)] = ("bom", "plan")[i]
             paths.append(p)
         try:
             df = company_at_risk(paths[0], paths[1], sc, samples=samples, seed=seed)
@@ -54,7 +56,9 @@ def at_risk(
             detail = []
             for q in e.problems:
                 file = names.get(q.file, Path(q.file).name if q.file else "upload")
+                # loc and type as FastAPI's own 422 items (the documented schema)
                 detail.append({
+                    "loc": ["body", fields.get(q.file or "", "bom")], "type": "value_error",
                     "file": file, "line": q.row, "field": q.field,
                     "msg": f"{file}: expected {q.expected}" + (f"; got {q.got!r}" if q.got else ""),
                 })  # fmt: skip
