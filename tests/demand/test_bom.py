@@ -296,3 +296,12 @@ def test_intensity_errors_name_the_physical_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as exc:
         load_intensities(p)
     assert {pr.row for pr in exc.value.problems} == {5}, exc.value.problems
+
+
+def test_bom_csv_duplicate_header_is_named(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_text("\nproduct,component,mineral,intensity,unit,mineral\nsrv,b,gold,1,g/unit,tin\n")
+    with pytest.raises(DataError) as exc:
+        read_company_bom(p)
+    (pr,) = exc.value.problems
+    assert (pr.row, pr.field) == (2, "mineral") and "once" in pr.expected

@@ -168,6 +168,10 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
     if not rows:
         raise DataError([Problem(file, None, None, "a CSV file with a header row", "empty")])
     header = [h.strip() for h in rows[0]]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise DataError([Problem(file, lines[0], h, "each column once in the header", "twice")
+                         for h in twice])  # fmt: skip
     problems = [
         Problem(file, ln, None, f"at most {len(header)} fields (the header's)", str(len(r)))
         for r, ln in zip(rows[1:], lines[1:], strict=True)
