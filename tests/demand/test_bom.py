@@ -248,3 +248,60 @@ def _bom(tmp_path: Path) -> Path:
     p = tmp_path / "b.csv"
     p.write_text("product,component,mineral,intensity,unit\ns,b,gold,1,g/unit\n")
     return p
+
+
+def test_bom_errors_name_the_physical_line(tmp_path: Path) -> None:
+    # Blank lines and a quoted product name spanning three lines: the bad mineral is on
+    # line 9 of the file, though it is the third record of the table.
+    p = tmp_path / "bom.csv"
+    p.write_text(
+        "product,component,mineral,intensity,unit\n"  # 1
+        "\n"  # 2
+        "srv,board,gold,1,g/unit\n"  # 3
+        "\n"  # 4
+        '"GPU\n'  # 5
+        "tray\n"  # 6
+        'v2",board,copper,1,g/unit\n'  # 7
+        "\n"  # 8
+        "srv,board,unobtainium,1,g/unit\n"  # 9
+        "srv,board,gold,-1,g/unit\n"  # 10 (duplicate of line 3 and negative)
+    )
+    with pytest.raises(DataError) as exc:
+        read_company_bom(p)
+    got = {(pr.row, pr.field) for pr in exc.value.problems}
+    assert (9, "mineral") in got and (10, "intensity") in got, got
+    dup = [pr for pr in exc.value.problems if pr.row == 10 and pr.field == "component"]
+    assert dup and "line 3" in dup[0].expected, exc.value.problems
+    # the multi-line product keeps its text and the good rows read
+    p.write_text(p.read_text().replace("unobtainium", "tin").replace(",-1,", ",2,")
+                 .replace("srv,board,gold,2", "srv,tray,gold,2"))  # fmt: skip
+    df = read_company_bom(p)
+    assert "GPU\ntray\nv2" in set(df["product"]) and len(df) == 4
+
+
+def test_bom_csv_too_many_fields_names_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_text("product,component,mineral,intensity,unit\n\nsrv,board,gold,1,g/unit,extra\n")
+    with pytest.raises(DataError) as exc:
+        read_company_bom(p)
+    (pr,) = exc.value.problems
+    assert pr.row == 3 and "5 fields" in pr.expected
+
+
+def test_intensity_errors_name_the_physical_line(tmp_path: Path) -> None:
+    src = INTENSITIES_PATH.read_text(encoding="utf-8").splitlines()
+    p = tmp_path / "i.csv"
+    bad = src[2].split(",")
+    p.write_text("\n".join([src[0], "", src[1], "", ",".join(["", *bad[1:]])]) + "\n")
+    with pytest.raises(DataError) as exc:
+        load_intensities(p)
+    assert {pr.row for pr in exc.value.problems} == {5}, exc.value.problems
+
+
+def test_bom_csv_duplicate_header_is_named(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_text("\nproduct,component,mineral,intensity,unit,mineral\nsrv,b,gold,1,g/unit,tin\n")
+    with pytest.raises(DataError) as exc:
+        read_company_bom(p)
+    (pr,) = exc.value.problems
+    assert (pr.row, pr.field) == (2, "mineral") and "once" in pr.expected

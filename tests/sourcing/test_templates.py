@@ -175,3 +175,57 @@ def test_unknown_metal_names_row(tmp_path: Path) -> None:
     (prob,) = e.value.problems
     assert (prob.row, prob.field, prob.got) == (7, "Metal", "Zinc")
     assert prob.file.endswith("zinc.xlsx")
+
+
+def _with_excel_cache(path: Path, cell: str, cached: str) -> None:
+    """Rewrite one formula cell of the Smelter List as Excel saves it: with a cached value."""
+    import zipfile
+
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                head, tail = data.split(f'<c r="{cell}"'.encode(), 1)
+                _, after = tail.split(b"</c>", 1)
+                data = (head + f'<c r="{cell}" t="str"><f>IF(1,"{cached}")</f>'
+                        f"<v>{cached}</v></c>".encode() + after)  # fmt: skip
+            zout.writestr(item, data)
+    tmp.replace(path)
+
+
+def test_formula_rows_without_cached_values_are_reported(tmp_path: Path) -> None:
+    # A workbook written by a script: formulas, never calculated, so no cached values.
+    # The values reader sees empty cells; the row must not vanish without a word.
+    p = make_template(tmp_path / "f.xlsx", "Acme", [
+        {"metal": "Tin", "lookup": "=D9", "name": "=UPPER(\"x\")", "country": "=\"China\"",
+         "id": "=\"CID001070\""},
+        {"metal": "Tin", "name": "Thaisarco", "country": "Thailand", "id": "CID001898"},
+        {"metal": "Gold", "name": "Kept", "country": "=\"Peru\"", "id": "CID000015"},
+        {"metal": "Gold", "name": "Cached", "country": "=X1", "id": "CID000016"},
+    ])  # fmt: skip
+    _with_excel_cache(p, "E9", "Peru")  # row 9: as Excel saves it, cached "Peru"
+    df, warnings = read_template(p)
+    assert list(df["row"]) == [7, 8, 9]
+    assert df.set_index("row").loc[9, "country"] == "PER"
+    skipped = [w for w in warnings if "row 6" in w]
+    assert len(skipped) == 1, warnings
+    w = skipped[0]
+    assert "sheet 'Smelter List'" in w and "row skipped" in w
+    for col in ("column C (lookup)", "column D (name)", "column E (country)", "column F"):
+        assert col in w, w
+    assert '="China"' in w
+    kept = [w for w in warnings if "row 8" in w]
+    assert len(kept) == 1 and "read as empty" in kept[0] and "column E (country)" in kept[0]
+    assert not [w for w in warnings if "row 7" in w or "row 9" in w], warnings
+
+
+def test_formula_cached_empty_string_is_not_reported(tmp_path: Path) -> None:
+    # Excel's template pre-fills lookups that return "": cached empty, typed t="str" -> silent.
+    p = make_template(tmp_path / "e.xlsx", "Acme", [
+        {"metal": "Tin", "name": "Thaisarco", "country": "Thailand", "id": "CID001898"},
+        {"name": "=IF(F8=\"\",\"\",1)"},
+    ])  # fmt: skip
+    _with_excel_cache(p, "D7", "")
+    df, warnings = read_template(p)
+    assert len(df) == 1 and warnings == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -42,7 +43,7 @@ from critmin.api.settings import Settings, SettingsError
 from critmin.api.worker import RunManager
 from critmin.data.errors import DataError
 from critmin.sourcing.ledger import Ledger, LedgerCorruptError
-from critmin.store import Store
+from critmin.store import Store, is_loopback
 
 log = logging.getLogger("critmin.api")
 STATIC = Path(__file__).parent / "static"
@@ -99,18 +100,48 @@ async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> 
     await resp(scope, receive, send)
 
 
-class TokenAuth:
-    """Bearer token on every write (POST/PUT/DELETE) under ``/api``; reads stay open."""
+def reached_on_exposed_address(scope: Scope) -> bool:
+    """Whether the connection arrived on a local address that is not loopback.
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    The server fills ``scope["server"]`` with the socket's local address: a request that
+    came in on a public interface proves the bind is exposed, whatever ``CRITMIN_HOST``
+    claimed (``uvicorn --host 0.0.0.0`` run by hand with ``CRITMIN_HOST=127.0.0.1``). A
+    name there (the in-process test client's ``testserver``) or none says nothing.
+
+    >>> reached_on_exposed_address({"server": ("192.0.2.7", 8000)})
+    True
+    >>> [reached_on_exposed_address({"server": s}) for s in (("::1", 80), ("testserver", 80))]
+    [False, False]
+    """
+    server = scope.get("server")
+    if not server or not isinstance(server[0], str):
+        return False
+    try:
+        ipaddress.ip_address(server[0].strip("[]"))
+    except ValueError:
+        return False
+    return not is_loopback(server[0])
+
+
+class TokenAuth:
+    """Bearer token on every write (POST/PUT/DELETE) under ``/api``; reads stay open.
+
+    With ``always=False`` (a loopback host) a write is let through unless it arrived on a
+    non-loopback local address (:func:`reached_on_exposed_address`); then the token is
+    required, and refused outright when none is configured.
+    """
+
+    def __init__(self, app: ASGIApp, token: str | None, always: bool = True) -> None:
         self.app = app
         self.token = token
+        self.always = always
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["method"] in WRITE_METHODS
             and str(scope["path"]).startswith("/api")
+            and (self.always or reached_on_exposed_address(scope))
         ):
             auth = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
             scheme, _, given = auth.partition(" ")
@@ -125,7 +156,9 @@ class TokenAuth:
                 given.strip().encode(), self.token.encode()
             )
             if not ok:
-                resp = JSONResponse({"detail": "authorization: wrong token"}, status_code=403)
+                why = ("wrong token" if self.token is not None else "no token is configured "
+                       "and this server was reached on a non-loopback address")  # fmt: skip
+                resp = JSONResponse({"detail": f"authorization: {why}"}, status_code=403)
                 await resp(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -305,8 +338,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     app.add_middleware(BodyLimit, limit=settings.max_body)
-    if settings.auth_required:
-        app.add_middleware(TokenAuth, token=settings.token_value)
+    # Always installed: on a loopback host it still demands the token of any write that
+    # arrives on a public interface (the bound address decides, not the environment).
+    app.add_middleware(TokenAuth, token=settings.token_value, always=settings.auth_required)
     return app
 
 

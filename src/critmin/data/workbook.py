@@ -183,6 +183,70 @@ def _scan(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, sheet: bool
     return cells
 
 
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def uncached_formulas(path: str | Path, sheet: str) -> dict[int, dict[int, str]]:
+    """Cells of worksheet ``sheet`` holding a formula but no cached value: {row: {col: formula}}.
+
+    A reader of values (openpyxl's ``data_only``) sees such a cell as empty, which it cannot
+    tell from a formula whose cached result is an empty string. The XML can: a formula with
+    no result has an ``<f>`` and no ``<v>``. A workbook written by a program that does not
+    calculate (a script, some converters) has only such cells; an empty ``<v/>`` counts as no
+    value unless the cell is typed as a string (``t="str"``, Excel's cached empty result).
+    Call :func:`check_workbook` first: this parses the sheet (streaming) and trusts it to be
+    bounded and DTD-free.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> p = tempfile.mkdtemp() + "/w.xlsx"
+    >>> wb = openpyxl.Workbook(); wb.active.title = "S"; wb.active["C4"] = "=A1*2"; wb.save(p)
+    >>> uncached_formulas(p, "S")
+    {4: {3: '=A1*2'}}
+    """
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    path = Path(path)
+    found: dict[int, dict[int, str]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = ET.fromstring(zf.read("xl/workbook.xml"))
+            rid = next((s.get(f"{_NS_REL}id") for s in book.iter(f"{_NS_MAIN}sheet")
+                        if s.get("name") == sheet), None)  # fmt: skip
+            rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            target = next((r.get("Target", "") for r in rels.iter(f"{_NS_PKG}Relationship")
+                           if r.get("Id") == rid), None)  # fmt: skip
+            if rid is None or not target:
+                return found
+            member = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+            with zf.open(member) as fh:
+                for _, el in ET.iterparse(fh):
+                    if el.tag != f"{_NS_MAIN}c":
+                        continue
+                    f = el.find(f"{_NS_MAIN}f")
+                    v = el.find(f"{_NS_MAIN}v")
+                    # An empty <v/> is a cached empty string only when typed t="str"
+                    # (what Excel writes for =IF(..,"")); untyped, it is no value at all.
+                    empty = v is None or (not v.text and el.get("t") not in ("str", "s"))
+                    if f is not None and empty:
+                        m = _CELL.match(b'<c r="%s"' % el.get("r", "").encode())
+                        if m:
+                            row, col = int(m.group(2)), column_number(m.group(1))
+                            found.setdefault(row, {})[col] = "=" + (f.text or "")
+                    el.clear()
+    except (KeyError, zipfile.BadZipFile, ET.ParseError, OSError):
+        return found  # the value reader reports an unreadable workbook itself
+    return found
+
+
 __all__ = [
     "MAX_CELLS",
     "MAX_COLS",
@@ -193,4 +257,5 @@ __all__ = [
     "MAX_UNCOMPRESSED",
     "check_workbook",
     "column_number",
+    "uncached_formulas",
 ]

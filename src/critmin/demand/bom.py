@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,13 +141,46 @@ def _number(text: object) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """Rows of a CSV file as strings, and the physical line each record starts on.
+
+    Blank lines are skipped and a quoted cell may span lines, so a record's position in the
+    table is not its line in the file; errors must name the line a user finds in an editor.
+    """
+    file = str(path)
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            start = 1
+            for rec in reader:
+                if any(cell.strip() for cell in rec):
+                    rows.append(rec)
+                    lines.append(start)
+                start = reader.line_num + 1  # the next record starts after this one's last line
     except FileNotFoundError as exc:
-        raise DataError([Problem(str(path), None, None, "an existing file")]) from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(str(path), None, None, "a UTF-8 CSV file", str(exc))]) from exc
+        raise DataError([Problem(file, None, None, "an existing file")]) from exc
+    except IsADirectoryError as exc:
+        raise DataError([Problem(file, None, None, "a CSV file", "a directory")]) from exc
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise DataError([Problem(file, None, None, "a UTF-8 CSV file", str(exc))]) from exc
+    if not rows:
+        raise DataError([Problem(file, None, None, "a CSV file with a header row", "empty")])
+    header = [h.strip() for h in rows[0]]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise DataError([Problem(file, lines[0], h, "each column once in the header", "twice")
+                         for h in twice])  # fmt: skip
+    problems = [
+        Problem(file, ln, None, f"at most {len(header)} fields (the header's)", str(len(r)))
+        for r, ln in zip(rows[1:], lines[1:], strict=True)
+        if len(r) > len(header)
+    ]
+    if problems:
+        raise DataError(problems)
+    body = [r + [""] * (len(header) - len(r)) for r in rows[1:]]
+    return pd.DataFrame(body, columns=header, dtype=str), lines[1:]
 
 
 def _missing_columns(df: pd.DataFrame, need: tuple[str, ...], file: str) -> list[Problem]:
@@ -186,14 +220,13 @@ def load_intensities(path: str | Path | None = None) -> pd.DataFrame:
     """
     p = Path(path) if path is not None else INTENSITIES_PATH
     file = str(p)
-    raw = _read_csv(p)
+    raw, lines = _read_csv(p)
     problems = _missing_columns(raw, INTENSITY_COLUMNS, file)
     if problems:
         raise DataError(problems)
     seen: dict[tuple[str, str], int] = {}
     out: list[dict[str, Any]] = []
-    for i, rec in enumerate(raw.to_dict("records")):
-        line = i + 2
+    for rec, line in zip(raw.to_dict("records"), lines, strict=True):
         start = len(problems)
         comp = str(rec["component"]).strip()
         mid = str(rec["mineral"]).strip()
@@ -297,12 +330,12 @@ def _read_records(path: Path, need: tuple[str, ...]) -> tuple[list[dict[str, Any
         if problems:
             raise DataError(problems)
         return [dict(d) for d in data], lines
-    raw = _read_csv(path)
+    raw, lines = _read_csv(path)
     problems = _missing_columns(raw, need, file)
     if problems:
         raise DataError(problems)
     recs: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in raw.to_dict("records")]
-    return recs, list(range(2, len(raw) + 2))
+    return recs, lines
 
 
 def read_company_bom(path: str | Path) -> pd.DataFrame:

@@ -27,6 +27,8 @@ really send them (every one is handled leniently, because templates change betwe
   with an empty ``smelter_id`` and a ``flag``.
 * Countries go through :func:`critmin.data.countries.resolve` plus a few aliases ("DRC"); an
   unresolvable country keeps its text in ``country_text`` and raises a warning, not an error.
+* A cell holding a formula without a cached value (a file written by a program that does not
+  calculate) reads as empty; each such row raises a warning naming the sheet, row and column.
 * A column whose header contains "volume" is read as tonnes (``volume_t``); absent, NaN.
 
 Examples
@@ -48,7 +50,7 @@ import pandas as pd
 
 from critmin.data.countries import resolve
 from critmin.data.errors import DataError, Problem
-from critmin.data.workbook import check_workbook
+from critmin.data.workbook import check_workbook, uncached_formulas
 
 #: Metals of the CMRT and the EMRT, as critmin ids.
 CMRT_METALS = ("tin", "tantalum", "tungsten", "gold")
@@ -166,6 +168,15 @@ def _describe(path: Path, wb: Any, metals: set[str]) -> tuple[str, str, str]:
     return supplier or path.stem, template, version
 
 
+def _column_letter(c: int) -> str:
+    """Spreadsheet letters of a 1-based column number (3 -> 'C', 28 -> 'AB')."""
+    out = ""
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 def _load(path: Path) -> Any:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -220,10 +231,22 @@ def read_template(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     problems: list[Problem] = []
     warnings: list[str] = []
     records: list[dict[str, Any]] = []
+    # The values reader sees a formula never calculated (no cached value) as an empty cell;
+    # without this, a row of such formulas would vanish without a word.
+    uncached = uncached_formulas(path, ws.title)
+    field_of = {c: fld for fld, c in cols.items()}
     for r, row in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True),
                             start=header_row + 1):  # fmt: skip
         vals = {fld: _text(row[c - 1]) if c - 1 < len(row) else "" for fld, c in cols.items()}
         rest = [v for k, v in vals.items() if k != "metal" and v]
+        lost = {c: fx for c, fx in uncached.get(r, {}).items() if c in field_of}
+        if lost:
+            where = ", ".join(f"column {_column_letter(c)} ({field_of[c]}) {fx}"
+                              for c, fx in sorted(lost.items()))  # fmt: skip
+            what = "row skipped" if not rest else "read as empty"
+            warnings.append(f"{f}, sheet '{ws.title}', row {r}: formula without a cached value "
+                            f"in {where}; {what} (save the file from Excel or LibreOffice so "
+                            "its formulas are calculated)")  # fmt: skip
         if not rest:
             continue  # blank, or only the metal filled in
         metal_text = vals.get("metal", "")

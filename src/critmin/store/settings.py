@@ -8,6 +8,7 @@ everywhere. A bad value in the environment is reported as one line naming the va
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -40,13 +41,30 @@ def is_loopback(host: str) -> bool:
     """Whether a bind address only accepts connections from this machine.
 
     Here, below both faces, so that the CLI's ``serve`` and the API apply one token rule.
+    Literal addresses are judged by :mod:`ipaddress` (``127.0.0.0/8``, ``::1`` in any
+    spelling, with or without brackets, IPv4-mapped ``::ffff:127.0.0.1``); of names only
+    ``localhost`` counts. Anything else -- ``0.0.0.0``, ``::``, a public address, another
+    name -- is exposed, so writes need the token.
 
     Examples
     --------
     >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
     (True, True, False)
+    >>> is_loopback("[::1]"), is_loopback("0:0:0:0:0:0:0:1"), is_loopback("::")
+    (True, True, False)
     """
-    return host.strip().lower() in LOOPBACK
+    h = host.strip().lower()
+    if h in LOOPBACK:
+        return True
+    if h.startswith("[") and h.endswith("]"):
+        h = h[1:-1]
+    try:
+        ip = ipaddress.ip_address(h)
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.is_loopback
+    return ip.is_loopback
 
 
 def default_data_dir() -> Path:
