@@ -195,9 +195,16 @@ def _headline(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Se
     df = df.copy()
     # "Why": the component with the highest value (the score's strongest driver).
     vals = df[comps].astype(float).fillna(-1.0)
+    words = {
+        "concentration": "concentration",
+        "governance": "producers' governance",
+        "china": "dependence on China",
+        "import_reliance": "import reliance",
+        "restrictions": "export restrictions",
+        "ai_components": "AI components",
+    }
     df["why"] = [
-        " and ".join(c.replace("_", " ") for c in row.nlargest(2).index)
-        for _, row in vals.iterrows()
+        " and ".join(words[c] for c in row.nlargest(2).index) for _, row in vals.iterrows()
     ]
     tables["headline"] = df
     sec = Section("headline", "1. Where AI hardware is most exposed")
