@@ -15,7 +15,9 @@ Examples
 np.float64(0.984)
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from critmin._lazy import lazy_names
 
 if TYPE_CHECKING:
     from critmin.analysis.errors import QueryError
@@ -63,14 +65,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        import importlib
-
-        value = getattr(importlib.import_module(f"critmin.analysis.{_HOME[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'critmin.analysis' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _HOME, globals())
 
 
 __all__ = [

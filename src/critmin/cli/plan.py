@@ -294,6 +294,18 @@ def allocation_view(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _objective_label(objective: str, unit: str) -> str:
+    """An objective's name with the unit a terminal table shows it in."""
+    return f"{OBJECTIVE_NAMES.get(objective, objective)} ({'bn USD' if unit == 'USD' else 'kt'})"
+
+
+def _objective_value(x: float, unit: str) -> str:
+    """Billions of USD or kilotonnes, three significant digits; "—" for insufficient data."""
+    if x != x:
+        return "—"
+    return _sig(x / 1e9) if unit == "USD" else _sig(x / 1e3)
+
+
 def consequences_view(df: pd.DataFrame) -> pd.DataFrame:
     """A plan's consequences (``plan evaluate --objectives``) as a terminal reads it.
 
@@ -308,17 +320,12 @@ def consequences_view(df: pd.DataFrame) -> pd.DataFrame:
     ['CO2e (kt)', '0', '33,405', '33,405', 'b']
     """
 
-    def fmt(x: float, unit: str) -> str:
-        if x != x:
-            return "—"
-        return _sig(x / 1e9) if unit == "USD" else _sig(x / 1e3)
-
     out = pd.DataFrame({
-        "objective": [f"{OBJECTIVE_NAMES.get(o, o)} ({'bn USD' if u == 'USD' else 'kt'})"
+        "objective": [_objective_label(o, u)
                       for o, u in zip(df["objective"], df["unit"], strict=True)],
     })  # fmt: skip
     for c in ("base", "plan", "change"):
-        out[c] = [fmt(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
+        out[c] = [_objective_value(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
     out["note"] = df["note"].to_numpy()
     return out
 
@@ -340,16 +347,11 @@ def objectives_view(df: pd.DataFrame) -> pd.DataFrame:
     ['CO2e (kt)', 'compared', '0', '26,200', '0', '33,400']
     """
 
-    def fmt(x: float, unit: str) -> str:
-        if x != x:
-            return "—"
-        return _sig(x / 1e9) if unit == "USD" else _sig(x / 1e3)
-
     out = pd.DataFrame({
-        "objective": [f"{OBJECTIVE_NAMES.get(o, o)} ({'bn USD' if u == 'USD' else 'kt'})"
+        "objective": [_objective_label(o, u)
                       for o, u in zip(df["objective"], df["unit"], strict=True)],
         "plan": [p if p == "optimised" else "compared" for p in df["plan"]],
     })  # fmt: skip
     for c in ("base_in_sample", "plan_in_sample", "base_out_of_sample", "plan_out_of_sample"):
-        out[c] = [fmt(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
+        out[c] = [_objective_value(x, u) for x, u in zip(df[c], df["unit"], strict=True)]
     return out

@@ -12,7 +12,9 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from critmin._lazy import lazy_names
 
 if TYPE_CHECKING:
     from critmin.demand.bom import (
@@ -43,14 +45,7 @@ _HOME = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        import importlib
-
-        value = getattr(importlib.import_module(f"critmin.demand.{_HOME[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'critmin.demand' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _HOME, globals())
 
 
 __all__ = [
