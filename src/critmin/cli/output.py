@@ -36,6 +36,8 @@ def _cell(v: Any, col: str) -> str:
     ('0.836', '411,972', '12.3%', '5')
     >>> _cell(3195106061.0, "usd"), _cell(17025772.0, "cost_usd"), _cell(1.5139e12, "usd")
     ('3.20bn', '17.0M', '1,514bn')
+    >>> _cell(2030.0, "year"), _cell(2029.5, "online_year"), _cell(2028.0, "online")
+    ('2030', '2029.5', '2028')
     """
     v = _plain(v)
     if v is None:
@@ -47,10 +49,16 @@ def _cell(v: Any, col: str) -> str:
             return "—"
         if _is_money(col) and abs(v) >= 1e6:
             return money(v)
+        if _is_year(col):  # a year stored as a decimal is still read as a year, not 2,030
+            return f"{v:.0f}" if v.is_integer() else f"{v:.1f}"
         if abs(v) >= 1000:
             return f"{v:,.0f}"
         return f"{v:.3g}"
     return str(v)
+
+
+def _is_year(col: str) -> bool:
+    return col in ("year", "online", "start", "end") or col.endswith("_year")
 
 
 def _is_money(col: str) -> bool:
