@@ -161,9 +161,9 @@ def _summary(
     lead = [by[k].title for k in ("headline", "disruptions", "plans") if k in by]
     sec.bottom_line("Bottom line: " + ". ".join(lead) + ".")
     sec.points("The findings that matter most", found, titles)
-    todo = actions(tables)
-    if todo:
-        sec.points("Recommended actions (derived from the results below)", todo, titles)
+    recs = actions(tables)
+    if recs:
+        sec.points("Recommended actions (derived from the results below)", recs, titles)
     if previous is not None:
         sec.points(
             f"What changed since the edition of {previous.get('edition', '?')}",
