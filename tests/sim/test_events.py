@@ -39,6 +39,8 @@ HISTORICAL_ORDER = (
     "elasticity_destruction",
     "inventory_cover",
     "inventory_release",
+    # Restocking (decision 0028): a stream of its own again (inputs.LATER_PARAMETERS).
+    "inventory_rebuild",
 )
 
 

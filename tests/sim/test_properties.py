@@ -57,6 +57,7 @@ RULES: dict[str, tuple[float, float]] = {
     "elasticity_destruction": (-20.0, 0.0),
     "inventory_cover": (0.0, 5.0),
     "inventory_release": (0.0, 1.0),
+    "inventory_rebuild": (0.0, 5.0),
 }
 
 SAMPLES = 16
@@ -176,6 +177,16 @@ def stock_change(draw_: st.DrawFn, start: int, end: int, minerals: list[str]) ->
 
 
 @st.composite
+def state_stockpile(draw_: st.DrawFn, start: int, end: int, minerals: list[str]) -> dict:
+    amount = draw_(st.sampled_from(["tonnes_per_year", "share_of_demand"]))
+    value = ranges(0.01, 1e5) if amount == "tonnes_per_year" else ranges(0.001, 0.5)
+    return {"type": "state_stockpile", "holder": draw_(st.sampled_from(["CHN", "USA"])),
+            "action": draw_(st.sampled_from(["buy", "release"])),
+            "mineral": draw_(st.sampled_from(minerals)), **draw_(timing(start, end)),
+            amount: draw_(value)}  # fmt: skip
+
+
+@st.composite
 def stochastic(draw_: st.DrawFn, slots: list[tuple]) -> dict:
     m, stage, c = draw_(st.sampled_from(slots))
     return {"type": "stochastic_restriction", "country": c, "minerals": [m], "stage": stage,
@@ -213,6 +224,7 @@ def scenarios(draw_: st.DrawFn) -> Scenario:
         logistics(start, end, minerals),
         demand_surge(start, end, minerals),
         stock_change(start, end, minerals),
+        state_stockpile(start, end, minerals),
         stochastic(slots),
         default_hazards(minerals),
     )

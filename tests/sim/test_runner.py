@@ -306,12 +306,19 @@ def test_more_stock_never_increases_unmet_demand(ds: Dataset) -> None:
     assert totals[2].mean() < totals[0].mean()
     assert float(runs[0]["release_total"].sum()) == 0.0
     assert float(runs[2]["release_total"].sum()) > 0.0
+    # A release is taken off the bloc's demand on the market: it never raises the world
+    # price, and it lowers it where stock is released (docs/model.md §5, decision 0028).
+    prices = [r["price_index"].sel(mineral="gallium").to_numpy() for r in runs]
+    for less, more in itertools.pairwise(prices):
+        assert (more <= less * (1 + 1e-12)).all()
+    released = runs[2]["stock_release"].sel(mineral="gallium").to_numpy() > 0
+    assert (prices[2][released] < prices[0][released]).all()
 
 
 def _withheld(ds: Dataset, share: float, cover: float | None = None) -> xr.Dataset:
     """Gallium and antimony, a restriction from 1 June (part of its first year), issue 16's
     price formation: kinked demand, commercial stocks, precautionary buying."""
-    params = {} if cover is None else {"*": {"inventory_cover": cover}}
+    params = {} if cover is None else {"*": {"inventory_cover": cover, "inventory_rebuild": 0.0}}
     sc = Scenario.model_validate({
         "name": "monotone price", "horizon": {"start": 2026, "end": 2030},
         "minerals": ["gallium", "antimony"], "seed": 5, "parameters": params,
@@ -331,10 +338,40 @@ def test_a_larger_withheld_share_never_lowers_the_price(ds: Dataset) -> None:
 
 
 def test_more_commercial_stock_never_raises_the_price(ds: Dataset) -> None:
+    """Without restocking (which, after the loss, raises the price by what was drawn)."""
     prices = [_withheld(ds, 0.8, c)["price_index"].to_numpy() for c in (0.0, 0.1, 0.3, 1.0)]
     for less, more in itertools.pairwise(prices):
         assert (more <= less * (1 + 1e-12)).all()
     assert prices[-1].mean() < prices[0].mean()
+
+
+def _state(ds: Dataset, action: str, share: float) -> np.ndarray:
+    """Antimony with China's licensing from 2027 and a state stockpile buying or releasing a
+    share of world demand in 2027-2028: the price index (sample, year)."""
+    events: list[dict[str, Any]] = [
+        {"type": "export_restriction", "country": "CHN", "minerals": ["antimony"],
+         "stage": "mine", "start": 2027, "share": 0.5}]  # fmt: skip
+    if share > 0:
+        events.append({"type": "state_stockpile", "holder": "USA", "action": action,
+                       "mineral": "antimony", "start": 2027, "end": 2028,
+                       "share_of_demand": share})  # fmt: skip
+    sc = Scenario.model_validate({"name": "state", "horizon": {"start": 2026, "end": 2030},
+                                  "minerals": ["antimony"], "seed": 3,
+                                  "events": events})  # fmt: skip
+    return simulate(sc, ds, samples=200)["price_index"].sel(mineral="antimony").to_numpy()
+
+
+def test_state_purchases_raise_and_releases_lower_the_price(ds: Dataset) -> None:
+    base = _state(ds, "buy", 0.0)
+    buys = [base, *(_state(ds, "buy", s) for s in (0.02, 0.1))]
+    sells = [base, *(_state(ds, "release", s) for s in (0.02, 0.1))]
+    for less, more in itertools.pairwise(buys):
+        assert (more >= less * (1 - 1e-12)).all()
+    for less, more in itertools.pairwise(sells):
+        assert (more <= less * (1 + 1e-12)).all()
+    # In the years of the programme the effect is strict; before it, nothing moves.
+    assert (buys[2][:, 1:3] > base[:, 1:3]).all() and (sells[2][:, 1:3] < base[:, 1:3]).all()
+    np.testing.assert_array_equal(buys[2][:, 0], base[:, 0])
 
 
 # --------------------------------------------------------------------------------------------

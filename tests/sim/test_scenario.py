@@ -44,6 +44,12 @@ CASES: dict[str, tuple[int | None, str | None, str]] = {
     "hazards-min-share-over-one": (6, "events.0.default_hazards.min_share",
                                    "less than or equal to 1"),
     "unknown-stock-mineral": (3, "stocks", "kryptonite"),
+    # State stockpiles (decision 0028): a share above 0.5, both amounts, a NaN.
+    "state-stockpile-share-too-large": (9, "events.0.state_stockpile.share_of_demand",
+                                        "at most 0.5"),
+    "state-stockpile-two-amounts": (4, "events.0.state_stockpile", "one of them"),
+    "state-stockpile-tonnes-nan": (9, "events.0.state_stockpile.tonnes_per_year",
+                                   "finite number"),
 }  # fmt: skip
 
 #: Files that load (each value is valid on its own) but that ``prepare`` refuses against the

@@ -255,134 +255,177 @@ def clear(
     return np.clip(np.exp(x), 1.0 / pmax, pmax), take
 
 
-def run_sum(shocked: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``x`` over axis 1 within each run of shocked years: before each year and up
-    to and including it (both 0 where not shocked). A scan over the years on ``(n, M)``
-    slices, adding in the order the reference does.
-
-    Examples
-    --------
-    >>> s = np.array([[[0], [1], [1], [0], [1]]], dtype=bool)
-    >>> before, upto = run_sum(s, np.ones((1, 5, 1)))
-    >>> before[0, :, 0].tolist(), upto[0, :, 0].tolist()
-    ([0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 2.0, 0.0, 1.0])
-    """
-    n, T, M = x.shape
-    before = np.zeros_like(x)
-    upto = np.zeros_like(x)
-    c = np.zeros((n, M))
-    for t in range(T):
-        st = shocked[:, t]
-        before[:, t] = np.where(st, c, 0.0)
-        c = np.where(st, c + x[:, t], 0.0)
-        upto[:, t] = c
-    return before, upto
+def state_flow(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
+    """State stockpiles' purchases (+) and releases (−) ``(n, T, M)`` as shares of the
+    baseline world demand (docs/model.md §2b); ``None`` when the scenario has none."""
+    if not mi.state:
+        return None
+    T, M = mi.shape
+    out = np.zeros((dr.n, T, M))
+    for e, m, coef in mi.state:
+        out[:, :, m] += dr.magnitude[:, e][:, None] * coef[None, :]
+    return out
 
 
-def elapsed_in_force(shocked: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """The adjustment clock: in-force years of the current run of shocked years before each
-    year (axis 1), 0 when not shocked (docs/model.md §3).
-
-    Examples
-    --------
-    >>> s = np.array([[[0], [1], [1], [1], [0], [1]]], dtype=bool)
-    >>> f = np.array([[[0], [0.25], [1], [1], [0], [1]]])
-    >>> elapsed_in_force(s, f)[0, :, 0].tolist()
-    [0.0, 0.0, 0.25, 1.25, 0.0, 0.0]
-    """
-    return run_sum(shocked, f)[0]
+#: The smallest demand a market may be left with (state releases larger than the whole
+#: demand): a stand-in for zero that keeps the logarithms finite (the price then sits at
+#: its lower bound).
+FE_MIN = 1e-6
 
 
-def market_stock_release(
-    shocked: np.ndarray, a: np.ndarray, f: np.ndarray, dr: Draws
-) -> np.ndarray:
-    """Commercial stocks released into the market ``(n, T, M)``, as a share of a year's
-    baseline demand (docs/model.md §2a): holders cover ``inventory_release`` of the loss while
-    their stock (``inventory_cover`` years of demand at the start of the run of shocked
-    years) lasts; the cumulative release is ``min(cover, cumulative wanted)``.
+def market_state(
+    a: np.ndarray, fe: np.ndarray, f_part: np.ndarray | None, dr: Draws
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """One scan over the years of everything that carries from one year to the next in the
+    market (docs/model.md §2a, §3): the commercial holders' stock level, their restocking
+    demand once a loss is over, the shock state and the adjustment clock.
+
+    Returns ``(lag, f, release, restock, shocked)``, each ``(n, T, M)``: the clock (in-force
+    years of the current run of shocked years before each year), the share of each year in
+    force, the commercial release and the restocking demand (shares of a year's baseline
+    demand; ``restock`` is ``None`` when nothing restocks), and the shock state. Only minerals
+    some shock reaches go through the scan; the others stay calm (zeros, ``f = 1``).
 
     Examples
     --------
     >>> from types import SimpleNamespace
     >>> dr = SimpleNamespace(params={"inventory_cover": np.full((1, 1), 0.15),
-    ...                              "inventory_release": np.full((1, 1), 0.5)})
-    >>> s = np.ones((1, 3, 1), dtype=bool)
-    >>> a = np.full((1, 3, 1), 0.8)
-    >>> market_stock_release(s, a, np.ones((1, 3, 1)), dr)[0, :, 0].round(3).tolist()
-    [0.1, 0.05, 0.0]
+    ...     "inventory_release": np.full((1, 1), 0.5), "inventory_rebuild": np.full((1, 1), 0.5)})
+    >>> a = np.array([0.8, 0.8, 0.8, 1.0, 1.0, 1.0]).reshape(1, 6, 1)
+    >>> lag, f, rel, restock, shocked = market_state(a, np.ones((1, 6, 1)), None, dr)
+    >>> rel[0, :, 0].round(3).tolist()  # 0.1 wanted a year, 0.15 in stock
+    [0.1, 0.05, 0.0, 0.0, 0.0, 0.0]
+    >>> restock[0, :, 0].round(3).tolist()  # rebuilt at 0.075 a year once the loss is over
+    [0.0, 0.0, 0.0, 0.075, 0.075, 0.0]
+    >>> lag[0, :, 0].tolist()  # the clock runs through the restocking years
+    [0.0, 1.0, 2.0, 3.0, 4.0, 0.0]
     """
-    want = np.minimum(f, 1.0 - a)
-    want *= dr.params["inventory_release"][:, None, :]
-    before, upto = run_sum(shocked, want)
-    cover = dr.params["inventory_cover"][:, None, :]
-    return np.minimum(cover, upto) - np.minimum(cover, before)
-
-
-def years_in_shock(shocked: np.ndarray) -> np.ndarray:
-    """τ: consecutive shocked years up to and including each year (axis 1), 0 when not.
-
-    Examples
-    --------
-    >>> years_in_shock(np.array([[[0], [1], [1], [0], [1]]], dtype=bool))[0, :, 0].tolist()
-    [0.0, 1.0, 2.0, 0.0, 1.0]
-    """
-    T = shocked.shape[1]
-    idx = np.arange(T).reshape(1, T, *([1] * (shocked.ndim - 2)))
-    calm = np.where(shocked, np.int16(-1), idx.astype(np.int16))  # small ints: less to move
-    last_calm = np.maximum.accumulate(calm, axis=1)
-    return np.where(shocked, idx - last_calm, 0).astype(float)
+    n, T, M = a.shape
+    lossy = a < 1.0 - EPS
+    demand = np.abs(fe - 1.0) > EPS
+    cols = np.flatnonzero(lossy.any(axis=(0, 1)) | demand.any(axis=(0, 1)))
+    lag = np.zeros((n, T, M))
+    f = np.ones((n, T, M))
+    release = np.zeros((n, T, M))
+    shocked = np.zeros((n, T, M), dtype=bool)
+    if not len(cols):
+        return lag, f, release, None, shocked
+    C = len(cols)
+    cover = dr.params["inventory_cover"][:, cols]
+    share = dr.params["inventory_release"][:, cols]
+    rebuild = dr.params["inventory_rebuild"][:, cols] * cover
+    restocks = bool((rebuild > 0).any())
+    # Mineral-major copies of the touched columns: each year's slice is one contiguous block.
+    a_c = np.ascontiguousarray(a[:, :, cols].transpose(1, 0, 2))  # (T, n, C)
+    lossy_c = a_c < 1.0 - EPS
+    fe_c = np.ascontiguousarray(fe[:, :, cols].transpose(1, 0, 2)) if restocks else None
+    demand_c = np.ascontiguousarray(demand[:, :, cols].transpose(1, 0, 2))
+    fp_c = None if f_part is None else np.ascontiguousarray(f_part[:, :, cols].transpose(1, 0, 2))
+    lag_c = np.empty((T, n, C))
+    f_c = np.empty((T, n, C))
+    rel_c = np.empty((T, n, C))
+    rs_c = np.zeros((T, n, C))
+    sh_c = np.empty((T, n, C), dtype=bool)
+    level = cover.copy()
+    clock = np.zeros((n, C))
+    want = np.empty((n, C))
+    for t in range(T):
+        lo = lossy_c[t]
+        de = demand_c[t]
+        if restocks:
+            assert fe_c is not None
+            # Restocking while no supply is lost: buy back what was drawn, at most `rebuild`.
+            rs = rs_c[t]
+            np.subtract(cover, level, out=rs)
+            np.minimum(rs, rebuild, out=rs)
+            np.maximum(rs, 0.0, out=rs)
+            rs[lo] = 0.0
+            de = np.abs(fe_c[t] + rs - 1.0) > EPS
+            demand_c[t] = de
+        sh = np.logical_or(lo, de, out=sh_c[t])
+        ft = f_c[t]
+        if fp_c is None:
+            ft.fill(1.0)
+        else:
+            np.copyto(ft, fp_c[t])
+            ft[de] = 1.0  # a market shocked on the demand side counts the whole year
+        np.multiply(clock, sh, out=lag_c[t])
+        clock += ft
+        clock *= sh
+        # Holders cover `share` of the loss of the months in force while their stock lasts.
+        np.subtract(1.0, a_c[t], out=want)
+        np.minimum(want, ft, out=want)
+        want *= share
+        r = rel_c[t]
+        np.minimum(level, want, out=r)
+        r *= sh
+        level -= r
+        if restocks:
+            level += rs_c[t]
+    lag[:, :, cols] = lag_c.transpose(1, 0, 2)
+    f[:, :, cols] = f_c.transpose(1, 0, 2)
+    release[:, :, cols] = rel_c.transpose(1, 0, 2)
+    shocked[:, :, cols] = sh_c.transpose(1, 0, 2)
+    restock = None
+    if restocks:
+        restock = np.zeros((n, T, M))
+        restock[:, :, cols] = rs_c.transpose(1, 0, 2)
+    return lag, f, release, restock, shocked
 
 
 def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, np.ndarray]:
     """Simulate one block of samples; arrays ``(n, T, M)`` and ``ai_output`` ``(n, T, J)``.
 
-    Everything but the stocks is computed for all years at once (τ, the run length of shocked
-    years, by a cumulative maximum); only minerals that can hold a stock go through the year
-    loop. ``part_year=False`` clears every shocked year as a whole (the model before issue 16:
-    an annual-average loss, adjustment clock in whole years); with the issue-16 parameters set
-    to their neutral values (:data:`critmin.sim.calibration.PREVIOUS_MODEL`) it reproduces that
-    model, which ``critmin validate`` reports beside the current one.
+    Availability, demand shifts and the market's own state (clock, commercial stocks,
+    restocking: :func:`market_state`, one scan over the years) come first; then every shocked
+    cell clears at once; last, the bloc's stock rule runs year by year for the minerals that
+    can hold a stock, and a year's release, taken off the bloc's demand on the market, clears
+    that market again (docs/model.md §5). ``part_year=False`` clears every shocked year as a
+    whole (the model before issue 16: an annual-average loss, adjustment clock in whole
+    years); with the issue-16 parameters set to their neutral values
+    (:data:`critmin.sim.calibration.PREVIOUS_MODEL`) it reproduces that model, which
+    ``critmin validate`` reports beside the current one.
     """
     T, M = mi.shape
     n = dr.n
     a = availability(mi, dr)
     f = demand_factor(mi, dr)
     world = mi.world_t[None, :, :]
-    buy = mi.purchase[None, :, :]
-    fe = f + buy / world if mi.purchase.any() else f
     phi = mi.bloc_share[None, None, :]
     need = phi * world * f
+    fe = f
+    if mi.purchase.any():
+        fe = fe + mi.purchase[None, :, :] / world
     dd = None
     if mi.dedicated is not None and mi.dedicated.any():
         # Supply dedicated to the bloc covers its need first and leaves the open market.
         dd = np.minimum(mi.dedicated[None, :, :], need)
         fe = fe - dd / world
-    shocked = (a < 1.0 - EPS) | (np.abs(fe - 1.0) > EPS)
+    flow = state_flow(mi, dr)
+    if flow is not None:
+        # State stockpiles buy on (+) and sell into (−) the world market (§2b).
+        fe = np.maximum(fe + flow, FE_MIN)
     # §1a in-force share of the year: supply effects in force part of a year clear at their
     # full rate for that part; a market shocked on the demand side counts the whole year.
     f_part = in_force(mi, dr) if part_year else None
-    if f_part is None:
-        # Whole years only: the clock is the run length less one (exact small integers).
-        f = np.ones((n, T, M))
-        lag_all = np.maximum(years_in_shock(shocked) - 1.0, 0.0)
-    else:
-        f = np.where(np.abs(fe - 1.0) > EPS, 1.0, f_part)
-        lag_all = elapsed_in_force(shocked, f)
-    release_all = market_stock_release(shocked, a, f, dr)
+    lag_all, f_all, release_all, restock, shocked = market_state(a, fe, f_part, dr)
+    if restock is not None:
+        fe = fe + restock  # holders rebuilding their stocks after a loss (§2a)
     price = np.ones((n, T, M))
     take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
-    # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
-    k = np.flatnonzero(shocked)
-    if len(k):
-        s_, _, m_ = np.unravel_index(k, shocked.shape)
-        lag = lag_all.ravel()[k]
-        fk = f.ravel()[k]
 
+    def solve(k: np.ndarray, cut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The year's price and share bought of the cells ``k`` (flat indices), with ``cut``
+        taken off the demand of the months in force (the bloc's stock release)."""
+        s_ = k // (T * M)
+        m_ = k % M
         flat = s_ * M + m_
 
         def par(name: str) -> np.ndarray:
             return dr.params[name].ravel()[flat]
 
+        lag = lag_all.ravel()[k]
+        fk = f_all.ravel()[k]
         w = np.minimum(1.0, lag / par("adjustment_years"))
         es_s, ed_s = par("elasticity_supply_short"), par("elasticity_demand_short")
         es = es_s + (par("elasticity_supply_long") - es_s) * w
@@ -392,17 +435,24 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
         # buying in proportion to that loss (§2).
         a_on = np.maximum(0.0, 1.0 - (1.0 - a.ravel()[k]) / fk)
         fe_on = fe.ravel()[k] + par("precautionary_buying") * (1.0 - a_on)
+        if cut is not None:
+            fe_on = np.maximum(fe_on - cut, FE_MIN)
         # Commercial stocks released during the months in force (§2a).
-        a_on = a_on + release_all.ravel()[k] / fk
+        a_on += release_all.ravel()[k] / fk
         pk, tk = clear(a_on, fe_on, es, ed, cap, par("price_cap"),
                        np.log(par("substitution_threshold")), par("elasticity_substitution"),
                        np.log(par("value_in_use")), par("elasticity_destruction"))  # fmt: skip
         # The year's average: the in-force months at the cleared price, the rest at baseline.
-        price.ravel()[k] = fk * pk + (1.0 - fk)
-        take.ravel()[k] = fk * tk + (1.0 - fk)
+        return fk * pk + (1.0 - fk), fk * tk + (1.0 - fk)
+
+    # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
+    k = np.flatnonzero(shocked)
+    if len(k):
+        price.ravel()[k], take.ravel()[k] = solve(k)
     np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
-    got = need * take if dd is None else dd + (need - dd) * take
-    unmet = need - got
+    mkt = need if dd is None else need - dd  # the bloc's need on the open market
+    got = mkt * take if dd is None else dd + mkt * take
+    unmet = mkt - mkt * take if dd is None else need - got
     release = np.zeros((n, T, M))
     stock = np.empty((n, T, M))
     stock[...] = mi.stock0[None, None, :]
@@ -422,16 +472,32 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
         trigger = mi.scenario.release_trigger
         level = np.broadcast_to(mi.stock0[stocked], (n, len(stocked))).copy()
         for t in range(T):
-            g, nd = unmet[:, t, stocked], need[:, t, stocked]
+            mk, nd = mkt[:, t, stocked], need[:, t, stocked]
+            g = mk * (1.0 - take[:, t, stocked])  # the gap before any release
             want = np.where(g > trigger * nd, g, 0.0)
             forced = np.minimum(mi.forced_release[t, stocked][None, :], g)
             rel = np.minimum(level, np.maximum(want, forced))
-            bought = mi.purchase[t, stocked][None, :] * take[:, t, stocked]
+            i_s, i_m = np.nonzero(rel > 0)
+            if len(i_s):
+                # The release covers part of the bloc's need, so the bloc buys that much
+                # less on the market during the months in force: the market clears again.
+                kk = i_s * (T * M) + t * M + stocked[i_m]
+                cut = rel[i_s, i_m] / (mi.world_t[t, stocked[i_m]] * f_all.ravel()[kk])
+                pk, tk = solve(kk, cut)
+                price.ravel()[kk] = pk
+                take.ravel()[kk] = np.minimum(tk, 1.0)
+            tt = take[:, t, stocked]
+            left = mk - rel  # what the bloc still buys on the market
+            bought = mi.purchase[t, stocked][None, :] * tt
             level = level - rel + bought + inflow_fr[t, stocked][None, :]
             release[:, t, stocked] = rel
             stock[:, t, stocked] = level
-        u = need[:, :, stocked] - got[:, :, stocked] - release[:, :, stocked]
-        unmet[:, :, stocked] = u
+            got_t = left * tt
+            if dd is not None:
+                got_t = got_t + dd[:, t, stocked]
+            got[:, t, stocked] = got_t
+            unmet[:, t, stocked] = left - left * tt
+        u = unmet[:, :, stocked]
         nd = need[:, :, stocked]
         shortfall[:, :, stocked] = np.divide(u, nd, out=np.zeros_like(u), where=nd > 0)
     out = {

@@ -128,6 +128,10 @@ class MarketInputs:
     #: Per compiled event, the mineral column whose own random stream draws it (an expanded
     #: default hazard of a mineral outside :data:`FIRST_DRAWN`), or −1: the block's stream.
     event_stream: tuple[int, ...] = ()
+    #: State stockpiles (docs/model.md §2b): (event, mineral column, coefficient (T,)); the
+    #: event's drawn magnitude × the coefficient is its purchase (+) or release (−) as a
+    #: share of the baseline world demand of each year.
+    state: tuple[tuple[int, int, np.ndarray], ...] = ()
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -465,6 +469,8 @@ def prepare(scenario: Scenario, ds: Dataset, source: str = "scenario") -> Market
         | notes,
         warnings=tuple(warnings),
         event_stream=stream,
+        # Tonnes a year become shares of each year's baseline world demand.
+        state=tuple((e, j, c / world[:, j] if tonnes else c) for e, j, c, tonnes in b.state),
     )
 
 
@@ -610,6 +616,12 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
     # per mineral, so every draw above is what it was before they existed.
     for j, m in enumerate(mi.minerals):
         _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params, fitted)
+        # Added later still (restocking, decision 0028): a stream of its own again, so the
+        # draws above (and the fitted posterior's rows they pick) are unchanged.
+        for name in LATER_PARAMETERS:
+            p = mi.params[name]
+            u = mineral_rng(rng, f"{m}{LATER_STREAM}").random(n)
+            out.params[name][:, j] = triangular(u, p.low[j], p.central[j], p.high[j])
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -638,6 +650,13 @@ LEGACY_PARAMETERS: tuple[str, ...] = (
 #: Suffix of the stream key of a mineral's issue-16 market parameters (:func:`mineral_rng`).
 MARKET_STREAM = "/market-16"
 
+#: Parameters added after the fit of decision 0023, each drawn from a stream of its own per
+#: mineral (:data:`LATER_STREAM`), so that adding them left every earlier draw unchanged.
+LATER_PARAMETERS: tuple[str, ...] = ("inventory_rebuild",)
+
+#: Suffix of the stream key of :data:`LATER_PARAMETERS`.
+LATER_STREAM = "/market-16m"
+
 
 def _draw_market(
     mi: MarketInputs,
@@ -648,7 +667,7 @@ def _draw_market(
     fitted: bool,
 ) -> None:
     """Mineral ``j``'s parameters outside :data:`LEGACY_PARAMETERS`, in the table's order."""
-    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS]
+    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS + LATER_PARAMETERS]
     u = rng.random((n, len(names) + 1))
     for c, name in enumerate(names):
         p = mi.params[name]

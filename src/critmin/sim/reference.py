@@ -64,6 +64,9 @@ MINE, REFINE = 0, 1
 #: Stand-in for the capacity point of a supply with zero elasticity (never reached).
 FAR = 50.0
 
+#: The smallest demand a market may be left with by state releases (§2b): keeps ln finite.
+FE_MIN = 1e-6
+
 
 def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
     """Simulate one block of samples, one sample, year and mineral at a time.
@@ -95,12 +98,13 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
         stock = [float(mi.stock0[m]) for m in range(n_minerals)]
         # In-force years of the current run of shocked years (the adjustment clock, §3).
         elapsed = [0.0] * n_minerals
-        # Commercial stocks wanted so far in the run of shocked years (§2a).
-        wanted = [0.0] * n_minerals
+        # The commercial holders' stock (§2a), full at the start.
+        held = [float(dr.params["inventory_cover"][s, m]) for m in range(n_minerals)]
         for t in range(n_years):
             available = availability(mi, dr, s, t)
             forced_share = in_force_share(mi, dr, s, t)
             surge = demand_factor(mi, dr, s, t)
+            state = state_stockpiles(mi, dr, s, t)
             shortfall = [0.0] * n_minerals
             for m in range(n_minerals):
                 a = available[m]
@@ -113,6 +117,18 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                 dedicated = 0.0 if mi.dedicated is None else float(mi.dedicated[t, m])
                 dd = min(dedicated, need)
                 fe = f + purchase_share(purchase, world) - (dd / world if dd else 0.0)
+                if state[m] != 0.0:
+                    # §2b state stockpiles buy on and sell into the world market.
+                    fe = max(fe + state[m], FE_MIN)
+                p = {name: float(values[s, m]) for name, values in dr.params.items()}
+
+                # §2a restocking: once no supply is lost, holders buy back what they drew.
+                lossy = a < 1.0 - SHOCK_TOL
+                cover = p["inventory_cover"]
+                restock = 0.0
+                if not lossy:
+                    restock = max(0.0, min(cover - held[m], p["inventory_rebuild"] * cover))
+                    fe += restock
 
                 # §1a the share of the year in force: a demand shock counts the whole year.
                 demand_shocked = abs(fe - 1.0) > SHOCK_TOL
@@ -120,51 +136,38 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                 if demand_shocked or share <= 0.0:
                     share = 1.0
                 # §3 adjustment state, then the elasticities and supply ceiling it implies.
-                shocked = a < 1.0 - SHOCK_TOL or demand_shocked
-                p = {name: float(values[s, m]) for name, values in dr.params.items()}
+                shocked = lossy or demand_shocked
                 if shocked:
                     lag = elapsed[m]
                     elapsed[m] += share
                     # §2a holders cover part of the loss while their stock lasts.
                     want = p["inventory_release"] * min(share, 1.0 - a)
-                    cover = p["inventory_cover"]
-                    released = min(cover, wanted[m] + want) - min(cover, wanted[m])
-                    wanted[m] += want
+                    released = min(held[m], want)
                 else:
                     lag = 0.0
                     elapsed[m] = 0.0
-                    wanted[m] = 0.0
                     released = 0.0
+                held[m] = held[m] - released + restock
                 es, ed, cap = adjusted(dr, s, m, lag)
 
                 # §4 clearing; step 0: a market not in shock clears at the baseline.
-                if shocked:
-                    # The months in force at the full rate, with precautionary buying (§2).
-                    a_on = max(0.0, 1.0 - (1.0 - a) / share)
-                    fe_on = fe + p["precautionary_buying"] * (1.0 - a_on)
-                    a_on += released / share
-                    curve = Demand(
-                        ed,
-                        math.log(p["substitution_threshold"]),
-                        p["elasticity_substitution"],
-                        math.log(p["value_in_use"]),
-                        p["elasticity_destruction"],
-                    )
-                    p_on, take_on = clear(a_on, fe_on, es, cap, p["price_cap"], curve)
-                    # The rest of the year at the baseline.
-                    price = share * p_on + (1.0 - share)
-                    take = share * take_on + (1.0 - share)
-                else:
-                    price, take = 1.0, 1.0
+                market = (a, share, fe, released, es, ed, cap, p)
+                price, take = clear_year(*market, 0.0) if shocked else (1.0, 1.0)
+                take = min(1.0, take)
 
-                # §5 the bloc, its stock and the mass balance.
-                # The open-market part of the need is bought: demand response and rationing.
-                got = dd + (need - dd) * min(1.0, take)
-                bought = purchase * take
-                gap = need - got
+                # §5 the bloc, its stock and the mass balance. The gap before any release:
+                gap = (need - dd) * (1.0 - take)
                 want = gap if gap > trigger * need else 0.0
                 forced = min(float(mi.forced_release[t, m]), gap)
                 release = min(stock[m], max(want, forced))
+                if release > 0.0:
+                    # The bloc buys that much less on the market: it clears again.
+                    price, take = clear_year(*market, release / (world * share))
+                    take = min(1.0, take)
+                # The rest of the need on the open market is bought: demand response and
+                # rationing.
+                got = dd + (need - dd - release) * take
+                bought = purchase * take
                 unmet = need - got - release
                 shortfall[m] = unmet / need if need != 0.0 else 0.0
                 stock[m] = stock[m] - release + bought + float(mi.front_run[t, m]) * phi * world
@@ -183,6 +186,36 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
                 met = [1.0 - shortfall[m] for m in range(n_minerals) if mi.component_uses[j, m]]
                 out["ai_output"][s, t, j] = min(met) if met else 1.0
     return out
+
+
+def clear_year(
+    a: float,
+    share: float,
+    fe: float,
+    released: float,
+    es: float,
+    ed: float,
+    cap: float,
+    p: dict[str, float],
+    cut: float,
+) -> tuple[float, float]:
+    """§4 a shocked market's year: ``(P, take)``; the months in force (``share``) clear at the
+    full-rate availability with precautionary buying and the commercial release, ``cut`` taken
+    off their demand (the bloc's release, §5); the rest of the year is at the baseline."""
+    a_on = max(0.0, 1.0 - (1.0 - a) / share)
+    fe_on = fe + p["precautionary_buying"] * (1.0 - a_on)
+    if cut > 0.0:
+        fe_on = max(fe_on - cut, FE_MIN)
+    a_on += released / share
+    curve = Demand(
+        ed,
+        math.log(p["substitution_threshold"]),
+        p["elasticity_substitution"],
+        math.log(p["value_in_use"]),
+        p["elasticity_destruction"],
+    )
+    p_on, take_on = clear(a_on, fe_on, es, cap, p["price_cap"], curve)
+    return share * p_on + (1.0 - share), share * take_on + (1.0 - share)
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,6 +329,15 @@ def demand_factor(mi: MarketInputs, dr: Draws, s: int, t: int) -> list[float]:
         assert dr.success is not None
         f[int(m)] *= 1.0 - float(cut[t]) * float(dr.success[s, k])
     return f
+
+
+def state_stockpiles(mi: MarketInputs, dr: Draws, s: int, t: int) -> list[float]:
+    """§2b per mineral: the sum over state stockpile events of magnitude × coefficient (the
+    purchase, + , or release, −, as a share of the year's baseline world demand)."""
+    out = [0.0] * len(mi.minerals)
+    for e, m, coef in mi.state:
+        out[int(m)] += float(dr.magnitude[s, e]) * float(coef[t])
+    return out
 
 
 def purchase_share(purchase: float, world: float) -> float:

@@ -84,6 +84,9 @@ class Build:
     purchase: np.ndarray = field(init=False)
     front: np.ndarray = field(init=False)
     front_events: list[tuple[int, int, int, float]] = field(default_factory=list)
+    #: State stockpiles (``state_stockpile``): (event, column, ± share of each year in force,
+    #: amount in tonnes rather than a share of world demand).
+    state: list[tuple[int, int, np.ndarray, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         T, M = len(self.years), len(self.index)

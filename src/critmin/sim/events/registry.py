@@ -22,6 +22,7 @@ from critmin.sim.events import (
     fitted_restriction,
     logistics,
     outage,
+    state_stockpile,
     stochastic_restriction,
     stock_change,
 )
@@ -38,6 +39,7 @@ SPECS: tuple[EventSpec[Any], ...] = (
     stochastic_restriction.SPEC,
     default_hazards.SPEC,
     fitted_restriction.SPEC,
+    state_stockpile.SPEC,  # appended: earlier types' draws unchanged
 )
 
 #: ``type`` value → its event type.
