@@ -281,9 +281,11 @@ def test_engine_outputs_are_finite_balanced_and_bounded(
     assert (price <= cap * (1 + 1e-12)).all()
     np.testing.assert_allclose(out["supply"] + out["stock_release"] + out["unmet"],
                                out["demand"], rtol=1e-9, atol=0.0)  # fmt: skip
-    # A market with every slot intact and demand at baseline clears at the baseline.
-    calm = (out["available"] == 1.0) & (mi.purchase[None] == 0)
-    if not any(len(js) for _, js, _, _ in mi.surge):
+    # A market with every slot intact so far (no loss to restock after, §2a) and demand at
+    # baseline clears at the baseline.
+    intact = np.logical_and.accumulate(out["available"] == 1.0, axis=1)
+    calm = intact & (mi.purchase[None] == 0)
+    if not any(len(js) for _, js, _, _ in mi.surge) and not mi.state:
         assert (price[calm] == 1.0).all()
 
 

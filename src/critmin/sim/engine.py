@@ -25,9 +25,11 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from critmin.sim.inputs import Draws, MarketInputs
+from critmin.sim.inputs import Draws, Effect, MarketInputs
 
 OUTPUTS = (
     "supply",
@@ -44,26 +46,32 @@ OUTPUTS = (
 EPS = 1e-9
 
 
+def effect_loss(x: Effect, dr: Draws) -> np.ndarray:
+    """The share ``ℓ`` ``(n, T)`` of its slot's capacity that effect ``x`` removes (§1)."""
+    mag = dr.magnitude[:, x.event][:, None]
+    if x.kind == "restriction":
+        xs = dr.exports[:, x.event]
+        return mag * xs[:, None] * x.target_factor * x.fraction[None, :]
+    if x.kind == "outage":
+        return mag * x.fraction[None, :]
+    if x.kind == "logistics":
+        return np.minimum(1.0, (mag * x.fraction[None, :] + x.delay[None, :]) * x.loss_scale)
+    return mag * dr.stochastic[:, x.event, :]
+
+
 def slot_availability(mi: MarketInputs, dr: Draws) -> tuple[np.ndarray, np.ndarray]:
     """Share of each slot's capacity left ``(S, n, T)`` (losses combine multiplicatively) and
     each slot's own-use share ``(S, n, T)`` (the largest ``1 − exports_share`` of the
-    restrictions on it in force that year)."""
+    restrictions on it in force that year). The engine itself works slot by slot
+    (:func:`availability`); this whole-array form is for inspection and tests."""
     T, _ = mi.shape
     a = np.ones((len(mi.slot_share), dr.n, T))
     own = np.zeros((len(mi.slot_share), dr.n, T))
     for x in mi.effects:
-        mag = dr.magnitude[:, x.event][:, None]
         if x.kind == "restriction":
             xs = dr.exports[:, x.event]
             own[x.slot] = np.maximum(own[x.slot], (1.0 - xs)[:, None] * (x.fraction > 0)[None, :])
-            loss = mag * xs[:, None] * x.target_factor * x.fraction[None, :]
-        elif x.kind == "outage":
-            loss = mag * x.fraction[None, :]
-        elif x.kind == "logistics":
-            loss = np.minimum(1.0, (mag * x.fraction[None, :] + x.delay[None, :]) * x.loss_scale)
-        else:  # stochastic
-            loss = mag * dr.stochastic[:, x.event, :]
-        a[x.slot] *= 1.0 - loss
+        a[x.slot] *= 1.0 - effect_loss(x, dr)
     return a, own
 
 
@@ -113,22 +121,38 @@ def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
     """Ã ``(n, T, M)``: stage bottleneck, by-product links and recycling applied.
 
     Only the minerals some event reaches (directly or through a by-product host) are
-    computed; the others stay at exactly 1.
+    computed; the others stay at exactly 1. Slot by slot, with one ``(n, T)`` buffer: no
+    ``(slot, sample, year)`` array is made (the arithmetic is that of
+    :func:`slot_availability`, operation for operation).
     """
     T, M = mi.shape
-    left, own = slot_availability(mi, dr)
-    a = np.ones((M, dr.n, T))  # mineral-major while building: each mineral's slice contiguous
+    n = dr.n
+    on_slot: list[list[Effect]] = [[] for _ in range(len(mi.slot_share))]
+    for x in mi.effects:
+        on_slot[x.slot].append(x)
+    a = np.ones((M, n, T))  # mineral-major while building: each mineral's slice contiguous
+    left = np.empty((n, T))
     touched: set[int] = set()
     for k in (0, 1):
         cut: dict[int, np.ndarray] = {}
-        market: dict[int, np.ndarray] = {}
+        market: dict[int, np.ndarray | float] = {}
         for i in np.flatnonzero(mi.slot_stage == k):
             m, share = int(mi.slot_mineral[i]), mi.slot_share[i]
-            cut[m] = cut.get(m, 0.0) + share * (1.0 - left[i])
-            # The open market excludes a restricting country's own use: O = 1 − Σ share × own.
-            market[m] = market.get(m, 1.0) - share * own[i]
+            left.fill(1.0)
+            own = None
+            for x in on_slot[i]:
+                if x.kind == "restriction":
+                    xs = (1.0 - dr.exports[:, x.event])[:, None] * (x.fraction > 0)[None, :]
+                    own = xs if own is None else np.maximum(own, xs)
+                left *= 1.0 - effect_loss(x, dr)
+            c = share * (1.0 - left)
+            cut[m] = c if m not in cut else cut[m] + c
+            if own is not None:
+                # The open market excludes a restricting country's own use: O = 1 − Σ share × own.
+                market[m] = market.get(m, 1.0) - share * own
         for m, c in cut.items():
-            stage = np.maximum(0.0, 1.0 - c / market[m])
+            mk = market.get(m)
+            stage = np.maximum(0.0, 1.0 - (c if mk is None else c / mk), out=c)
             np.minimum(a[m], stage, out=a[m])  # the stage bottleneck
             touched.add(m)
     for h, (b, g, _) in enumerate(mi.hosts):
@@ -273,18 +297,35 @@ def state_flow(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
 FE_MIN = 1e-6
 
 
+@dataclass(frozen=True)
+class MarketState:
+    """The shocked cells of a block and their state (:func:`market_state`), each array
+    aligned with ``k``, the flat indices of the shocked ``(sample, year, mineral)`` cells."""
+
+    k: np.ndarray
+    lag: np.ndarray
+    f: np.ndarray
+    release: np.ndarray
+    restock: np.ndarray | None
+
+
 def market_state(
-    a: np.ndarray, fe: np.ndarray, f_part: np.ndarray | None, dr: Draws
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    a: np.ndarray,
+    fe: np.ndarray,
+    f_part: np.ndarray | None,
+    dr: Draws,
+    demand_cols: np.ndarray | None = None,
+) -> MarketState:
     """One scan over the years of everything that carries from one year to the next in the
     market (docs/model.md §2a, §3): the commercial holders' stock level, their restocking
     demand once a loss is over, the shock state and the adjustment clock.
 
-    Returns ``(lag, f, release, restock, shocked)``, each ``(n, T, M)``: the clock (in-force
-    years of the current run of shocked years before each year), the share of each year in
-    force, the commercial release and the restocking demand (shares of a year's baseline
-    demand; ``restock`` is ``None`` when nothing restocks), and the shock state. Only minerals
-    some shock reaches go through the scan; the others stay calm (zeros, ``f = 1``).
+    Only the (sample, mineral) pairs some shock reaches go through the scan, as vectors (a
+    few hundred operations on contiguous arrays, whatever the number of minerals). For each
+    shocked cell: the clock (in-force years of the current run of shocked years before the
+    year), the share of the year in force, the commercial release and the restocking demand
+    (shares of a year's baseline demand; ``restock`` is ``None`` when nothing restocks).
+    ``demand_cols``: the only minerals whose ``fe`` may differ from 1 (all when ``None``).
 
     Examples
     --------
@@ -292,85 +333,91 @@ def market_state(
     >>> dr = SimpleNamespace(params={"inventory_cover": np.full((1, 1), 0.15),
     ...     "inventory_release": np.full((1, 1), 0.5), "inventory_rebuild": np.full((1, 1), 0.5)})
     >>> a = np.array([0.8, 0.8, 0.8, 1.0, 1.0, 1.0]).reshape(1, 6, 1)
-    >>> lag, f, rel, restock, shocked = market_state(a, np.ones((1, 6, 1)), None, dr)
-    >>> rel[0, :, 0].round(3).tolist()  # 0.1 wanted a year, 0.15 in stock
-    [0.1, 0.05, 0.0, 0.0, 0.0, 0.0]
-    >>> restock[0, :, 0].round(3).tolist()  # rebuilt at 0.075 a year once the loss is over
-    [0.0, 0.0, 0.0, 0.075, 0.075, 0.0]
-    >>> lag[0, :, 0].tolist()  # the clock runs through the restocking years
-    [0.0, 1.0, 2.0, 3.0, 4.0, 0.0]
+    >>> st = market_state(a, np.ones((1, 6, 1)), None, dr)
+    >>> st.k.tolist()  # the shocked years: the loss, then two years of restocking
+    [0, 1, 2, 3, 4]
+    >>> st.release.round(3).tolist()  # 0.1 wanted a year, 0.15 in stock
+    [0.1, 0.05, 0.0, 0.0, 0.0]
+    >>> st.restock.round(3).tolist()  # rebuilt at 0.075 a year once the loss is over
+    [0.0, 0.0, 0.0, 0.075, 0.075]
+    >>> st.lag.tolist()  # the clock runs through the restocking years
+    [0.0, 1.0, 2.0, 3.0, 4.0]
     """
-    n, T, M = a.shape
-    lossy = a < 1.0 - EPS
-    demand = np.abs(fe - 1.0) > EPS
-    cols = np.flatnonzero(lossy.any(axis=(0, 1)) | demand.any(axis=(0, 1)))
-    lag = np.zeros((n, T, M))
-    f = np.ones((n, T, M))
-    release = np.zeros((n, T, M))
-    shocked = np.zeros((n, T, M), dtype=bool)
-    if not len(cols):
-        return lag, f, release, None, shocked
-    C = len(cols)
-    cover = dr.params["inventory_cover"][:, cols]
-    share = dr.params["inventory_release"][:, cols]
-    rebuild = dr.params["inventory_rebuild"][:, cols] * cover
+    _, T, M = a.shape
+    cols_d = np.arange(M) if demand_cols is None else demand_cols
+    demand = np.abs(fe[:, :, cols_d] - 1.0) > EPS  # (n, T, len(cols_d))
+    pairs = a.min(axis=1) < 1.0 - EPS  # (n, M): some year with a supply loss
+    pairs[:, cols_d] |= demand.any(axis=1)
+    ps, pm = np.nonzero(pairs)
+    K = len(ps)
+    empty = np.zeros(0)
+    if not K:
+        return MarketState(np.zeros(0, dtype=np.intp), empty, empty, empty, None)
+    cover = dr.params["inventory_cover"][ps, pm]
+    share = dr.params["inventory_release"][ps, pm]
+    rebuild = dr.params["inventory_rebuild"][ps, pm] * cover
     restocks = bool((rebuild > 0).any())
-    # Mineral-major copies of the touched columns: each year's slice is one contiguous block.
-    a_c = np.ascontiguousarray(a[:, :, cols].transpose(1, 0, 2))  # (T, n, C)
-    lossy_c = a_c < 1.0 - EPS
-    fe_c = np.ascontiguousarray(fe[:, :, cols].transpose(1, 0, 2)) if restocks else None
-    demand_c = np.ascontiguousarray(demand[:, :, cols].transpose(1, 0, 2))
-    fp_c = None if f_part is None else np.ascontiguousarray(f_part[:, :, cols].transpose(1, 0, 2))
-    lag_c = np.empty((T, n, C))
-    f_c = np.empty((T, n, C))
-    rel_c = np.empty((T, n, C))
-    rs_c = np.zeros((T, n, C))
-    sh_c = np.empty((T, n, C), dtype=bool)
+    # Year-major copies of the pairs' series: each year's slice is one contiguous vector.
+    a_k = np.ascontiguousarray(a[ps, :, pm].T)  # (T, K)
+    lossy_k = a_k < 1.0 - EPS
+    demand_k = np.zeros((T, K), dtype=bool)
+    col_of = np.full(M, -1)
+    col_of[cols_d] = np.arange(len(cols_d))
+    d = col_of[pm] >= 0
+    if d.any():
+        demand_k[:, d] = demand[ps[d], :, col_of[pm[d]]].T
+    fe_k = np.ascontiguousarray(fe[ps, :, pm].T) if restocks else None
+    fp_k = None if f_part is None else np.ascontiguousarray(f_part[ps, :, pm].T)
+    lag_k = np.empty((T, K))
+    f_k = np.empty((T, K)) if fp_k is not None else None
+    rel_k = np.empty((T, K))
+    rs_k = np.zeros((T, K)) if restocks else None
+    sh_k = np.empty((T, K), dtype=bool)
     level = cover.copy()
-    clock = np.zeros((n, C))
-    want = np.empty((n, C))
+    clock = np.zeros(K)
+    want = np.empty(K)
     for t in range(T):
-        lo = lossy_c[t]
-        de = demand_c[t]
-        if restocks:
-            assert fe_c is not None
+        lo = lossy_k[t]
+        de = demand_k[t]
+        if rs_k is not None:
+            assert fe_k is not None
             # Restocking while no supply is lost: buy back what was drawn, at most `rebuild`.
-            rs = rs_c[t]
+            rs = rs_k[t]
             np.subtract(cover, level, out=rs)
             np.minimum(rs, rebuild, out=rs)
             np.maximum(rs, 0.0, out=rs)
             rs[lo] = 0.0
-            de = np.abs(fe_c[t] + rs - 1.0) > EPS
-            demand_c[t] = de
-        sh = np.logical_or(lo, de, out=sh_c[t])
-        ft = f_c[t]
-        if fp_c is None:
-            ft.fill(1.0)
-        else:
-            np.copyto(ft, fp_c[t])
-            ft[de] = 1.0  # a market shocked on the demand side counts the whole year
-        np.multiply(clock, sh, out=lag_c[t])
+            de = np.abs(fe_k[t] + rs - 1.0) > EPS
+        sh = np.logical_or(lo, de, out=sh_k[t])
+        ft: np.ndarray | float = 1.0
+        if f_k is not None:
+            assert fp_k is not None
+            fkt = f_k[t]
+            np.copyto(fkt, fp_k[t])
+            fkt[de] = 1.0  # a market shocked on the demand side counts the whole year
+            ft = fkt
+        np.multiply(clock, sh, out=lag_k[t])
         clock += ft
         clock *= sh
         # Holders cover `share` of the loss of the months in force while their stock lasts.
-        np.subtract(1.0, a_c[t], out=want)
+        np.subtract(1.0, a_k[t], out=want)
         np.minimum(want, ft, out=want)
         want *= share
-        r = rel_c[t]
+        r = rel_k[t]
         np.minimum(level, want, out=r)
         r *= sh
         level -= r
-        if restocks:
-            level += rs_c[t]
-    lag[:, :, cols] = lag_c.transpose(1, 0, 2)
-    f[:, :, cols] = f_c.transpose(1, 0, 2)
-    release[:, :, cols] = rel_c.transpose(1, 0, 2)
-    shocked[:, :, cols] = sh_c.transpose(1, 0, 2)
-    restock = None
-    if restocks:
-        restock = np.zeros((n, T, M))
-        restock[:, :, cols] = rs_c.transpose(1, 0, 2)
-    return lag, f, release, restock, shocked
+        if rs_k is not None:
+            level += rs_k[t]
+    tt, j = np.nonzero(sh_k)
+    k = ps[j] * (T * M) + tt * M + pm[j]
+    return MarketState(
+        k,
+        lag_k[tt, j],
+        np.ones(len(k)) if f_k is None else f_k[tt, j],
+        rel_k[tt, j],
+        None if rs_k is None else rs_k[tt, j],
+    )
 
 
 def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, np.ndarray]:
@@ -408,15 +455,27 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
     # §1a in-force share of the year: supply effects in force part of a year clear at their
     # full rate for that part; a market shocked on the demand side counts the whole year.
     f_part = in_force(mi, dr) if part_year else None
-    lag_all, f_all, release_all, restock, shocked = market_state(a, fe, f_part, dr)
-    if restock is not None:
-        fe = fe + restock  # holders rebuilding their stocks after a loss (§2a)
+    # The minerals whose demand may be off its baseline (everything else has Fe = 1).
+    moved = np.zeros(M, dtype=bool)
+    for _, js, _, _ in mi.surge:
+        moved[js] = True
+    for m, _, _ in mi.demand_cuts:
+        moved[m] = True
+    for _, m, _ in mi.state:
+        moved[m] = True
+    moved |= mi.purchase.any(0)
+    if dd is not None:
+        moved |= mi.dedicated.any(0)  # type: ignore[union-attr]
+    ms = market_state(a, fe, f_part, dr, np.flatnonzero(moved))
     price = np.ones((n, T, M))
     take = np.ones((n, T, M))  # the share of demand bought (demand response × rationing)
+    fe_flat = fe.ravel()
+    a_flat = a.ravel()
 
-    def solve(k: np.ndarray, cut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The year's price and share bought of the cells ``k`` (flat indices), with ``cut``
+    def solve(i: np.ndarray, cut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The year's price and share bought of the shocked cells ``ms.k[i]``, with ``cut``
         taken off the demand of the months in force (the bloc's stock release)."""
+        k = ms.k[i]
         s_ = k // (T * M)
         m_ = k % M
         flat = s_ * M + m_
@@ -424,21 +483,22 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
         def par(name: str) -> np.ndarray:
             return dr.params[name].ravel()[flat]
 
-        lag = lag_all.ravel()[k]
-        fk = f_all.ravel()[k]
+        lag = ms.lag[i]
+        fk = ms.f[i]
         w = np.minimum(1.0, lag / par("adjustment_years"))
         es_s, ed_s = par("elasticity_supply_short"), par("elasticity_demand_short")
         es = es_s + (par("elasticity_supply_long") - es_s) * w
         ed = ed_s + (par("elasticity_demand_long") - ed_s) * w
         cap = 1.0 + par("spare_capacity") + par("ramp_rate") * lag
         # Availability at the full rate during the months in force (§1a), and precautionary
-        # buying in proportion to that loss (§2).
-        a_on = np.maximum(0.0, 1.0 - (1.0 - a.ravel()[k]) / fk)
-        fe_on = fe.ravel()[k] + par("precautionary_buying") * (1.0 - a_on)
+        # buying in proportion to that loss (§2); holders restocking after a loss (§2a).
+        a_on = np.maximum(0.0, 1.0 - (1.0 - a_flat[k]) / fk)
+        fe_k = fe_flat[k] if ms.restock is None else fe_flat[k] + ms.restock[i]
+        fe_on = fe_k + par("precautionary_buying") * (1.0 - a_on)
         if cut is not None:
             fe_on = np.maximum(fe_on - cut, FE_MIN)
         # Commercial stocks released during the months in force (§2a).
-        a_on += release_all.ravel()[k] / fk
+        a_on += ms.release[i] / fk
         pk, tk = clear(a_on, fe_on, es, ed, cap, par("price_cap"),
                        np.log(par("substitution_threshold")), par("elasticity_substitution"),
                        np.log(par("value_in_use")), par("elasticity_destruction"))  # fmt: skip
@@ -446,30 +506,37 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
         return fk * pk + (1.0 - fk), fk * tk + (1.0 - fk)
 
     # Unshocked markets clear at the baseline (P = 1, all demand met): solve only the rest.
-    k = np.flatnonzero(shocked)
-    if len(k):
-        price.ravel()[k], take.ravel()[k] = solve(k)
-    np.minimum(take, 1.0, out=take)  # the bloc never buys more than it needs
+    if len(ms.k):
+        pk, tk = solve(np.arange(len(ms.k)))
+        price.ravel()[ms.k] = pk
+        take.ravel()[ms.k] = np.minimum(tk, 1.0)  # the bloc never buys more than it needs
     mkt = need if dd is None else need - dd  # the bloc's need on the open market
     got = mkt * take if dd is None else dd + mkt * take
-    unmet = mkt - mkt * take if dd is None else need - got
     release = np.zeros((n, T, M))
-    stock = np.empty((n, T, M))
-    stock[...] = mi.stock0[None, None, :]
     # Shortfall without a division: unmet / need = 1 − take where nothing is released.
     if dd is None:
         shortfall = 1.0 - take
         if not (mi.bloc_share > 0).all() or not (mi.world_t > 0).all():
             shortfall[need <= 0] = 0.0
+        unmet = need * shortfall
     else:
+        unmet = need - got
         shortfall = np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0)
     inflow_fr = mi.front_run * mi.bloc_share[None, :] * mi.world_t  # (T, M)
     # Stocks: only minerals with a stock, a purchase, a forced release or front-running.
     stocked = np.flatnonzero(
         (mi.stock0 > 0) | mi.purchase.any(0) | mi.forced_release.any(0) | inflow_fr.any(0)
     )
-    if len(stocked):
+    if not len(stocked):
+        # Nothing can be held: the stock is its start (0 or a given tonnage) every year.
+        stock = np.broadcast_to(mi.stock0[None, None, :], (n, T, M))
+    else:
+        stock = np.empty((n, T, M))
+        stock[...] = mi.stock0[None, None, :]
         trigger = mi.scenario.release_trigger
+        # Where each shocked cell's state sits in `ms` (a release happens only where shocked).
+        where = np.full(n * T * M, -1, dtype=np.intp)
+        where[ms.k] = np.arange(len(ms.k))
         level = np.broadcast_to(mi.stock0[stocked], (n, len(stocked))).copy()
         for t in range(T):
             mk, nd = mkt[:, t, stocked], need[:, t, stocked]
@@ -482,8 +549,9 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
                 # The release covers part of the bloc's need, so the bloc buys that much
                 # less on the market during the months in force: the market clears again.
                 kk = i_s * (T * M) + t * M + stocked[i_m]
-                cut = rel[i_s, i_m] / (mi.world_t[t, stocked[i_m]] * f_all.ravel()[kk])
-                pk, tk = solve(kk, cut)
+                ii = where[kk]
+                cut = rel[i_s, i_m] / (mi.world_t[t, stocked[i_m]] * ms.f[ii])
+                pk, tk = solve(ii, cut)
                 price.ravel()[kk] = pk
                 take.ravel()[kk] = np.minimum(tk, 1.0)
             tt = take[:, t, stocked]

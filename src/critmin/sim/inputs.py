@@ -614,14 +614,20 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
         _draw_part(mi, mineral_rng(rng, mi.minerals[j]), n, [j], owner, stream, j, out)
     # The parameters added with the market model of issue 16 come from a stream of their own
     # per mineral, so every draw above is what it was before they existed.
+    # Each mineral's uniforms come from its own streams; the transforms run for all minerals
+    # at once (the same arithmetic, element by element).
+    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS + LATER_PARAMETERS]
+    u = np.empty((n, M, len(names) + 1))
+    u_later = np.empty((n, M, len(LATER_PARAMETERS)))
     for j, m in enumerate(mi.minerals):
-        _draw_market(mi, mineral_rng(rng, f"{m}{MARKET_STREAM}"), n, j, out.params, fitted)
+        u[:, j] = mineral_rng(rng, f"{m}{MARKET_STREAM}").random((n, len(names) + 1))
         # Added later still (restocking, decision 0028): a stream of its own again, so the
         # draws above (and the fitted posterior's rows they pick) are unchanged.
-        for name in LATER_PARAMETERS:
-            p = mi.params[name]
-            u = mineral_rng(rng, f"{m}{LATER_STREAM}").random(n)
-            out.params[name][:, j] = triangular(u, p.low[j], p.central[j], p.high[j])
+        u_later[:, j] = mineral_rng(rng, f"{m}{LATER_STREAM}").random((n, len(LATER_PARAMETERS)))
+    _draw_market(mi, u, names, out.params, fitted)
+    for c, name in enumerate(LATER_PARAMETERS):
+        p = mi.params[name]
+        out.params[name][:] = triangular(u_later[:, :, c], p.low, p.central, p.high)
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -634,8 +640,9 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
         host_share=out.host_share,
         magnitude=out.magnitude,
         exports=out.exports,
-        # Year-major in memory (what the timing loops write); users see (n, E, T).
-        stochastic=stoch.transpose(1, 2, 0),
+        # Written year-major by the timing steps; stored sample- then event-major, so that an
+        # event's (n, T) slice, which the engine reads event by event, is n runs of T values.
+        stochastic=np.ascontiguousarray(stoch.transpose(1, 2, 0)),
         success=success,
     )
 
@@ -660,28 +667,31 @@ LATER_STREAM = "/market-16m"
 
 def _draw_market(
     mi: MarketInputs,
-    rng: np.random.Generator,
-    n: int,
-    j: int,
+    u: np.ndarray,
+    names: list[str],
     params: dict[str, np.ndarray],
     fitted: bool,
 ) -> None:
-    """Mineral ``j``'s parameters outside :data:`LEGACY_PARAMETERS`, in the table's order."""
-    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS + LATER_PARAMETERS]
-    u = rng.random((n, len(names) + 1))
+    """The parameters ``names`` (those outside :data:`LEGACY_PARAMETERS` and
+    :data:`LATER_PARAMETERS`, in the table's order) of every mineral from its uniforms
+    ``u[:, j]`` ``(n, M, len(names) + 1)``; the last column picks the posterior row."""
     for c, name in enumerate(names):
         p = mi.params[name]
-        params[name][:, j] = triangular(u[:, c], p.low[j], p.central[j], p.high[j])
+        params[name][:] = triangular(u[:, :, c], p.low, p.central, p.high)
+    if not fitted:
+        return
     # The fitted parameters (docs/decisions/0023): one joint draw of the mineral's class
     # posterior per sample, for each parameter the scenario does not set itself.
-    post = posterior().get(mineral_class(mi.minerals[j])) if fitted else None
-    if post:
-        names_fit, rows = post
-        pick = np.minimum((u[:, -1] * len(rows)).astype(int), len(rows) - 1)
-        table = np.asarray(rows)[pick]
+    for cls, (names_fit, rows) in posterior().items():
+        cols = np.array([j for j, m in enumerate(mi.minerals) if mineral_class(m) == cls])
+        if not len(cols) or not rows:
+            continue
+        pick = np.minimum((u[:, cols, -1] * len(rows)).astype(int), len(rows) - 1)
+        table = np.asarray(rows)[pick]  # (n, len(cols), len(names_fit))
         for c, name in enumerate(names_fit):
-            if mi.params[name].kind[j] != "scenario":
-                params[name][:, j] = table[:, c]
+            own = np.array([mi.params[name].kind[j] != "scenario" for j in cols])
+            if own.any():
+                params[name][:, cols[own]] = table[:, own, c]
 
 
 def _draw_part(
