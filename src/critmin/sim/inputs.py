@@ -582,7 +582,7 @@ class _Out:
     host_share: np.ndarray  # (n, H)
     magnitude: np.ndarray  # (n, E)
     exports: np.ndarray  # (n, E)
-    stochastic: np.ndarray | None  # (T, n, E), allocated on first use
+    stochastic: np.ndarray | None  # (E, n, T), allocated on first use
 
 
 def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True) -> Draws:
@@ -633,16 +633,16 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
     if mi.demand_cuts:
         prob = np.array([p for _, _, p in mi.demand_cuts])
         success = (rng.random((n, len(prob))) < prob[None, :]).astype(float)
-    stoch = out.stochastic if out.stochastic is not None else np.zeros((T, n, E))
+    stoch = out.stochastic if out.stochastic is not None else np.zeros((E, n, T))
     return Draws(
         n=n,
         params=out.params,
         host_share=out.host_share,
         magnitude=out.magnitude,
         exports=out.exports,
-        # Written year-major by the timing steps; stored sample- then event-major, so that an
-        # event's (n, T) slice, which the engine reads event by event, is n runs of T values.
-        stochastic=np.ascontiguousarray(stoch.transpose(1, 2, 0)),
+        # Stored event-major (E, n, T): an event's (n, T) slice, which the engine reads event
+        # by event, is one contiguous block; users see (n, E, T).
+        stochastic=stoch.transpose(1, 0, 2),
         success=success,
     )
 
@@ -739,9 +739,7 @@ def _draw_part(
         sel = [e for e in events if spec_of(mi.events[e]) is spec]
         if sel:
             timing = spec.timing(rng, n, T, [mi.events[e] for e in sel])
-            if len(sel) == E:
-                out.stochastic = timing  # all events: no copy
-            else:
-                if out.stochastic is None:
-                    out.stochastic = np.zeros((T, n, E))
-                out.stochastic[:, :, sel] = timing
+            # The timing steps write year-major (T, n, k); stored event-major (E, n, T).
+            if out.stochastic is None:
+                out.stochastic = np.zeros((E, n, T))
+            out.stochastic[sel] = timing.transpose(2, 1, 0)
