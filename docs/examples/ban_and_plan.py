@@ -90,9 +90,10 @@ def main() -> dict[str, float]:
         )
 
     # 5. Read the result. The stockpile is bought before the ban and released into the gap,
-    #    so gallium's unmet tonnes fall. The germanium plant changes nothing here: permitting
-    #    and construction put it online only in 2027 (the `online` column), after the
-    #    restrictions of this scenario have ended (November 2025). Lead times matter.
+    #    so gallium's unmet tonnes fall. The germanium plant cannot help during the ban:
+    #    permitting and construction put it online only in 2027 (the `online` column), after
+    #    the restrictions of this scenario have ended (November 2025). Lead times matter. It
+    #    only eases the years after, when holders rebuild the stocks they drew.
     online = ev.items.set_index("mineral").at["germanium", "online"]
     print(f"\n  the germanium plant is online from {online:.1f}; the controls end in 2025")
 

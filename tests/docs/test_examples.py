@@ -38,8 +38,11 @@ def test_ban_and_plan(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures["gallium_shortfall_mean"] > 0.05
     # The 5 million USD gallium stockpile lowers the tonnes left unmet ...
     assert figures["gallium_unmet_t_plan"] < figures["gallium_unmet_t_base"]
-    # ... and the germanium plant, online only in 2027, cannot help with a ban over by 2025.
-    assert figures["germanium_unmet_t_plan"] == pytest.approx(figures["germanium_unmet_t_base"])
+    # ... and the germanium plant, online only in 2027, cannot help with a ban over by 2025
+    # beyond the restocking that follows it (holders rebuilding what they drew, decision 0028).
+    ge_plan, ge_base = figures["germanium_unmet_t_plan"], figures["germanium_unmet_t_base"]
+    assert ge_plan <= ge_base
+    assert ge_plan > 0.5 * ge_base
 
 
 @pytest.mark.parametrize("name", ["mineral_profile.py", "ban_and_plan.py"])
