@@ -209,9 +209,9 @@ def gaussian_likelihood(ll: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
     """A Gaussian approximation of one episode's likelihood in standard-normal coordinates,
     in information form ``L(z) ∝ exp(h'z − ½ z'Pz)``, from its posterior under the prior:
     importance weights ``exp(ll)`` on the prior candidates give the mean ``m`` and covariance
-    ``S`` (shrunk toward the prior's ``I`` by ``D / (ESS + D)``, so that few effective
-    candidates claim less); then ``P = S⁻¹ − I`` (eigenvalues clipped at 0: a likelihood
-    never adds spread) and ``h = S⁻¹ m``.
+    ``S``; then ``P = S⁻¹ − I`` (eigenvalues clipped at 0: a likelihood never adds spread)
+    and ``h = S⁻¹ m``; both times ``ESS / (ESS + D)`` (the likelihood's centre kept, its
+    precision lowered when few candidates carry the weight).
 
     Examples
     --------
@@ -231,13 +231,12 @@ def gaussian_likelihood(ll: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
     ess = 1.0 / float(np.sum(w**2))
     m = w @ z
     S = (z - m).T @ ((z - m) * w[:, None])
-    k = D / (ess + D)
-    S = (1 - k) * S + k * np.eye(D)
-    Si = np.linalg.inv(S)
-    vals, vecs = np.linalg.eigh(Si - np.eye(D))
+    vals, vecs = np.linalg.eigh(np.linalg.inv(S + 1e-9 * np.eye(D)) - np.eye(D))
     P = (vecs * np.maximum(vals, 0.0)) @ vecs.T
     h = (P + np.eye(D)) @ m
-    return h, P
+    # Few effective candidates: keep the likelihood's centre, claim less precision.
+    keep = ess / (ess + D)
+    return keep * h, keep * P
 
 
 TAU_GRID = np.round(np.arange(0.05, 2.001, 0.05), 2)
