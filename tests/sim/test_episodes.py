@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 import critmin
-from critmin.sim import episodes
-from critmin.sim import calibration
+from critmin.sim import calibration, episodes
 from critmin.sim.calibration import validate
 
 
@@ -118,9 +117,9 @@ def test_hierarchical_fit_recovers_a_known_class_mean() -> None:
     normal model: n/(0.49 + τ²) × 0.8 / (1 + n/(0.49 + τ²)) for a class of n episodes."""
     import numpy as np
 
-    D = len(calibration.CALIBRATED)
-    z = np.random.default_rng(0).standard_normal((4000, D))
-    target = np.full(D, 0.8)
+    dim = len(calibration.CALIBRATED)
+    z = np.random.default_rng(0).standard_normal((4000, dim))
+    target = np.full(dim, 0.8)
     ll = {e.name: -0.5 * np.sum((z - target) ** 2, axis=1) / 0.7**2
           for e in episodes.load() if e.in_fit}  # fmt: skip
     cands = {c: z for c in calibration.CLASSES}
