@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
 import critmin
-from critmin.sim import episodes
+from critmin.sim import calibration, episodes
 from critmin.sim.calibration import validate
 
 
@@ -36,13 +38,99 @@ def test_validation_reports_both_models_for_every_episode(result) -> None:  # ty
     assert (table["model_p5"] <= table["model_p50"]).all()
     assert (table["model_p50"] <= table["model_p95"]).all()
     assert list(summ["model"]) == ["current (posterior, leave-one-out)", "previous"]
-    # Golden (seeded): leave-one-out coverage of the peak year, current model vs previous.
+    # Golden (seeded): leave-one-out coverage of the peak year, current model vs previous
+    # (decision 0029: the misses are antimony 2025, cobalt 2025, tungsten 2025 and the
+    # held-out rare earths 2011).
     cur, prev = summ["inside_share"]
-    assert cur == pytest.approx(6 / 9)
-    assert prev == pytest.approx(7 / 9)
+    assert cur == pytest.approx(6 / 10)
+    assert prev == pytest.approx(7 / 10)
+    missed = set(table.loc[~table["model_inside"], "episode"])
+    assert missed == {"antimony-2024", "cobalt-2025", "tungsten-2025", "rare-earths-2010"}
     # The median |log(P50 / observed)| in the peak year: below log 1.5 for the current model.
     err, err_prev = summ["median_abs_log"]
     assert err < 0.405 and err < err_prev
+    # The summary is the table's own figures (oracle: recomputed by hand from the rows).
+    assert summ.loc[0, "inside_share"] == sum(table["model_inside"]) / len(table)
+    assert err == pytest.approx(statistics.median(table["model_abs_log"]))
+    # The leave-one-out predictive includes the between-episode dispersion: wider than the
+    # class mean's own uncertainty.
+    assert (table["between_episode_sd"] > 0.2).all()
+
+
+#: Golden: the observed index in each episode's peak year, as the files give it.
+OBSERVED_PEAK = {
+    "gallium-2023": 2.233, "germanium-2023": 3.168, "antimony-2024": 4.554,
+    "graphite-2023": 0.875, "cobalt-2025": 1.267, "nickel-2014": 1.40,
+    "nickel-2020": 1.329, "tin-2023": 0.961, "tungsten-2025": 3.184,
+    "rare-earths-2010": 12.0,
+}  # fmt: skip
+
+
+def test_observed_figures_match_their_files_and_the_price_table() -> None:
+    """Each episode's observed peak matches the golden figure, and every annual observation
+    taken from the embedded USGS prices is that table's figure over the base year's."""
+    from critmin.data.prices import price_table
+
+    eps = episodes.by_name()
+    assert {n: round(e.observed(e.peak_year), 3) for n, e in eps.items()} == OBSERVED_PEAK
+    t = price_table(critmin.load()).dropna(subset=["value"])
+    checked = 0
+    for e in eps.values():
+        for o in e.observations:
+            if o.kind != "annual" or "critmin.data.prices" not in o.source:
+                continue
+            rows = t[t.mineral == e.mineral].set_index("year")["value"]
+            assert float(o.value) == pytest.approx(float(rows[o.year])), (e.name, o.year)
+            base = float(o.base.split()[0])
+            assert o.index == pytest.approx(float(o.value) / base, abs=0.002), (e.name, o.year)
+            checked += 1
+    assert checked >= 10
+
+
+def test_summarise_oracle() -> None:
+    import pandas as pd
+
+    t = pd.DataFrame({
+        "model_inside": [True, True, False, True], "model_abs_log": [0.4, 0.1, 0.9, 0.2],
+        "model_path_inside": [1.0, 0.5, 0.0, 1.0], "previous_inside": [False] * 4,
+        "previous_abs_log": [1.0, 2.0, 3.0, 4.0], "previous_path_inside": [0.0] * 4,
+    })  # fmt: skip
+    s = calibration.summarise(t)
+    assert s["inside_share"].tolist() == [0.75, 0.0]
+    assert s["median_abs_log"].tolist() == pytest.approx([0.3, 2.5])
+    assert s["path_inside_share"].tolist() == [0.625, 0.0]
+
+
+def test_refit_is_deterministic_and_draws_inside_the_priors() -> None:
+    """Same seed, same posterior (a small candidate set keeps the test cheap)."""
+    ds = critmin.load()
+    a = calibration.fit(ds, n_candidates=24)
+    b = calibration.fit(ds, n_candidates=24)
+    assert a.equals(b)
+    assert a.attrs["hyper"].tau == b.attrs["hyper"].tau
+    for cls, g in a.groupby("class"):
+        for name in calibration.CALIBRATED:
+            lo, _, hi = calibration._prior(str(cls), name)
+            assert g[name].between(lo, hi).all(), (cls, name)
+
+
+def test_hierarchical_fit_recovers_a_known_class_mean() -> None:
+    """Oracle: every episode has the same Gaussian likelihood N(0.8, 0.7²) per coordinate, so
+    the episodes agree and τ is small; given τ, the class mean is the closed form of the
+    normal model: n/(0.49 + τ²) × 0.8 / (1 + n/(0.49 + τ²)) for a class of n episodes."""
+    import numpy as np
+
+    dim = len(calibration.CALIBRATED)
+    z = np.random.default_rng(0).standard_normal((4000, dim))
+    target = np.full(dim, 0.8)
+    ll = {e.name: -0.5 * np.sum((z - target) ** 2, axis=1) / 0.7**2
+          for e in episodes.load() if e.in_fit}  # fmt: skip
+    cands = {c: z for c in calibration.CLASSES}
+    h = calibration.hierarchical_fit(ll, cands, [e for e in episodes.load() if e.in_fit])
+    assert h.tau <= 0.4  # the data say 0; the hyperprior keeps it off the floor
+    for cls, n in (("by_product", 3), ("bulk_metal", 1)):
+        r = n / (0.49 + h.tau**2)
+        assert np.allclose(h.mu[cls], r * 0.8 / (1 + r), atol=0.06), cls
 
 
 def test_data_year_uses_that_years_shares_and_warns_when_it_substitutes() -> None:

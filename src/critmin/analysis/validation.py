@@ -1,7 +1,8 @@
 """Validation of the market model against the episode library (``critmin validate``).
 
 Both faces (CLI, service) get their numbers here. See :mod:`critmin.sim.calibration` for the
-method and docs/decisions/0023-market-calibration.md for the choices.
+method and docs/decisions/0023-market-calibration.md and 0029-hierarchical-calibration.md
+for the choices.
 """
 
 from __future__ import annotations

@@ -1,16 +1,20 @@
 """Calibration and validation of the market model against the episode library (issue 16).
 
-Method (docs/decisions/0023): approximate Bayesian computation by rejection, hierarchical by
-market class. For each class (by-product, main product, bulk metal) ``CANDIDATES`` parameter
-vectors are drawn from the class's priors in ``params.csv`` (the parameters of
-:data:`CALIBRATED`); each candidate is run on every episode of the class that is in the fit,
-with ``FIT_SAMPLES`` samples of everything else, and scored by the mean over the episode's
-observed years of ``|log(P50 / observed)|``, averaged over the class's episodes; the best
-``ACCEPT`` share of candidates is the class's posterior. A class without an episode in the fit
-keeps its prior (its draws are all candidates). A mineral without an episode borrows its
-class's posterior. Leave-one-episode-out: the same candidates and scores, the episode's own
-score left out, so each in-fit episode is predicted by a posterior that never saw it; the
-episodes marked ``in_fit: false`` are never scored.
+Method (docs/decisions/0029, replacing the rejection step of 0023): a hierarchical model fitted
+by empirical Bayes over simulations. Each episode has its own parameter vector (the six of
+:data:`CALIBRATED`), in standard-normal coordinates ``z`` of its class's prior in
+``params.csv`` (:func:`to_parameters`): ``z_e ~ N(μ_c, τ² I)``, ``μ_c ~ N(0, I)`` per class
+(by-product, main product, bulk metal), ``τ`` the between-episode dispersion pooled over the
+classes. ``CANDIDATES`` prior draws per class are run on every in-fit episode of the class with
+``FIT_SAMPLES`` samples of everything else; each gives a synthetic Gaussian likelihood of the
+episode's observed log price path (:func:`loglik`, background noise included). A Gaussian
+approximation of each episode's likelihood (:func:`gaussian_likelihood`) makes ``μ_c``
+integrate out analytically; ``τ`` is the posterior mode on a grid (:func:`hierarchical_fit`).
+A new episode (or a mineral without one) draws from its class's predictive ``N(E μ_c, Cov μ_c
++ τ² I)``: the shipped ``posterior.csv`` holds ``POSTERIOR_DRAWS`` such draws per class. A class
+without an in-fit episode keeps its prior. Leave-one-episode-out refits the hierarchy without
+the episode (its likelihood enters nowhere) and predicts it from its class's predictive; the
+episodes marked ``in_fit: false`` never enter the fit.
 
 An observed price moves for other reasons too (demand cycles, other producers' news): the
 model's index is the effect of the measure alone. The predictive band the episodes are
@@ -34,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from critmin.data.dataset import Dataset
 from critmin.sim import episodes as library
@@ -63,11 +68,15 @@ PREVIOUS_MODEL = {
     "inventory_cover": 0.0,
 }
 
-CANDIDATES = 300
-ACCEPT = 0.1
+CANDIDATES = 400
 FIT_SAMPLES = 48
 PREDICT_SAMPLES = 400
+POSTERIOR_DRAWS = 200
 SEED = 16
+#: Inverse-gamma hyperprior on the between-episode variance ``τ²`` (shape, scale): weak (it
+#: weighs as four of the fit's 42 episode × parameter terms) and centred near ``τ = 0.5``,
+#: half the prior's spread, so that a fit of few episodes cannot collapse ``τ`` to zero.
+TAU_PRIOR = (1.0, 0.5)
 
 
 @dataclass
@@ -86,9 +95,11 @@ def _prior(cls: str, name: str) -> tuple[float, float, float]:
     return r[2], r[3], r[4]
 
 
-def _prepare(ds: Dataset, n: int) -> list[_Run]:
+def _prepare(
+    ds: Dataset, n: int, episodes: tuple[library.Episode, ...] | None = None
+) -> list[_Run]:
     out = []
-    for ep in library.load():
+    for ep in library.load() if episodes is None else episodes:
         mi = prepare(ep.scenario, ds, source=f"episode {ep.name}")
         dr = draw(mi, block_rng(SEED, 0), n, fitted=False)
         m = mi.minerals.index(ep.mineral)
@@ -100,10 +111,12 @@ def _prepare(ds: Dataset, n: int) -> list[_Run]:
 
 
 def _prices(run: _Run, values: dict[str, np.ndarray], previous: bool = False) -> np.ndarray:
-    """Price index ``(n, years observed)`` with the given per-sample parameter values."""
+    """Price index ``(n, years observed)`` with the given per-sample parameter values (a
+    parameter the episode's scenario sets itself keeps the scenario's value)."""
     params = {k: v.copy() for k, v in run.dr.params.items()}
     for k, v in values.items():
-        params[k][:, run.m] = v
+        if run.mi.params[k].kind[run.m] != "scenario":
+            params[k][:, run.m] = v
     if previous:
         for k, fixed in PREVIOUS_MODEL.items():
             params[k][:, run.m] = fixed
@@ -114,46 +127,167 @@ def _prices(run: _Run, values: dict[str, np.ndarray], previous: bool = False) ->
     return out["price_index"][:, run.years, run.m]
 
 
-def candidates(seed: int = SEED) -> dict[str, np.ndarray]:
-    """``CANDIDATES`` draws per class from the priors, ``(CANDIDATES, len(CALIBRATED))``."""
+def to_parameters(cls: str, z: np.ndarray) -> np.ndarray:
+    """Map standard-normal coordinates ``z`` (``(n, len(CALIBRATED))``) to parameter values:
+    ``u = Φ(z)`` through each parameter's class prior (triangular inverse CDF). ``z ~ N(0, I)``
+    is the prior of ``params.csv``; any ``z`` gives a value inside the prior's range.
+
+    Examples
+    --------
+    >>> v = to_parameters("main_product", np.zeros((1, len(CALIBRATED))))
+    >>> lo, mode, hi = _prior("main_product", CALIBRATED[0])
+    >>> bool(lo <= v[0, 0] <= hi)
+    True
+    """
+    u = ndtr(np.asarray(z, dtype=float))
+    cols = [triangular(u[:, c], *_prior(cls, name)) for c, name in enumerate(CALIBRATED)]
+    return np.stack(cols, axis=1)
+
+
+def candidates(seed: int = SEED, n: int = CANDIDATES) -> dict[str, np.ndarray]:
+    """``n`` prior draws per class in standard-normal coordinates, ``(n, len(CALIBRATED))``
+    (:func:`to_parameters` gives their values)."""
     rng = np.random.default_rng(seed)
-    out = {}
-    for cls in CLASSES:
-        u = rng.random((CANDIDATES, len(CALIBRATED)))
-        cols = [triangular(u[:, c], *_prior(cls, name)) for c, name in enumerate(CALIBRATED)]
-        out[cls] = np.stack(cols, axis=1)
-    return out
+    return {cls: rng.standard_normal((n, len(CALIBRATED))) for cls in CLASSES}
 
 
-def scores(runs: list[_Run], cands: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per episode, each candidate of its class's mean ``|log(P50 / observed)|`` over years."""
+def _noise_cov(run: _Run, sigma: float) -> np.ndarray:
+    """Covariance of the background log-price noise over the observed years: a random walk
+    from the base year, ``σ² min(h_i, h_j)``."""
+    h = np.maximum(1.0, np.array(run.episode.years, dtype=float) - run.episode.base_year)
+    return sigma**2 * np.minimum.outer(h, h)
+
+
+def loglik(
+    runs: list[_Run], cands: dict[str, np.ndarray], vol: dict[str, float]
+) -> dict[str, np.ndarray]:
+    """Per in-fit episode, the synthetic log-likelihood of its observed path at each candidate
+    of its class: the model's log price index over ``FIT_SAMPLES`` samples of everything else
+    (share withheld, leakage, other parameters) taken as Gaussian, its covariance plus the
+    background noise's (:func:`_noise_cov`)."""
     out = {}
     for run in runs:
-        c = cands[mineral_class(run.episode.mineral)]
-        s = np.empty(len(c))
-        for k, theta in enumerate(c):
-            vals = {name: np.full(run.dr.n, theta[i]) for i, name in enumerate(CALIBRATED)}
-            p50 = np.median(_prices(run, vals), axis=0)
-            s[k] = float(np.mean(np.abs(np.log(p50 / run.observed))))
-        out[run.episode.name] = s
+        if not run.episode.in_fit:
+            continue
+        cls = mineral_class(run.episode.mineral)
+        theta = to_parameters(cls, cands[cls])
+        noise = _noise_cov(run, vol.get(cls, 0.0))
+        y = np.log(run.observed)
+        ll = np.empty(len(theta))
+        for k, th in enumerate(theta):
+            vals = {name: np.full(run.dr.n, th[i]) for i, name in enumerate(CALIBRATED)}
+            lp = np.log(_prices(run, vals))
+            r = y - lp.mean(axis=0)
+            cov = np.atleast_2d(np.cov(lp, rowvar=False)) + noise + 1e-6 * np.eye(len(y))
+            _, logdet = np.linalg.slogdet(cov)
+            ll[k] = -0.5 * (float(r @ np.linalg.solve(cov, r)) + logdet)
+        out[run.episode.name] = ll
     return out
 
 
-def accept(
-    cands: dict[str, np.ndarray], sc: dict[str, np.ndarray], fit: list[library.Episode]
-) -> dict[str, np.ndarray]:
-    """The posterior per class: the best ``ACCEPT`` share of candidates on ``fit``'s episodes
-    (all candidates, the prior, for a class with none)."""
-    post = {}
-    for cls, c in cands.items():
-        mine = [sc[e.name] for e in fit if mineral_class(e.mineral) == cls]
-        if not mine:
-            post[cls] = c
-            continue
-        total = np.mean(mine, axis=0)
-        keep = np.argsort(total, kind="stable")[: max(1, round(ACCEPT * len(c)))]
-        post[cls] = c[keep]
-    return post
+@dataclass
+class Hyper:
+    """The fitted hierarchy: per class the posterior mean and covariance of the class mean
+    ``μ_c`` of the episodes' parameters (standard-normal coordinates); the between-episode
+    s.d. ``τ`` (pooled over the classes); and the episodes each class was fitted on."""
+
+    mu: dict[str, np.ndarray]
+    mu_cov: dict[str, np.ndarray]
+    tau: float
+    episodes: dict[str, tuple[str, ...]]
+
+    def predictive(self, cls: str) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and covariance of a new episode's parameters in class ``cls``:
+        ``N(E μ_c, Cov μ_c + τ² I)``; a class fitted on no episode keeps its prior, ``N(0, I)``."""
+        D = len(CALIBRATED)
+        if not self.episodes.get(cls):
+            return np.zeros(D), np.eye(D)
+        return self.mu[cls], self.mu_cov[cls] + self.tau**2 * np.eye(D)
+
+
+def gaussian_likelihood(ll: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A Gaussian approximation of one episode's likelihood in standard-normal coordinates,
+    in information form ``L(z) ∝ exp(h'z − ½ z'Pz)``, from its posterior under the prior:
+    importance weights ``exp(ll)`` on the prior candidates give the mean ``m`` and covariance
+    ``S``; then ``P = S⁻¹ − I`` (eigenvalues clipped at 0: a likelihood never adds spread)
+    and ``h = S⁻¹ m``; both times ``ESS / (ESS + D)`` (the likelihood's centre kept, its
+    precision lowered when few candidates carry the weight).
+
+    Examples
+    --------
+    A likelihood that pins the first coordinate near 1 (s.d. 0.2) and ignores the second:
+
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal((20000, 2))
+    >>> h, P = gaussian_likelihood(-0.5 * ((z[:, 0] - 1) / 0.2) ** 2, z)
+    >>> round(float(P[0, 0])), round(float(P[1, 1]))
+    (25, 0)
+    >>> round(float(h[0] / P[0, 0]), 1)
+    1.0
+    """
+    D = z.shape[1]
+    w = np.exp(ll - ll.max())
+    w /= w.sum()
+    ess = 1.0 / float(np.sum(w**2))
+    m = w @ z
+    S = (z - m).T @ ((z - m) * w[:, None])
+    vals, vecs = np.linalg.eigh(np.linalg.inv(S + 1e-9 * np.eye(D)) - np.eye(D))
+    P = (vecs * np.maximum(vals, 0.0)) @ vecs.T
+    h = (P + np.eye(D)) @ m
+    # Few effective candidates: keep the likelihood's centre, claim less precision.
+    keep = ess / (ess + D)
+    return keep * h, keep * P
+
+
+TAU_GRID = np.round(np.arange(0.05, 2.001, 0.05), 2)
+
+
+def hierarchical_fit(
+    ll: dict[str, np.ndarray], cands: dict[str, np.ndarray], fit: list[library.Episode]
+) -> Hyper:
+    """Empirical-Bayes fit of the hierarchy (docs/decisions/0029).
+
+    Model: an episode's parameters ``z_e ~ N(μ_c, τ² I)`` (``c`` its class; standard-normal
+    coordinates of the class prior), ``μ_c ~ N(0, I)``, ``τ² ~ InvGamma(TAU_PRIOR)``; each
+    episode's likelihood is the Gaussian :func:`gaussian_likelihood` of its synthetic
+    log-likelihoods :func:`loglik`. Then ``μ_c`` integrates out analytically: per class,
+    ``M = I + Σ_e Q_e``, ``Q_e = P_e (I + τ² P_e)⁻¹``, ``n = Σ_e (I + τ² P_e)⁻¹ h_e``; the
+    log evidence is ``Σ_e [−½ log det(I + τ² P_e) + ½ h_e' A_e⁻¹ h_e] − ½ log det M +
+    ½ n' M⁻¹ n`` with ``A_e = P_e + I/τ²``. ``τ`` is its posterior mode on :data:`TAU_GRID`;
+    ``μ_c | τ ~ N(M⁻¹ n, M⁻¹)``. Deterministic (no draws)."""
+    D = len(CALIBRATED)
+    eye = np.eye(D)
+    by: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in CLASSES}
+    names: dict[str, list[str]] = {c: [] for c in CLASSES}
+    for e in fit:
+        if e.name in ll:
+            c = mineral_class(e.mineral)
+            by[c].append(gaussian_likelihood(ll[e.name], cands[c]))
+            names[c].append(e.name)
+    a, b = TAU_PRIOR
+    best: tuple[float, float, dict[str, np.ndarray], dict[str, np.ndarray]] | None = None
+    for tau in TAU_GRID:
+        t2 = float(tau) ** 2
+        # log InvGamma(τ² | a, b) + log of the Jacobian dτ²/dτ (the grid is in τ)
+        total = -(a + 1) * np.log(t2) - b / t2 + np.log(tau)
+        mu, cov = {}, {}
+        for c, items in by.items():
+            M, n = eye.copy(), np.zeros(D)
+            for h, P in items:
+                B = np.linalg.inv(eye + t2 * P)
+                M += P @ B
+                n += B @ h
+                A = P + eye / t2
+                total += -0.5 * np.linalg.slogdet(eye + t2 * P)[1]
+                total += 0.5 * float(h @ np.linalg.solve(A, h))
+            Mi = np.linalg.inv(M)
+            total += -0.5 * np.linalg.slogdet(M)[1] + 0.5 * float(n @ Mi @ n)
+            mu[c], cov[c] = Mi @ n, Mi
+        if best is None or total > best[0]:
+            best = (float(total), float(tau), mu, cov)
+    assert best is not None
+    _, tau, mu, cov = best
+    return Hyper(mu, cov, tau, {c: tuple(v) for c, v in names.items()})
 
 
 def background_volatility(ds: Dataset) -> dict[str, float]:
@@ -171,32 +305,54 @@ def background_volatility(ds: Dataset) -> dict[str, float]:
 
 
 def _band(
-    run: _Run, post: np.ndarray | None, previous: bool, seed: int, sigma: float = 0.0
+    run: _Run, z: np.ndarray | None, previous: bool, seed: int, sigma: float = 0.0
 ) -> np.ndarray:
-    """P5, P50, P95 ``(3, years)`` of the episode's price index under a posterior (or, with
-    ``post=None``, the priors)."""
+    """P5, P50, P95 ``(3, years)`` of the episode's predicted price index: one parameter vector
+    per sample (``z``, standard-normal coordinates, from the predictive of its class; with
+    ``z=None``, the priors), times the background noise."""
     vals: dict[str, np.ndarray] = {}
-    if post is not None:
-        pick = np.random.default_rng(seed).integers(0, len(post), run.dr.n)
-        vals = {name: post[pick, i] for i, name in enumerate(CALIBRATED)}
+    if z is not None:
+        theta = to_parameters(mineral_class(run.episode.mineral), z)
+        vals = {name: theta[:, i] for i, name in enumerate(CALIBRATED)}
     p = _prices(run, vals, previous=previous)
     h = np.maximum(1.0, np.array(run.episode.years, dtype=float) - run.episode.base_year)
-    z = np.random.default_rng(seed + 1000).standard_normal(p.shape)
-    p = p * np.exp(sigma * np.sqrt(h)[None, :] * z)
+    noise = np.random.default_rng(seed + 1000).standard_normal(p.shape)
+    p = p * np.exp(sigma * np.sqrt(h)[None, :] * noise)
     return np.percentile(p, [5, 50, 95], axis=0)
 
 
-def fit(ds: Dataset) -> pd.DataFrame:
-    """Fit the posterior to every in-fit episode: one row per accepted draw (class, draw, the
-    parameters of :data:`CALIBRATED`)."""
+def _predictive_z(hyper: Hyper, cls: str, n: int, seed: int) -> np.ndarray:
+    mean, cov = hyper.predictive(cls)
+    L = np.linalg.cholesky(cov)
+    return mean + np.random.default_rng(seed).standard_normal((n, len(CALIBRATED))) @ L.T
+
+
+_Fitted = tuple[list[_Run], dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]
+
+
+def _fit(ds: Dataset, n_candidates: int) -> _Fitted:
     runs = _prepare(ds, FIT_SAMPLES)
-    cands = candidates()
-    post = accept(cands, scores(runs, cands), [r.episode for r in runs if r.episode.in_fit])
+    cands = candidates(n=n_candidates)
+    vol = background_volatility(ds)
+    return runs, cands, loglik(runs, cands, vol), vol
+
+
+def fit(ds: Dataset, n_candidates: int = CANDIDATES) -> pd.DataFrame:
+    """Fit the hierarchy to every in-fit episode and draw the shipped posterior: per class,
+    ``POSTERIOR_DRAWS`` parameter vectors from the predictive of a new episode of the class
+    (:meth:`Hyper.predictive`: the class mean, its uncertainty and the between-episode
+    dispersion), one row each (class, draw, the parameters of :data:`CALIBRATED`). The fitted
+    hyperparameters are in the table's ``attrs["hyper"]``."""
+    runs, cands, ll, _ = _fit(ds, n_candidates)
+    hyper = hierarchical_fit(ll, cands, [r.episode for r in runs if r.episode.in_fit])
     rows = []
-    for cls in CLASSES:
-        for k, theta in enumerate(post[cls]):
-            rows.append({"class": cls, "draw": k, **dict(zip(CALIBRATED, theta, strict=True))})
-    return pd.DataFrame(rows)
+    for j, cls in enumerate(CLASSES):
+        theta = to_parameters(cls, _predictive_z(hyper, cls, POSTERIOR_DRAWS, SEED + 100 + j))
+        for k, th in enumerate(theta):
+            rows.append({"class": cls, "draw": k, **dict(zip(CALIBRATED, th, strict=True))})
+    table = pd.DataFrame(rows)
+    table.attrs["hyper"] = hyper
+    return table
 
 
 def write_posterior(table: pd.DataFrame, path: str | Path = POSTERIOR_CSV) -> Path:
@@ -212,31 +368,63 @@ def write_posterior(table: pd.DataFrame, path: str | Path = POSTERIOR_CSV) -> Pa
     return path
 
 
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """The summary figures of a validation table, for the current and the previous model:
+    episodes, the share whose observed peak-year index is inside P5–P95, the median
+    ``|log(P50 / observed)|`` in the peak year, the mean share of path points inside.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"model_inside": [True, False, True],
+    ...                   "model_abs_log": [0.1, 0.5, 0.2],
+    ...                   "model_path_inside": [1.0, 0.5, 0.0]})
+    >>> t2 = t.rename(columns=lambda c: c.replace("model", "previous"))
+    >>> s = summarise(pd.concat([t, t2], axis=1))
+    >>> s.loc[0, ["inside_share", "median_abs_log", "path_inside_share"]].tolist()
+    [0.6666666666666666, 0.2, 0.5]
+    """
+    summ = []
+    for tag, label in (("model", "current (posterior, leave-one-out)"), ("previous", "previous")):
+        summ.append({
+            "model": label,
+            "episodes": len(table),
+            "inside_share": float(table[f"{tag}_inside"].mean()),
+            "median_abs_log": float(table[f"{tag}_abs_log"].median()),
+            "path_inside_share": float(table[f"{tag}_path_inside"].mean()),
+        })  # fmt: skip
+    return pd.DataFrame(summ)
+
+
 def validate(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per episode, observed against the model's P5/P50/P95 in the peak year and over the path
-    (leave-one-episode-out for the in-fit episodes, the full fit for the held-out ones), and
-    the same for the previous model; and the summary figures for both models."""
-    runs_fit = _prepare(ds, FIT_SAMPLES)
-    cands = candidates()
-    sc = scores(runs_fit, cands)
+    """Per episode, observed against the model's P5/P50/P95 in the peak year and over the path,
+    and the same for the previous model; and the summary figures for both models.
+
+    An in-fit episode is predicted leave-one-out: the hierarchy is refitted without it
+    (:func:`hierarchical_fit` on the other episodes' likelihoods; its own observations enter
+    nowhere) and the episode is run with parameters drawn from the predictive of its class,
+    which includes the between-episode dispersion ``τ``. A held-out episode (``in_fit:
+    false``) is predicted by the fit on every in-fit episode."""
+    runs_fit, cands, ll, vol = _fit(ds, CANDIDATES)
     in_fit = [r.episode for r in runs_fit if r.episode.in_fit]
-    full = accept(cands, sc, in_fit)
+    full = hierarchical_fit(ll, cands, in_fit)
     runs = _prepare(ds, PREDICT_SAMPLES)
-    vol = background_volatility(ds)
     rows = []
     for i, run in enumerate(runs):
         ep = run.episode
         cls = mineral_class(ep.mineral)
-        post = accept(cands, sc, [e for e in in_fit if e.name != ep.name])[cls] if ep.in_fit \
-            else full[cls]  # fmt: skip
-        new = _band(run, post, False, SEED + i, vol.get(cls, 0.0))
+        hyper = hierarchical_fit(ll, cands, [e for e in in_fit if e.name != ep.name]) \
+            if ep.in_fit else full  # fmt: skip
+        z = _predictive_z(hyper, cls, run.dr.n, SEED + 500 + i)
+        new = _band(run, z, False, SEED + i, vol.get(cls, 0.0))
         old = _band(run, None, True, SEED + i, vol.get(cls, 0.0))
         k = ep.years.index(ep.peak_year)
         obs = run.observed
+        _, cov = hyper.predictive(cls)
         row = {
             "episode": ep.name, "mineral": ep.mineral, "class": cls, "in_fit": ep.in_fit,
             "peak_year": ep.peak_year, "observed": float(obs[k]),
-            "background_sigma": vol.get(cls, 0.0),
+            "background_sigma": vol.get(cls, 0.0), "between_episode_sd": hyper.tau,
+            "predictive_sd": float(np.sqrt(np.mean(np.diag(cov)))),
         }  # fmt: skip
         for tag, b in (("model", new), ("previous", old)):
             inside = (b[0] <= obs) & (obs <= b[2])
@@ -249,16 +437,9 @@ def validate(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
             }  # fmt: skip
         row["years"] = ",".join(str(y) for y in ep.years)
         row["path_observed"] = ",".join(f"{v:.3g}" for v in obs)
+        row["path_model_p5"] = ",".join(f"{v:.3g}" for v in new[0])
         row["path_model_p50"] = ",".join(f"{v:.3g}" for v in new[1])
+        row["path_model_p95"] = ",".join(f"{v:.3g}" for v in new[2])
         rows.append(row)
     table = pd.DataFrame(rows)
-    summ = []
-    for tag, label in (("model", "current (posterior, leave-one-out)"), ("previous", "previous")):
-        summ.append({
-            "model": label,
-            "episodes": len(table),
-            "inside_share": float(table[f"{tag}_inside"].mean()),
-            "median_abs_log": float(table[f"{tag}_abs_log"].median()),
-            "path_inside_share": float(table[f"{tag}_path_inside"].mean()),
-        })  # fmt: skip
-    return table, pd.DataFrame(summ)
+    return table, summarise(table)
