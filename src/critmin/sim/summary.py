@@ -150,3 +150,50 @@ def ai_output_at_risk(result: xr.Dataset) -> float:
     component's output in its worst year (AI output = the scarcest input of each component).
     """
     return float((1.0 - result["ai_output_min"].min("component")).mean())
+
+
+def ai_at_risk_by_rule(result: xr.Dataset) -> dict[str, float]:
+    """Expected AI hardware output at risk in the worst year under each allocation rule of
+    :mod:`critmin.sim.ai_allocation` (``priority`` the lower bound, ``central``, ``pro_rata``
+    the upper bound): the mean over samples of AI's worst shortfall over years and minerals.
+
+    A result written before the rules existed has no ``ai_shortfall_peak``: its pro-rata
+    figure is :func:`ai_output_at_risk`, the other two are NaN.
+    """
+    from critmin.sim.ai_allocation import RULES
+
+    if "ai_shortfall_peak" not in result:
+        nan = float("nan")
+        return {"priority": nan, "central": nan, "pro_rata": ai_output_at_risk(result)}
+    worst = result["ai_shortfall_peak"].max("mineral").mean("sample").compute()
+    return {r: float(worst.sel(rule=r)) for r in RULES}
+
+
+def ai_binding(result: xr.Dataset, rule: str = "central") -> pd.DataFrame:
+    """Per mineral an AI component uses: AI's mean worst-year shortfall of it under each rule
+    and how often (share of samples) it is the input that decides the AI output at risk
+    under ``rule`` (among samples with any AI shortfall). Largest first.
+
+    Columns: ``mineral``, ``ai_shortfall_priority``, ``ai_shortfall_central``,
+    ``ai_shortfall_pro_rata``, ``binding_share``.
+    """
+    import json
+
+    from critmin.sim.ai_allocation import RULES
+
+    cols = ["mineral", *(f"ai_shortfall_{r}" for r in RULES), "binding_share"]
+    if "ai_shortfall_peak" not in result:
+        return pd.DataFrame(columns=cols)
+    used = json.loads(result.attrs.get("ai_minerals", "[]"))
+    peak = result["ai_shortfall_peak"].sel(mineral=used).compute()
+    arr = peak.transpose("sample", "mineral", "rule").to_numpy()
+    r = RULES.index(rule)
+    short = arr[:, :, r].max(axis=1) > 1e-9
+    arg = arr[:, :, r].argmax(axis=1)
+    n_short = max(int(short.sum()), 1)
+    out = pd.DataFrame({"mineral": used})
+    for i, name in enumerate(RULES):
+        out[f"ai_shortfall_{name}"] = arr[:, :, i].mean(axis=0)
+    out["binding_share"] = [float((short & (arg == j)).sum()) / n_short for j in range(len(used))]
+    return out.sort_values([f"ai_shortfall_{rule}", "binding_share", "mineral"],
+                           ascending=[False, False, True])[cols].reset_index(drop=True)  # fmt: skip
