@@ -363,13 +363,13 @@ def _disruptions(
 ) -> Section:
     from critmin.analysis.company import units_short
     from critmin.analysis.scenarios import (
+        ai_at_risk,
         run_simulation,
         scenario_assumptions,
         simulation_by_year,
         simulation_summary,
     )
     from critmin.sim.scenario import load_scenario
-    from critmin.sim.summary import ai_output_at_risk
 
     scenarios = [load_scenario(p) for p in paths]
     counts = sorted({samples or sc.samples for sc in scenarios})
@@ -398,6 +398,8 @@ def _disruptions(
         key = p.stem
         tables[f"scenario_{key}_summary"] = hit
         tables[f"scenario_{key}_by_year"] = yearly
+        ai = ai_at_risk(res)
+        tables[f"scenario_{key}_ai_binding"] = ai.binding
         rows.append(
             {
                 "key": key,
@@ -405,7 +407,8 @@ def _disruptions(
                 "scenario": sc.name,
                 "label": p.stem.replace("-", " "),
                 "samples": n,
-                "ai_output_at_risk": ai_output_at_risk(res),
+                **ai.keys(),
+                "ai_binding_central": ", ".join(ai.binding_minerals()),
                 "worst_mineral": minerals[0] if minerals else None,
                 "worst_shortfall_mean": float(hit["shortfall_mean"].iloc[0]) if len(hit) else 0.0,
             }
@@ -457,18 +460,42 @@ def _disruptions(
     if firm is not None:
         tables["company_at_risk"] = pd.concat(firm_rows, ignore_index=True)
     if len(risk):
-        src = "critmin simulation; AI output = the scarcest input of each AI component"
+        src = ("critmin simulation; AI output = the scarcest input of each AI component; "
+               "allocation rules: docs/decisions/0033")  # fmt: skip
+        sec.text(
+            "AI hardware output at risk depends on who bears the bloc's shortfall. Central: "
+            "three quarters of the bloc's supply reaches its users pro rata (contracts), the "
+            "rest goes to the highest bidder — AI buyers, whose value in use is far above "
+            "these minerals' prices (an assumption with range one half to all; decision "
+            "0033). Low: AI buyers are served first. High: every use is short by the same "
+            "share (the measure critmin showed before). AI's share of the bloc's demand for "
+            "each mineral comes from the demand model's AI intensities and the bloc's demand."
+        )
+        view = pd.DataFrame({
+            "scenario": risk["scenario"],
+            "AI output at risk: central": (100 * risk["ai_output_at_risk_central"]).map(
+                lambda x: f"{x:.1f}%"),
+            "low (AI served first)": (100 * risk["ai_output_at_risk_low"]).map(
+                lambda x: f"{x:.1f}%"),
+            "high (pro rata)": (100 * risk["ai_output_at_risk_high"]).map(lambda x: f"{x:.1f}%"),
+            "inputs that decide the central figure": risk["ai_binding_central"].replace(
+                "", "none").str.replace("_", " "),
+        })  # fmt: skip
+        sec.table(view, "AI hardware output at risk in the worst year, by scenario: central "
+                  "with its bounds (expected share of AI component output lost)", src)  # fmt: skip
         sec.chart(
-            charts.bars(
-                risk.assign(pct=100 * risk["ai_output_at_risk"]),
-                "pct",
-                "label",
-                "AI hardware output at risk in the worst year, by scenario",
+            charts.central_with_bounds(
+                risk.assign(c=100 * risk["ai_output_at_risk_central"],
+                            lo=100 * risk["ai_output_at_risk_low"],
+                            hi=100 * risk["ai_output_at_risk_high"]),
+                "c", "lo", "hi", "label",
+                "AI hardware output at risk in the worst year, by scenario: central (dot) "
+                "from AI served first to pro rata (line)",
                 "expected share of AI component output lost (%)",
                 src,
             ),
             src,
-        )
+        )  # fmt: skip
     return sec
 
 

@@ -85,6 +85,43 @@ def _avoided(row: pd.Series | None) -> tuple[float, float] | None:
     return fresh, inside
 
 
+def _pct1(x: float) -> str:
+    """A share as a percentage with one decimal below 10 % (2.4%, 43%)."""
+    return f"{100 * x:.1f}%" if abs(x) < 0.1 else _pct(x)
+
+
+def _ai_range(risk: pd.Series) -> str:
+    """ "2.4% (range 1.9–43%)": AI output at risk, central with its bounds (decision 0033);
+    the pro-rata figure alone for a table written before the allocation rules."""
+    hi = float(risk.get("ai_output_at_risk_high", risk["ai_output_at_risk"]))
+    c, lo = (
+        float(risk.get("ai_output_at_risk_central", math.nan)),
+        float(risk.get("ai_output_at_risk_low", math.nan)),
+    )
+    if not (math.isfinite(c) and math.isfinite(lo)):
+        return f"up to {_pct1(hi)}"
+    return f"{_pct1(c)} (range {_pct1(lo)}–{_pct1(hi)})"
+
+
+def _ai_why(risk: pd.Series) -> str:
+    """The sentence that says where the range comes from and which inputs decide it."""
+    if not math.isfinite(float(risk.get("ai_output_at_risk_central", math.nan))):
+        return ""
+    bind = str(risk.get("ai_binding_central", "") or "").replace("_", " ")
+    lead = (
+        f"Central: most supply reaches users pro rata under contracts and AI buyers outbid "
+        f"other uses for the rest; only {bind} then leaves AI hardware short"
+        if bind
+        else "Central: most supply reaches users pro rata under contracts and AI buyers "
+        "outbid other uses for the rest, which covers AI's small share of demand"
+    )
+    return (
+        lead + f"; {_pct1(float(risk['ai_output_at_risk_high']))} if every use were short "
+        "by the same share, "
+        f"{_pct1(float(risk['ai_output_at_risk_low']))} if AI were served first (decision 0033)."
+    )
+
+
 def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
     """The five findings that matter most, each with its numbers and range."""
     out: list[Point] = []
@@ -135,11 +172,14 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
         )
         out.append(
             Point(
-                f"The standard risk scenario puts {_pct(float(risk['ai_output_at_risk']))} of "
-                "AI hardware output at risk in its worst year",
+                f"The standard risk scenario puts {_ai_range(risk)} of AI hardware output at "
+                "risk in its worst year",
                 f"'{risk['scenario']}' ({int(risk['samples']):,} samples): "
                 f"{len(hit)} minerals are short in some samples; the worst years leave, on "
-                "average, " + (worst or "no demand") + " of the bloc's demand unmet.",
+                "average, "
+                + (worst or "no demand")
+                + " of the bloc's demand unmet. "
+                + _ai_why(risk),
                 "disruptions",
             )
         )
@@ -283,6 +323,8 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
             "key": r["key"], "scenario": r["scenario"], "samples": int(r["samples"]),
             "standard": bool(r.get("standard", False)),
             "ai_output_at_risk": float(r["ai_output_at_risk"]),
+            **{k: float(r[k]) for k in ("ai_output_at_risk_central", "ai_output_at_risk_low",
+                                        "ai_output_at_risk_high") if k in r},
             "minerals": [{"mineral": m, "shortfall_mean": float(a), "shortfall_p95": float(b)}
                          for m, a, b in zip(hit.get("mineral", []), hit.get("shortfall_mean", []),
                                             hit.get("shortfall_p95", []), strict=True)],
@@ -386,7 +428,12 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Point]:
             continue
         a, b = _f(o["ai_output_at_risk"]), _f(s["ai_output_at_risk"])
         if abs(a - b) >= SHARE_STEP:
-            sc.append(f"'{s['scenario']}': AI output at risk {_pct(a)} → {_pct(b)}")
+            sc.append(f"'{s['scenario']}': AI output at risk (pro rata) {_pct(a)} → {_pct(b)}")
+        if "ai_output_at_risk_central" in o and "ai_output_at_risk_central" in s:
+            a, b = _f(o["ai_output_at_risk_central"]), _f(s["ai_output_at_risk_central"])
+            if abs(a - b) >= SHARE_STEP:
+                sc.append(f"'{s['scenario']}': AI output at risk (central) {_pct1(a)} → "
+                          f"{_pct1(b)}")  # fmt: skip
         om = {m["mineral"]: m["shortfall_mean"] for m in o.get("minerals", [])}
         for m in s.get("minerals", [])[:5]:
             before = _f(om.get(m["mineral"], 0.0))

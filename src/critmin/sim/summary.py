@@ -34,6 +34,9 @@ COLUMNS = (
     "years_to_recover_p95",
     "release_t_mean",
     "price_bound_share",
+    "ai_shortfall_central",
+    "ai_shortfall_low",
+    "ai_shortfall_high",
 )
 
 
@@ -82,11 +85,31 @@ def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
             "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
             "release_t_mean": red["release_total"].mean("sample").to_numpy(),
             "price_bound_share": _at_bound(result, pr),
+            **_ai_columns(result),
         }
     )
     out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
                           ascending=[False, False, True])  # fmt: skip
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _ai_columns(result: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per mineral, AI hardware's mean worst-year shortfall of it under the central rule and
+    the two bounds (decision 0033); NaN for a mineral no AI component uses, or for a result
+    written before the rules existed."""
+    import json
+
+    M = result.sizes["mineral"]
+    nan = np.full(M, np.nan)
+    if "ai_shortfall_peak" not in result:
+        return {"ai_shortfall_central": nan, "ai_shortfall_low": nan, "ai_shortfall_high": nan}
+    used = set(json.loads(result.attrs.get("ai_minerals", "[]")))
+    mask = np.array([str(m) in used for m in result["mineral"].to_numpy()])
+    mean = result["ai_shortfall_peak"].mean("sample").transpose("mineral", "rule").compute()
+    out = {}
+    for key, rule in (("central", "central"), ("low", "priority"), ("high", "pro_rata")):
+        out[f"ai_shortfall_{key}"] = np.where(mask, mean.sel(rule=rule).to_numpy(), np.nan)
+    return out
 
 
 def _at_bound(result: xr.Dataset, peak: np.ndarray) -> np.ndarray:
