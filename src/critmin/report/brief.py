@@ -499,6 +499,25 @@ def _disruptions(
     return sec
 
 
+def ai_key(rule: str) -> str:
+    """The comparison's column prefix of the AI objective under ``rule`` (decision 0033)."""
+    return "ai_output_usd" if rule == "central" else f"ai_output_usd_{rule}"
+
+
+def plan_rule(tables: dict[str, pd.DataFrame]) -> str:
+    """The AI allocation rule the brief's plan section optimises: the central one, unless the
+    standard scenario puts no AI output at risk under it (nothing to buy down: the optimiser
+    would spend nothing), then the upper bound, pro rata, and the section says so."""
+    from critmin.report.summary import standard_key
+
+    key = standard_key(tables)
+    risk = tables.get("scenarios_ai_output_at_risk")
+    if key is None or risk is None or "ai_output_at_risk_central" not in risk:
+        return "central"
+    central = float(risk.set_index("key")["ai_output_at_risk_central"].astype(float)[key])
+    return "central" if central > 1e-6 else "pro_rata"
+
+
 def _plans(
     ds: Dataset,
     tables: dict[str, pd.DataFrame],
@@ -513,34 +532,47 @@ def _plans(
     sec = Section("plans", "6. Plans: the example plan against the optimised plan")
     p = load_plan(plan or example_plan_path())
     money = budget if budget is not None else p.total_usd
+    rule = plan_rule(tables)
     say(f"optimising {money / 1e9:,.1f} billion USD")
-    res = optimise_budget(money, samples=samples, compare=p)
+    res = optimise_budget(money, samples=samples, compare=p, ai_rule=rule)
     alloc = res.allocation[res.allocation["usd"] >= 1.0][
         ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
     ]
     tables["plan_allocation"] = alloc
-    tables["plan_comparison"] = res.comparison
+    tables["plan_comparison"] = res.comparison.assign(ai_rule=rule)
     tables["plan_objectives"] = res.objectives
     tables["plan_options"] = res.allocation
+    why = (
+        "under the central rule of who bears a shortfall (decision 0033)"
+        if rule == "central"
+        else "under the upper-bound rule (every use short by the same share, decision 0033): "
+        "under the central rule the standard scenario leaves AI hardware no input short, so "
+        "there is nothing for AI to buy down and the optimiser would spend nothing; the "
+        "pro-rata bound shows what the money would protect if AI buyers could not outbid "
+        "other uses"
+    )
     sec.text(
         f"Budget {money / 1e9:,.1f} billion USD on the standard risk scenario "
         f"({samples} samples, 2026–2040). The optimiser is a two-stage stochastic LP "
         "(docs/decisions/0012, 0024): it minimises the expected value of AI hardware the bloc "
-        "cannot build for want of an input (AI hardware output at risk, USD), with stockpile "
-        "purchases capped at a share of a year's world output; both plans are then scored by "
-        "the simulator on every objective (AI output at risk, cost of unmet demand at current "
-        "prices, CO2e), in sample and on fresh samples."
+        f"cannot build for want of an input (AI hardware output at risk, USD) {why}, with "
+        "stockpile purchases capped at a share of a year's world output; both plans are then "
+        "scored by the simulator on every objective (AI output at risk under the central rule "
+        "and both bounds, cost of unmet demand at current prices, CO2e), in sample and on "
+        "fresh samples."
     )
     src = "critmin policy optimiser (HiGHS); capital costs: critmin/policy/lever_costs.csv"
     comp = res.comparison.copy()
+    key = ai_key(rule)
     sec.chart(
         charts.bars(
-            comp.assign(bn=comp["ai_output_usd:plan_oos"] / 1e9),
+            comp.assign(bn=comp[f"{key}:plan_oos"] / 1e9),
             "bn",
             "plan",
-            "AI hardware output at risk with each plan, out of sample (lower is better)",
+            "AI hardware output at risk with each plan, out of sample (lower is better; "
+            f"{rule.replace('_', ' ')} rule)",
             f"billion USD over 2026–2040 (without a plan: "
-            f"{float(comp['ai_output_usd:base_oos'].iloc[0]) / 1e9:,.0f})",
+            f"{float(comp[f'{key}:base_oos'].iloc[0]) / 1e9:,.0f})",
             src,
         ),
         src,

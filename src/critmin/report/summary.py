@@ -75,9 +75,11 @@ def _avoided(row: pd.Series | None) -> tuple[float, float] | None:
     (docs/decisions/0024): (fresh samples, in sample), USD."""
     if row is None:
         return None
+    rule = str(row.get("ai_rule", "central"))
+    k = "ai_output_usd" if rule == "central" else f"ai_output_usd_{rule}"
     try:
-        fresh = float(row["ai_output_usd:base_oos"]) - float(row["ai_output_usd:plan_oos"])
-        inside = float(row["ai_output_usd:base"]) - float(row["ai_output_usd:plan"])
+        fresh = float(row[f"{k}:base_oos"]) - float(row[f"{k}:plan_oos"])
+        inside = float(row[f"{k}:base"]) - float(row[f"{k}:plan"])
     except (KeyError, TypeError, ValueError):
         return None
     if not (math.isfinite(fresh) and math.isfinite(inside)):
@@ -221,20 +223,39 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
                 + f" {float(r[col]):,.1f} billion USD"
                 for _, r in top.iterrows()
             )  # fmt: skip
+        rule = str(ex.get("ai_rule", "central"))
+        bound = (
+            ""
+            if rule == "central"
+            else " Counted by the upper-bound rule (every use short alike): under the central "
+            "rule neither plan changes AI output at risk, which is zero (decision 0033)."
+        )
         out.append(
             Point(
                 f"For the same {_bn(float(ex['spent_usd']))}, the optimised plan avoids "
                 f"{_bn(a_opt[0])} of AI hardware output at risk against {_bn(a_ex[0])} for the "
-                "example plan",
+                "example plan" + ("" if rule == "central" else " (upper bound)"),
                 f"Value of AI hardware the bloc could not build, avoided over the horizon on "
                 f"fresh samples (in sample: "
                 f"{_bn(a_opt[1])} and {_bn(a_ex[1])}). The example plan '{ex['plan']}' puts "
                 f"most into {example or 'its items'}; the optimised plan into "
-                f"{buys or 'nothing'}.",
+                f"{buys or 'nothing'}." + bound,
                 "plans",
             )
         )
     return out
+
+
+def _rule_note(tables: dict[str, pd.DataFrame]) -> str:
+    """ " (upper bound: ...)" when the plan section optimised the pro-rata bound (0033)."""
+    comp = tables.get("plan_comparison")
+    if comp is None or comp.empty or "ai_rule" not in comp:
+        return ""
+    rule = str(comp["ai_rule"].iloc[0])
+    if rule == "central":
+        return ""
+    return (" counted by the upper-bound rule (every use short alike; under the central rule "
+            "AI's inputs are never short in the standard scenario)")  # fmt: skip
 
 
 def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
@@ -258,7 +279,7 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
             Point(
                 "Fund first what the optimiser funds most",
                 f"{lst}. At the optimum each extra USD on a funded lever avoids {mv:.2f} USD "
-                "of AI hardware output at risk.",
+                "of AI hardware output at risk" + _rule_note(tables) + ".",
                 "plans",
             )
         )

@@ -29,7 +29,8 @@ build-out: ``MarketInputs.ai_t``) × (the bloc's share of data-centre electricit
 *Energy and AI* 2025: :func:`bloc_dc_share`) ÷ (the bloc's demand share φ × world demand:
 ``MarketInputs.bloc_share × MarketInputs.world_t``), at most 1. A bloc with neither the
 United States nor an EU member has no sourced data-centre share: AI's share of world demand
-is used instead (``ai_t ÷ world_t``), and the basis says so.
+is used instead (``ai_t ÷ world_t``), and the basis says so; so is it for a mineral whose φ
+is known not to measure the bloc's demand (:data:`DEMAND_SHARE_UNRELIABLE`: tin).
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ EU27 = (
     "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
     "SWE",
 )  # fmt: skip
+
+
+#: Minerals whose demand share φ is known not to measure the bloc's demand, so AI's share of
+#: the bloc's demand falls back to its share of world demand. Tin: φ counts HS 2609 (ores and
+#: concentrates) only, not refined tin (HS 8001), "which is nearly all of what a country
+#: without tin mines imports" (critmin/metrics/geopolrisk_coverage.csv; docs/model.md): the
+#: OECD's φ is 0.5 %, which would make AI 74–87 % of its tin demand.
+DEMAND_SHARE_UNRELIABLE: dict[str, str] = {
+    "tin": "the bloc's tin demand share counts ores only (HS 2609), not refined tin (HS 8001)",
+}
 
 
 def kappa(rule: str) -> float:
@@ -142,6 +153,14 @@ def ai_share(mi: MarketInputs) -> tuple[np.ndarray, str]:
             f"{dc:.3f} ({why}) ÷ the bloc's demand (its import share × world demand)"
         )
         a = np.divide(ai * dc, bloc, out=np.zeros_like(ai), where=bloc > 0)
+        off = [j for j, m in enumerate(mi.minerals) if m in DEMAND_SHARE_UNRELIABLE]
+        if off:
+            w = world[:, off]
+            a[:, off] = np.divide(ai[:, off], w, out=np.zeros_like(w), where=w > 0)
+            bad = DEMAND_SHARE_UNRELIABLE
+            basis += "; " + "; ".join(
+                f"{mi.minerals[j]}: AI's share of world demand ({bad[mi.minerals[j]]})" for j in off
+            )
     else:
         basis = (
             "AI data-centre demand ÷ world demand (the demand model's AI share of world "
@@ -196,7 +215,7 @@ def ai_shortfall(shortfall: np.ndarray, a: np.ndarray, rule: str) -> np.ndarray:
 
 def ai_minerals(mi: MarketInputs) -> np.ndarray:
     """(M,) bool: some AI component uses the mineral."""
-    return np.asarray(mi.component_uses, dtype=bool).any(axis=0)
+    return np.asarray(np.asarray(mi.component_uses, dtype=bool).any(axis=0))
 
 
 def ai_shortfall_peak(mi: MarketInputs, shortfall: np.ndarray) -> np.ndarray:
