@@ -8,7 +8,9 @@ objective, a weight in it or a constraint on it):
     build-out that cannot be completed because an input is short. A data centre needs every
     component (accelerators, servers, networking, power and cooling), so each year the scarcest
     input decides (the Leontief rule of the simulator's AI output): value at risk in year t =
-    ``V_t × max_m shortfall[t, m]`` over the minerals an AI component uses. ``V_t`` = new
+    ``V_t × max_m s_AI[t, m]`` over the minerals an AI component uses, ``s_AI`` AI's share of
+    the bloc's shortfall by an allocation rule (:mod:`critmin.sim.ai_allocation`; default the
+    central rule, the priority and pro-rata rules its bounds; decision 0033). ``V_t`` = new
     facility MW in year t (the demand scenario's build-out: new IT MW × PUE) × the capital cost
     of AI data centres per MW (McKinsey, *The cost of compute: a $7 trillion race to scale data
     centers*, 28 Apr 2025: US$5.2 trillion for the 125 GW of AI capacity added 2025–2030 =
