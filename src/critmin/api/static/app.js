@@ -1307,7 +1307,20 @@ const Results = {
     this.chosen = new Set((hit.length ? hit : ranked).slice(0, hit.length ? 6 : 2).map((r) => r.mineral));
     this.renderChecks();
     await this.drawCharts();
-    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.`, "ok");
+    // AI hardware output at risk: the central allocation rule with its bounds (decision 0033),
+    // the figure critmin.analysis.ai_at_risk gives the CLI and the brief.
+    let ai = null;
+    try {
+      ai = await api(`/api/runs/${encodeURIComponent(id)}/ai`);
+    } catch (_err) {
+      ai = null; // a run made before the allocation rules: no AI figure
+    }
+    const p1 = (x) => `${(100 * x).toFixed(1)} %`;
+    const aiText =
+      ai && isNum(ai.central) && isNum(ai.low) && isNum(ai.high)
+        ? ` AI hardware output at risk in the worst year: ${p1(ai.central)} central (${p1(ai.low)} if AI buyers are served first, ${p1(ai.high)} if every use is short alike).`
+        : "";
+    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.${aiText}`, "ok");
   },
 
   /** The other complete simulation runs, for the side-by-side comparison. */
