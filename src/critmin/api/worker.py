@@ -177,7 +177,8 @@ class RunManager:
         res = optimise_budget(p["budget"], sc, samples=run["samples"], seed=run["seed"],
                               compare=compare, objective=p.get("objective"),
                               limits=p.get("limits"), pareto=int(p.get("pareto") or 0),
-                              pareto_axes=tuple(axes.split(",")) if axes else None)  # fmt: skip
+                              pareto_axes=tuple(axes.split(",")) if axes else None,
+                              ai_rule=p.get("ai_rule") or "central")  # fmt: skip
         body = {"run": run["id"], "budget": p["budget"], **json_safe(res.as_json())}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 

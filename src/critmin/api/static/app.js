@@ -1758,7 +1758,12 @@ const Plans = {
       .filter(([, v]) => Array.isArray(v))
       .sort((a, b) => order(a[0]) - order(b[0]));
     for (const [k, v] of lists) {
-      const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, table(v, { caption: k }));
+      // Nothing funded is an answer: say why instead of drawing an empty table (decision 0033).
+      const body =
+        k === "allocation" && v.length === 0
+          ? el("p", { className: "note" }, "No lever is funded: no option lowers the objective in this scenario. With the default objective, AI hardware output at risk is zero under the central allocation rule (AI buyers outbid other uses for their small share of demand); choose another objective, or the pro-rata bound (ai_rule), to see what money would protect.")
+          : table(v, { caption: k });
+      const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, body);
       // The allocation and the comparison are the answer; the rest is detail on demand.
       parts.push(order(k) < 2 ? t : el("details", {}, el("summary", {}, `${k} (${v.length} rows)`), t));
     }
