@@ -355,7 +355,9 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
     for _, r in comp.iterrows():
         keys = ("plan", "spent_usd", "sim_out_of_sample_unmet_cost_usd",
                 "sim_out_of_sample_unmet_cost_base_usd", "ai_output_usd:plan_oos",
-                "ai_output_usd:base_oos")  # fmt: skip
+                "ai_output_usd:base_oos", "ai_output_usd_priority:plan_oos",
+                "ai_output_usd_priority:base_oos", "ai_output_usd_pro_rata:plan_oos",
+                "ai_output_usd_pro_rata:base_oos", "ai_rule")  # fmt: skip
         plans.append({k: r[k] for k in keys if k in r})
     src = tables.get("sources", pd.DataFrame())
     data = [
