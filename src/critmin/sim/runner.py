@@ -397,7 +397,7 @@ def simulate(
     --------
     >>> r = simulate("examples/china-gallium-germanium-2023.yaml", samples=200)
     >>> r.sizes["sample"], sorted(r.data_vars)[:3]
-    (200, ['ai_output', 'ai_output_min', 'available'])
+    (200, ['ai_output', 'ai_output_min', 'ai_shortfall_peak'])
     >>> float(r.shortfall.sel(year=2024, mineral="gallium").mean()) > 0
     True
     """
