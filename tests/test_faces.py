@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from critmin.analysis import (
+    ai_at_risk,
     check_scenario,
     evaluate_plan,
     mineral_profile,
@@ -31,6 +32,7 @@ from critmin.analysis import (
     supply_table,
 )
 from critmin.api import Settings, create_app
+from critmin.api.worker import ai_at_risk_body
 from critmin.cli.main import app as cli
 
 runner = CliRunner()
@@ -136,7 +138,8 @@ def test_import_reliance_is_one_figure_everywhere() -> None:
 def test_simulation_summary_is_one_answer(api: TestClient, tmp_path: Path) -> None:
     path = tmp_path / "faces.yaml"
     path.write_text(SCENARIO, encoding="utf-8")
-    py = records(simulation_summary(run_simulation(check_scenario(path)), touched_only=False))
+    result = run_simulation(check_scenario(path))
+    py = records(simulation_summary(result, touched_only=False))
     via_cli = cli_json("simulate", str(path), "--all")
     run = api.post("/api/runs", json={"scenario_yaml": SCENARIO, "samples": 200}).json()
     finished(api, run["id"])
@@ -144,6 +147,20 @@ def test_simulation_summary_is_one_answer(api: TestClient, tmp_path: Path) -> No
     assert py == via_cli == via_api
     touched = {r["mineral"] for r in cli_json("simulate", str(path))}
     assert {"gallium", "germanium"} <= touched
+    # AI hardware output at risk (decision 0033): per mineral in the rows (null where no AI
+    # component uses the mineral), the central figure with its bounds on the API and in the
+    # CLI's caption, all from critmin.analysis.ai_at_risk.
+    rows = {r["mineral"]: r for r in py}
+    assert rows["gallium"]["ai_shortfall_high"] > 0.1
+    assert rows["antimony"]["ai_shortfall_high"] is None
+    ai = ai_at_risk(result)
+    assert ai.low <= ai.central <= ai.high
+    assert api.get(f"/api/runs/{run['id']}/ai").json() == json.loads(
+        json.dumps(ai_at_risk_body(ai))
+    )
+    table = runner.invoke(cli, ["simulate", str(path), "--format", "table"], env={"COLUMNS": "200"})
+    assert f"{100 * ai.central:.1f}% central" in " ".join(table.stdout.split())
+    assert f"{100 * ai.high:.1f}% pro rata" in " ".join(table.stdout.split())
 
 
 def test_plan_evaluation_is_one_answer(api: TestClient, tmp_path: Path) -> None:

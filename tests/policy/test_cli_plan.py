@@ -148,7 +148,18 @@ def test_start_outside_the_horizon_exits_1(small: str, tmp_path: Path) -> None:
 
 def test_optimize_json_stdout_is_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "critmin", "plan", "optimize", *OPTIMIZE_ARGS],
+        # The pro-rata bound of the AI objective: under the default central rule the standard
+        # scenario puts no AI output at risk and nothing is spent (decision 0033).
+        [
+            sys.executable,
+            "-m",
+            "critmin",
+            "plan",
+            "optimize",
+            *OPTIMIZE_ARGS,
+            "--ai-rule",
+            "pro_rata",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -67,6 +67,36 @@ def _ai(v: list[float], minerals: tuple[str, ...]) -> ob.AiValue:
 # ------------------------------------------------------------------ hand-solved LPs per objective
 
 
+@pytest.mark.parametrize(
+    ("budget", "expected"), [(0.0, 0.6), (1.0e7, 0.4), (2.0e7, 0.2), (4.0e7, 0.0), (6.0e7, 0.0)]
+)
+def test_ai_objective_priority_rule_hand_solved(budget: float, expected: float) -> None:
+    # AI is half the bloc's helium demand and is served first (decision 0033): with 80 of
+    # 100 t unmet, AI gets 20 t of its 50 t: short 1 − 0.2/0.5 = 0.6. Each 1e7 USD adds 10 t.
+    u = np.zeros((2, 3, 1))
+    u[0, 1, 0] = 80.0
+    opts = _opts([("cap", [1e-6] * 3, 0.0, 0.0)], "helium")
+    ai = ob.AiValue(np.array([0.0, 1.0e9, 0.0]), ("helium",), 1.0, "hand", "priority",
+                    np.full((3, 1), 0.5))  # fmt: skip
+    sol = solve(_base(u, 100.0, "helium"), opts, budget, objective={"ai_output_usd": 1}, ai=ai)
+    assert sol.objectives["ai_output_usd"] == pytest.approx(1e9 * expected / 2, abs=1.0)
+    # Money stops where AI is fully served (40 of the 80 t): no dollar beyond 4e7.
+    assert float(sol.allocation["usd"].sum()) <= 4.0e7 * (1 + 1e-6)
+
+
+def test_central_rule_spends_nothing_when_ai_is_served(
+    ds: Dataset, scenario: Scenario, model: tuple[Model, Options, object]
+) -> None:
+    # Under the central rule AI's share of the bloc's demand (≤ a few % here) is always
+    # served in this scenario: AI output at risk is zero and the optimiser spends nothing.
+    _, opts, mi = model
+    base = simulate(scenario, ds)
+    m = Model(base, opts, ai=ob.ai_value(mi))  # type: ignore[arg-type]
+    sol = m.run(1.0e10, {"ai_output_usd": 1.0})
+    assert sol.objectives["ai_output_usd"] == 0.0
+    assert float(sol.allocation["usd"].sum()) == 0.0
+
+
 def test_ai_objective_hand_solved() -> None:
     # Helium has no price: only the AI objective values it. 2 samples, shortfall 40 of 100 t
     # in 2027 in sample 0; V = 1e9 USD in 2027. Capacity k = 1e-6 t/yr per USD.
@@ -170,7 +200,10 @@ def model(ds: Dataset, scenario: Scenario) -> tuple[Model, Options, object]:
     base = simulate(scenario, ds)
     mi = prepare(scenario, ds)
     opts = lever_options(mi, ds)
-    return Model(base, opts, ai=ob.ai_value(mi)), opts, mi
+    # The pro-rata rule (the upper bound): this scenario leaves AI hardware short only when
+    # every use is short alike (under the central rule AI's small share of demand is always
+    # served; see test_central_rule_spends_nothing_when_ai_is_served).
+    return Model(base, opts, ai=ob.ai_value(mi, "pro_rata")), opts, mi
 
 
 def test_ai_value_is_sourced(model: tuple[Model, Options, object]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -195,6 +196,23 @@ def test_page_one_is_the_executive_summary(brief: Brief) -> None:
     for li in re.findall(r"<li>(.*?)</li>", lists[0] + lists[1], flags=re.S):
         anchor = re.search(r'<a class="see" href="#([a-z]+)">', li)
         assert anchor is not None and anchor.group(1) in ids, li
+    # What the standard scenario puts at risk: the central figure with its bounds, the same
+    # numbers as the scenarios table and brief.json (decision 0033).
+    risk = brief.tables["scenarios_ai_output_at_risk"].iloc[0]
+    assert bool(risk["standard"])
+    c, lo, hi = (float(risk[f"ai_output_at_risk_{k}"]) for k in ("central", "low", "high"))
+    assert lo <= c <= hi and hi == float(risk["ai_output_at_risk"])
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
+
+    text = " ".join(body.split())
+    assert (f"The standard risk scenario puts {pct(c)} (range {pct(lo)}–{pct(hi)}) of AI "
+            "hardware output at risk in its worst year") in text  # fmt: skip
+    edition = json.loads((brief.html.parent / "brief.json").read_text("utf-8"))
+    std = edition["scenarios"][0]
+    assert (std["ai_output_at_risk_central"], std["ai_output_at_risk_low"],
+            std["ai_output_at_risk_high"]) == (c, lo, hi)  # fmt: skip
     # The plan finding compares the two plans for the same money, from the comparison table.
     comp = brief.tables["plan_comparison"]
     spent = comp["spent_usd"].iloc[1] / 1e9
@@ -223,7 +241,7 @@ def test_brief_json_is_written_and_since_reports_changes(brief: Brief, tmp_path:
     got = {p.title: p.text for p in changes(old, new)}
     assert set(got) == {"Data", "Scores and rankings", "Scenario results"}
     assert "gallium" in got["Scores and rankings"] and "(rank 2 → 1)" in got["Scores and rankings"]
-    assert "AI output at risk 0% →" in got["Scenario results"]
+    assert "AI output at risk (pro rata) 0% →" in got["Scenario results"]
     assert "new source" in got["Data"]
 
 

@@ -37,6 +37,7 @@ PER_SAMPLE = {
     "release_total",
     "years_to_recover",
     "ai_output_min",
+    "ai_shortfall_peak",  # AI's worst-year shortfall per mineral and allocation rule (0033)
 }
 FULL_VARS = {*runner.OUTPUTS, "ai_output", *PER_SAMPLE}
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from critmin.analysis.plans import evaluate_plan, optimise_budget
     from critmin.analysis.risk import RiskTable, supply_risk
     from critmin.analysis.scenarios import (
+        AiAtRisk,
+        ai_at_risk,
         check_plan,
         check_scenario,
         minerals_named,
@@ -55,6 +57,8 @@ _HOME = {
     "optimise_budget": "plans",
     "RiskTable": "risk",
     "supply_risk": "risk",
+    "AiAtRisk": "scenarios",
+    "ai_at_risk": "scenarios",
     "check_plan": "scenarios",
     "check_scenario": "scenarios",
     "minerals_named": "scenarios",
@@ -69,9 +73,11 @@ __getattr__ = lazy_names(__name__, _HOME, globals())
 
 
 __all__ = [
+    "AiAtRisk",
     "QueryError",
     "RiskTable",
     "SupplyTable",
+    "ai_at_risk",
     "check_plan",
     "check_scenario",
     "concentration",

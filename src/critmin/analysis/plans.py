@@ -83,11 +83,14 @@ def optimise_budget(
     limits: dict[str, float] | None = None,
     pareto_axes: tuple[str, str] | None = None,
     market_share: float | None = None,
+    ai_rule: str | None = None,
 ) -> Result:
     """The allocation of ``budget`` (USD) across levers that minimises the weighted objective
     (default: AI hardware output at risk, :mod:`critmin.policy.objectives`) on the scenario
     (default: the standard one) under ``limits``; both it and ``compare`` are scored on every
-    objective, and ``Result.scenario`` names the scenario they were scored against."""
+    objective, and ``Result.scenario`` names the scenario they were scored against.
+    ``ai_rule`` allocates a shortfall between AI and other uses in the optimiser's AI objective
+    (default the central rule, :mod:`critmin.sim.ai_allocation`, decision 0033)."""
     from critmin.policy.levers import STOCK_MARKET_SHARE
     from critmin.policy.portfolio import optimise_and_compare
 
@@ -96,7 +99,8 @@ def optimise_budget(
                                 alpha=alpha, lam=lam, compare=compare, pareto=pareto,
                                 partners=partners, out_plan=out_plan, objective=objective,
                                 limits=limits, pareto_axes=pareto_axes,
-                                market_share=share)  # fmt: skip
+                                market_share=share,
+                                **({"ai_rule": ai_rule} if ai_rule else {}))  # fmt: skip
 
 
 def project_pipeline(

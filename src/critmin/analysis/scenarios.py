@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -231,3 +232,61 @@ def simulation_by_year(
         if not minerals:
             return by_year(result).iloc[0:0]
     return by_year(result, minerals)
+
+
+@dataclass(frozen=True)
+class AiAtRisk:
+    """AI hardware output at risk in the worst year: the central allocation rule with the
+    two bounding rules (:mod:`critmin.sim.ai_allocation`, docs/decisions/0033).
+
+    ``binding`` has one row per mineral an AI component uses: AI's mean worst-year
+    shortfall of it under each rule and how often it decides the central figure.
+    """
+
+    central: float
+    low: float  # AI buyers served first (priority)
+    high: float  # every use short by the same share (pro rata; the measure before 0033)
+    binding: pd.DataFrame
+    basis: str
+
+    def keys(self) -> dict[str, float]:
+        """The stable JSON keys (``ai_output_at_risk`` keeps its pre-0033 meaning, pro rata)."""
+        return {
+            "ai_output_at_risk": self.high,
+            "ai_output_at_risk_central": self.central,
+            "ai_output_at_risk_low": self.low,
+            "ai_output_at_risk_high": self.high,
+        }
+
+    def binding_minerals(self, rule: str = "central") -> list[str]:
+        """Minerals that decide the figure under ``rule`` in some samples, most often first."""
+        b = self.binding
+        if b.empty:
+            return []
+        col = f"ai_shortfall_{rule}"
+        hit = b[b[col] > 1e-6]
+        return hit["mineral"].astype(str).tolist()
+
+
+def ai_at_risk(result: xr.Dataset) -> AiAtRisk:
+    """Expected AI hardware output at risk in the worst year of a simulation result, under
+    the central allocation rule with its bounds, and the inputs that decide it.
+
+    Examples
+    --------
+    >>> r = run_simulation(check_scenario(text="name: t\\nhorizon: {start: 2026, end: 2027}\\n"
+    ...     "minerals: [gallium]\\nevents:\\n  - {type: export_restriction, country: CHN,"
+    ...     " minerals: [gallium], stage: refine, start: 2026, share: 1.0}\\n"), samples=20)
+    >>> x = ai_at_risk(r)
+    >>> x.low <= x.central <= x.high, x.high > 0.1
+    (True, True)
+    """
+    from critmin.sim.ai_allocation import CONTRACT_SHARE_SOURCE
+    from critmin.sim.summary import ai_at_risk_by_rule, ai_binding
+
+    v = ai_at_risk_by_rule(result)
+    basis = (
+        f"AI's share of the bloc's demand: {result.attrs.get('ai_share_basis', 'not recorded')}; "
+        f"central rule κ: {CONTRACT_SHARE_SOURCE}"
+    )
+    return AiAtRisk(v["central"], v["priority"], v["pro_rata"], ai_binding(result), basis)

@@ -111,6 +111,7 @@ class RunManager:
 
     def _simulate(self, run: dict[str, Any], ev: threading.Event) -> tuple[str, dict[str, str]]:
         from critmin.analysis.scenarios import (
+            ai_at_risk,
             check_scenario,
             run_simulation,
             simulation_by_year,
@@ -144,6 +145,8 @@ class RunManager:
             # The minerals the scenario visibly moves (the CLI's and the brief's rule).
             "touched": simulation_summary(result)["mineral"].tolist(),
             "by_year": records(simulation_by_year(result, touched_only=False)),
+            # AI hardware output at risk: central rule with its bounds (decision 0033).
+            "ai_output_at_risk": ai_at_risk_body(ai_at_risk(result)),
         }
         result.close()
         files = {"result.nc": store.publish(run_id, "result.nc")}
@@ -174,6 +177,21 @@ class RunManager:
         res = optimise_budget(p["budget"], sc, samples=run["samples"], seed=run["seed"],
                               compare=compare, objective=p.get("objective"),
                               limits=p.get("limits"), pareto=int(p.get("pareto") or 0),
-                              pareto_axes=tuple(axes.split(",")) if axes else None)  # fmt: skip
+                              pareto_axes=tuple(axes.split(",")) if axes else None,
+                              ai_rule=p.get("ai_rule") or "central")  # fmt: skip
         body = {"run": run["id"], "budget": p["budget"], **json_safe(res.as_json())}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
+
+
+def ai_at_risk_body(ai: Any) -> dict[str, Any]:
+    """The JSON of :class:`critmin.analysis.scenarios.AiAtRisk` (``GET /api/runs/{id}/ai``):
+    ``central``, ``low`` (AI served first), ``high`` (pro rata), ``binding`` (per AI mineral:
+    AI's mean worst-year shortfall under each rule and how often it decides the central
+    figure) and ``basis``; non-finite values are null."""
+    from critmin.analysis.frames import records
+
+    def num(x: float) -> float | None:
+        return float(x) if x == x and abs(x) != float("inf") else None
+
+    return {"central": num(ai.central), "low": num(ai.low), "high": num(ai.high),
+            "binding": records(ai.binding), "basis": ai.basis}  # fmt: skip

@@ -179,6 +179,14 @@ def plan_optimize(
     out_plan: Annotated[
         Path | None, typer.Option("--out-plan", help="write the optimal plan as YAML")
     ] = None,
+    ai_rule: Annotated[
+        str,
+        typer.Option(
+            "--ai-rule",
+            help="who bears a shortfall in the AI objective: central (default), priority (AI "
+            "served first, the lower bound) or pro_rata (every use alike, the upper bound)",
+        ),
+    ] = "central",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The allocation of a budget across levers that minimises the chosen consequence."""
@@ -215,6 +223,7 @@ def plan_optimize(
     res = uc.optimise_budget(
         budget, scenario, samples=samples, seed=seed, alpha=cvar_alpha, lam=lam,
         compare=cmp, pareto=pareto, objective=objective, limits=limits, pareto_axes=axes,
+        ai_rule=ai_rule,
         market_share=market_share,
         partners=tuple(c.strip() for c in partners.split(",") if c.strip()), out_plan=out_plan,
     )  # fmt: skip

@@ -46,6 +46,10 @@ def sim_view(df: pd.DataFrame, by: str, threshold: float) -> pd.DataFrame:
         "price P95": df["price_index_p95"].map(idx),
         "years to recover": df["years_to_recover_mean"].map(lambda x: f"{x:.1f}"),
         "unmet t (mean)": df["unmet_t_mean"].map(lambda x: f"{x:,.0f}"),
+        "AI short: central (low–high)": [
+            "" if c != c else f"{pct(c)} ({pct(lo)}–{pct(hi)})"
+            for c, lo, hi in zip(df["ai_shortfall_central"], df["ai_shortfall_low"],
+                                 df["ai_shortfall_high"], strict=True)],
     })  # fmt: skip
 
 
@@ -117,6 +121,13 @@ def simulate(
         "bloc's demand; price index = 1 at baseline. Model and parameters: docs/model.md"
         + (f"; results in {out}" if out else "")
     )
+    ai = uc.ai_at_risk(result)
+    if ai.high == ai.high:  # NaN: no AI component uses a simulated mineral
+        caption += (
+            f". AI hardware output at risk in the worst year: {_pct(ai.central)} central "
+            f"({_pct(ai.low)} if AI buyers are served first – {_pct(ai.high)} pro rata; "
+            "docs/decisions/0033)"
+        )
     if df.empty and touched_only:
         # A valid scenario that changes nothing is an answer (every market at its baseline),
         # not an error: exit 0, and say so instead of printing an empty table.

@@ -56,7 +56,12 @@ COLUMNS = (
 
 
 #: Columns of :attr:`Evaluation.consequences` (one row per objective).
-CONSEQUENCE_COLUMNS = ("objective", "unit", "base", "plan", "change", "note")
+CONSEQUENCE_COLUMNS = (
+    "objective", "unit", "base", "plan", "change", "note",
+    # AI output at risk under the two bounding allocation rules (decision 0033); NaN for the
+    # other objectives. ``base``/``plan`` are the default (central) rule's.
+    "base_low", "plan_low", "base_high", "plan_high",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -146,10 +151,11 @@ def consequences(
     from critmin.policy import objectives as ob
 
     value = ob.ai_value(mi)
+    low, high = ob.ai_value(mi, "priority"), ob.ai_value(mi, "pro_rata")
 
-    def ai(r: xr.Dataset) -> float:
+    def ai(r: xr.Dataset, v: ob.AiValue = value) -> float:
         sf = r["shortfall"].transpose("sample", "year", "mineral").to_numpy()
-        return float(ob.ai_output_usd(sf, mi, value).mean())
+        return float(ob.ai_output_usd(sf, mi, v).mean())
 
     tot = table[table["mineral"] == "total"].iloc[0]
     missing = sorted(
@@ -170,6 +176,8 @@ def consequences(
         ("co2e_t", 0.0, float(tot["co2e_t"]), "cradle-to-gate of the added supply "
          "(footprints.csv); water: not sourced"),
     ]  # fmt: skip
+    bounds = {"base_low": ai(base, low), "plan_low": ai(res, low),
+              "base_high": ai(base, high), "plan_high": ai(res, high)}  # fmt: skip
     return pd.DataFrame(
         [
             {
@@ -179,6 +187,7 @@ def consequences(
                 "plan": p,
                 "change": p - b,
                 "note": note,
+                **(bounds if n == "ai_output_usd" else {}),
             }
             for n, b, p, note in rows
         ],

@@ -8,7 +8,9 @@ objective, a weight in it or a constraint on it):
     build-out that cannot be completed because an input is short. A data centre needs every
     component (accelerators, servers, networking, power and cooling), so each year the scarcest
     input decides (the Leontief rule of the simulator's AI output): value at risk in year t =
-    ``V_t × max_m shortfall[t, m]`` over the minerals an AI component uses. ``V_t`` = new
+    ``V_t × max_m s_AI[t, m]`` over the minerals an AI component uses, ``s_AI`` AI's share of
+    the bloc's shortfall by an allocation rule (:mod:`critmin.sim.ai_allocation`; default the
+    central rule, the priority and pro-rata rules its bounds; decision 0033). ``V_t`` = new
     facility MW in year t (the demand scenario's build-out: new IT MW × PUE) × the capital cost
     of AI data centres per MW (McKinsey, *The cost of compute: a $7 trillion race to scale data
     centers*, 28 Apr 2025: US$5.2 trillion for the 125 GW of AI capacity added 2025–2030 =
@@ -40,7 +42,31 @@ from functools import lru_cache
 
 import numpy as np
 
+from critmin.sim.ai_allocation import (
+    DC_TWH_2024,
+    DEFAULT_RULE,
+    EU27,
+    RULES,
+    ai_share,
+    ai_shortfall,
+    bloc_dc_share,
+    coefficient,
+    kappa,
+)
 from critmin.sim.inputs import MarketInputs
+
+__all__ = [
+    "AI_CAPEX_SOURCE",
+    "AI_CAPEX_USD_PER_MW",
+    "DC_TWH_2024",
+    "EU27",
+    "AiValue",
+    "ai_output_usd",
+    "ai_value",
+    "bloc_dc_share",
+    "canonical",
+    "parse_weights",
+]
 
 #: The objectives, in the order every output shows them.
 OBJECTIVES: tuple[str, ...] = ("ai_output_usd", "economic_loss_usd", "unmet_cost_usd", "co2e_t")
@@ -71,13 +97,6 @@ AI_CAPEX_SOURCE = (
     "(28 Apr 2025): US$5.2 trillion for AI workloads, 125 GW added 2025-2030 "
     "(ai_buildout.csv BLD-064/BLD-065) = US$41.6 million per MW of facility capacity"
 )
-#: IEA Energy and AI (2025), data-centre electricity 2024, TWh (ai_buildout.csv).
-DC_TWH_2024 = {"world": 415.0, "USA": 183.0, "Europe": 68.0}
-EU27 = (
-    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
-    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
-    "SWE",
-)  # fmt: skip
 ECONOMIC_LOSS_MISSING = (
     "insufficient data: needs each mineral's end-use shares by consuming industry (USGS) and "
     "those industries' value added per tonne of input (e.g. BEA GDP by industry); critmin "
@@ -142,36 +161,22 @@ def parse_weights(text: str) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class AiValue:
-    """The value of the bloc's AI build-out per year and how it was derived."""
+    """The value of the bloc's AI build-out per year, how it was derived, and the rule that
+    allocates a shortfall between AI and other uses (:mod:`critmin.sim.ai_allocation`)."""
 
     usd: np.ndarray  # (T,) USD of AI hardware the bloc builds each year; NaN if unknown
     minerals: tuple[str, ...]  # minerals an AI component uses
     bloc_share: float
     note: str
+    rule: str = "pro_rata"
+    #: (T, len(minerals)) AI's share of the bloc's demand of each AI mineral (all 1: pro rata).
+    share: np.ndarray | None = None
 
-
-def bloc_dc_share(members: tuple[str, ...]) -> tuple[float, str]:
-    """The bloc's share of data-centre electricity use (IEA 2024), and what it counts.
-
-    Examples
-    --------
-    >>> round(bloc_dc_share(("USA",))[0], 3), round(bloc_dc_share(("USA", "DEU"))[0], 3)
-    (0.441, 0.605)
-    >>> bloc_dc_share(("JPN",))[0]
-    nan
-    """
-    share, parts = 0.0, []
-    if "USA" in members:
-        share += DC_TWH_2024["USA"] / DC_TWH_2024["world"]
-        parts.append("United States 183")
-    if any(m in EU27 for m in members):
-        share += DC_TWH_2024["Europe"] / DC_TWH_2024["world"]
-        parts.append("Europe 68")
-    if not parts:
-        return float("nan"), "no sourced data-centre share for this bloc"
-    other = [m for m in members if m != "USA" and m not in EU27 and m not in ("GBR", "NOR", "CHE")]
-    tail = f"; {len(other)} other members not counted (a lower bound)" if other else ""
-    return share, f"IEA Energy and AI 2025: {' + '.join(parts)} of 415 TWh (2024){tail}"
+    def coef(self) -> np.ndarray:
+        """(T, len(minerals)) ``c`` of the rule: AI's shortfall = max(0, 1 − c (1 − s))."""
+        if self.share is None:
+            return np.ones((len(self.usd), len(self.minerals)))
+        return coefficient(self.share, kappa(self.rule))
 
 
 @lru_cache(maxsize=16)
@@ -182,29 +187,40 @@ def _facility_mw(demand_scenario: str, years: tuple[int, ...]) -> tuple[float, .
     return tuple((cp["new_it_mw"] * cp["pue"]).astype(float))
 
 
-def ai_value(mi: MarketInputs) -> AiValue:
-    """USD of AI hardware the bloc builds each year of the horizon (see the module's text)."""
+def ai_value(mi: MarketInputs, rule: str = DEFAULT_RULE) -> AiValue:
+    """USD of AI hardware the bloc builds each year of the horizon (see the module's text),
+    with the allocation ``rule`` (:data:`critmin.sim.ai_allocation.RULES`; default the central
+    one, decision 0033) that says how much of a mineral's shortfall reaches AI hardware."""
+    if rule not in RULES:
+        raise ValueError(f"unknown AI allocation rule {rule!r}: one of {', '.join(RULES)}")
     years = tuple(int(y) for y in mi.years)
     mw = np.array(_facility_mw(mi.scenario.demand_scenario, years))
     share, why = bloc_dc_share(mi.scenario.bloc_members())
     used = [bool(mi.component_uses[:, j].any()) for j in range(len(mi.minerals))]
     minerals = tuple(m for m, u in zip(mi.minerals, used, strict=True) if u)
+    a, _ = ai_share(mi)
+    a_ai = a[:, np.flatnonzero(used)]
     note = (
         f"new facility MW of demand scenario {mi.scenario.demand_scenario!r} × "
         f"{AI_CAPEX_USD_PER_MW / 1e6:.1f} M USD/MW ({AI_CAPEX_SOURCE}) × bloc share "
-        f"{share:.3f} ({why})"
+        f"{share:.3f} ({why}); AI's shortfall by the {rule.replace('_', ' ')} rule "
+        "(docs/decisions/0033)"
     )
-    return AiValue(mw * AI_CAPEX_USD_PER_MW * share, minerals, share, note)
+    return AiValue(mw * AI_CAPEX_USD_PER_MW * share, minerals, share, note, rule, a_ai)
 
 
 def ai_output_usd(shortfall: np.ndarray, mi: MarketInputs, value: AiValue) -> np.ndarray:
-    """Per sample: Σ_t V_t × the worst shortfall of an AI input in year t (USD).
+    """Per sample: Σ_t V_t × AI's worst shortfall among its inputs in year t (USD), AI's
+    shortfall of each mineral by the value's allocation rule.
 
     ``shortfall`` is (sample, year, mineral) in the order of ``mi.minerals``.
     """
     idx = [mi.minerals.index(m) for m in value.minerals]
     if not idx:
         return np.zeros(shortfall.shape[0])
-    worst = np.clip(shortfall[:, :, idx], 0.0, 1.0).max(axis=2)
+    sub = np.clip(shortfall[:, :, idx], 0.0, 1.0)
+    if value.share is not None and value.rule != "pro_rata":
+        sub = ai_shortfall(sub, value.share[None, : sub.shape[1], :], value.rule)
+    worst = sub.max(axis=2)
     out: np.ndarray = (worst * value.usd[None, :]).sum(axis=1)
     return out

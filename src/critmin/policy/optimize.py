@@ -8,7 +8,8 @@ and mineral ``m`` of a baseline simulation: the bloc's unmet demand ``u``, stock
 
     u[s,t,m] + r[s,t,m] + Σ_o k[o,t,m] x[o]  ≥  U0[s,t,m]          (only cells with U0 > 0)
     Σ_t r[s,t,m]  ≤  Σ_{o stockpile of m} x[o] / price[m]            (stock bought first)
-    a[s,t] ≥ u[s,t,m] / D[s,t,m]   for every m an AI component uses, 0 ≤ a ≤ 1
+    a[s,t] ≥ c[t,m] u[s,t,m] / D[s,t,m] − (c[t,m] − 1)   for every m an AI component uses,
+                                   0 ≤ a ≤ 1 (c: the AI allocation rule, decision 0033)
     Σ_o x[o] ≤ budget,   0 ≤ x[o] ≤ cap[o]  (stockpile: share × world output × price)
     objectives (expected over samples, :mod:`critmin.policy.objectives`):
       ai_output_usd  = Σ_t V[t] a[s,t]          unmet_cost_usd = Σ_{t,m} price[m] u[s,t,m]
@@ -312,16 +313,30 @@ class Model:
             self.stock_rows = (nrow, nrow + len(uniq))
             self.stock_keys = uniq
             nrow += len(uniq)
-        # AI rows: a[s,t] − u/D ≥ 0 for the cells of minerals an AI component uses.
+        # AI rows: a[s,t] − c u/D ≥ −(c − 1) for the cells of minerals an AI component uses,
+        # c of the allocation rule (AI's shortfall = max(0, 1 − c (1 − u/D)); pro rata c = 1,
+        # decision 0033). Rows that cannot bind even with nothing spent (c U0/D ≤ c − 1: AI
+        # still fully served) and cells where AI has no share of demand (c = ∞) are left out.
+        self.ai_cells = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
         if use_ai:
             D = base["demand"].transpose("sample", "year", "mineral").to_numpy()
-            sel = np.flatnonzero(ai_idx[cm] & (D[cs, ct, cm] > 0))
+            coef = np.ones((T, M))
+            if ai is not None:
+                ai_c = ai.coef()
+                for j, name in enumerate(ai.minerals):
+                    if name in minerals:
+                        coef[:, minerals.index(name)] = ai_c[:T, j]
+            cc = coef[ct, cm]
+            d = np.where(D[cs, ct, cm] > 0, D[cs, ct, cm], 1.0)
+            live = np.isfinite(cc) & (cc * uc / d > cc - 1.0 + 1e-12)
+            sel = np.flatnonzero(ai_idx[cm] & (D[cs, ct, cm] > 0) & live)
             ra = nrow + np.arange(len(sel))
             put(ra, oa + cs[sel] * T + ct[sel], np.ones(len(sel)))
-            put(ra, ou + sel, -1.0 / D[cs[sel], ct[sel], cm[sel]])
-            lo.append(np.zeros(len(sel)))
+            put(ra, ou + sel, -cc[sel] / d[sel])
+            lo.append(-(cc[sel] - 1.0))
             hi.append(np.full(len(sel), inf))
             nrow += len(sel)
+            self.ai_cells = (sel, cc[sel], d[sel])
         # Budget row.
         self.budget_row = nrow
         put(np.full(no, nrow), ox + np.arange(no), np.ones(no))
@@ -448,13 +463,11 @@ class Model:
         return float(sum(w * self.vec[n] @ x0 for n, w in weights.items() if n in self.vec))
 
     def _ai_shares(self, u: np.ndarray) -> np.ndarray:
-        """u / D for AI cells, 0 elsewhere (for the baseline's a)."""
-        r_all, c_all, v_all = self._coo
+        """AI's shortfall ``max(0, 1 − c (1 − u/D))`` for AI cells, 0 elsewhere (for the
+        baseline's a)."""
         out = np.zeros(len(u))
-        ou, nu = self.cols["u"], self.n["u"]
-        sel = (v_all < 0) & (c_all >= ou) & (c_all < ou + nu) & (r_all >= self.stock_rows[1])
-        sel &= r_all < self.budget_row
-        out[c_all[sel] - ou] = -v_all[sel] * u[c_all[sel] - ou]
+        sel, cc, d = self.ai_cells
+        out[sel] = np.clip(1.0 - cc * (1.0 - u[sel] / d), 0.0, 1.0)
         return out
 
     def run(
@@ -519,7 +532,10 @@ class Model:
         for name, w in weights.items():
             cost += w * self.vec[name]
         base_j = self.baseline(weights)
-        eps = EPSILON * max(base_j, 1e-12) / max(budget / _M, 1.0)
+        # Nothing to gain (e.g. AI output at risk is zero under the central allocation rule,
+        # decision 0033): any positive cost keeps every dollar unspent; a cost below the
+        # solver's tolerance would leave the allocation arbitrary.
+        eps = EPSILON * base_j / max(budget / _M, 1.0) if base_j > 1e-9 else 1.0
         cost[:no] += eps
         if self.lam > 0:
             cost[self.cols["eta"]] = self.lam

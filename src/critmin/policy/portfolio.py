@@ -39,6 +39,7 @@ from critmin.policy.optimize import (
     plan_from,
 )
 from critmin.policy.plan import Plan, load_plan
+from critmin.sim.ai_allocation import DEFAULT_RULE, RULES
 from critmin.sim.inputs import prepare
 from critmin.sim.runner import simulate
 from critmin.sim.scenario import Scenario, load_scenario
@@ -109,6 +110,11 @@ def _sim_scores(plan: Plan, sc: Scenario, samples: int, seed: int) -> dict[str, 
     for name in OBJECTIVES:
         out[f"{name}:base"] = float(cons.at[name, "base"])  # type: ignore[arg-type]
         out[f"{name}:plan"] = float(cons.at[name, "plan"])  # type: ignore[arg-type]
+    # The AI objective under the bounding allocation rules (decision 0033).
+    for rule, col in (("priority", "low"), ("pro_rata", "high")):
+        for side in ("base", "plan"):
+            v = cons.at["ai_output_usd", f"{side}_{col}"] if f"{side}_{col}" in cons else np.nan
+            out[f"ai_output_usd_{rule}:{side}"] = float(v)  # type: ignore[arg-type]
     return out
 
 
@@ -128,9 +134,14 @@ def optimise_and_compare(
     limits: dict[str, float] | None = None,
     pareto_axes: tuple[str, str] | None = None,
     market_share: float = STOCK_MARKET_SHARE,
+    ai_rule: str = DEFAULT_RULE,
 ) -> Result:
     """Solve for ``budget`` on the scenario's samples and score the result (and ``compare``)
     on every objective, in sample and out of sample.
+
+    ``ai_rule`` (:data:`critmin.sim.ai_allocation.RULES`) is how the LP's AI objective
+    allocates a shortfall between AI and other uses; the simulator's scores always give the
+    central rule with both bounds (decision 0033).
 
     ``objective`` is a weighting of objectives (``{"ai_output_usd": 1}``, or text such as
     ``"ai:1,unmet:0.5"``; default :data:`DEFAULT_OBJECTIVE`); ``limits`` bound any objective
@@ -177,7 +188,10 @@ def optimise_and_compare(
         ]
         partners = tuple(dict.fromkeys([*partners, *(c for c in extra if c)]))  # fmt: skip
     opts = lever_options(mi, ds, partners, market_share)
-    ai = ai_value(mi)
+    if ai_rule not in RULES:
+        raise DataError([Problem("optimiser", None, "ai_rule", f"one of {', '.join(RULES)}",
+                                 ai_rule)])  # fmt: skip
+    ai = ai_value(mi, ai_rule)
     if "ai_output_usd" in {*weights, *lim, *axes} and not np.isfinite(ai.usd).all():
         raise DataError([Problem("optimiser", None, "objective", "an objective with data",
                                  f"ai_output_usd: {ai.note}")])  # fmt: skip
@@ -303,4 +317,8 @@ def _row(label: str, plan: Plan, sol: Solution, sc: Scenario) -> dict[str, objec
         row[f"{name}:base_oos"] = out[f"{name}:base"]
         row[f"{name}:plan_oos"] = out[f"{name}:plan"]
         row[f"lp_{name}"] = sol.objectives.get(name, np.nan)
+    for rule in ("priority", "pro_rata"):
+        key = f"ai_output_usd_{rule}"
+        row[f"{key}:base"], row[f"{key}:plan"] = ins[f"{key}:base"], ins[f"{key}:plan"]
+        row[f"{key}:base_oos"], row[f"{key}:plan_oos"] = out[f"{key}:base"], out[f"{key}:plan"]
     return row

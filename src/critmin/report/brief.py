@@ -363,13 +363,13 @@ def _disruptions(
 ) -> Section:
     from critmin.analysis.company import units_short
     from critmin.analysis.scenarios import (
+        ai_at_risk,
         run_simulation,
         scenario_assumptions,
         simulation_by_year,
         simulation_summary,
     )
     from critmin.sim.scenario import load_scenario
-    from critmin.sim.summary import ai_output_at_risk
 
     scenarios = [load_scenario(p) for p in paths]
     counts = sorted({samples or sc.samples for sc in scenarios})
@@ -398,6 +398,8 @@ def _disruptions(
         key = p.stem
         tables[f"scenario_{key}_summary"] = hit
         tables[f"scenario_{key}_by_year"] = yearly
+        ai = ai_at_risk(res)
+        tables[f"scenario_{key}_ai_binding"] = ai.binding
         rows.append(
             {
                 "key": key,
@@ -405,7 +407,8 @@ def _disruptions(
                 "scenario": sc.name,
                 "label": p.stem.replace("-", " "),
                 "samples": n,
-                "ai_output_at_risk": ai_output_at_risk(res),
+                **ai.keys(),
+                "ai_binding_central": ", ".join(ai.binding_minerals()),
                 "worst_mineral": minerals[0] if minerals else None,
                 "worst_shortfall_mean": float(hit["shortfall_mean"].iloc[0]) if len(hit) else 0.0,
             }
@@ -457,19 +460,62 @@ def _disruptions(
     if firm is not None:
         tables["company_at_risk"] = pd.concat(firm_rows, ignore_index=True)
     if len(risk):
-        src = "critmin simulation; AI output = the scarcest input of each AI component"
+        src = ("critmin simulation; AI output = the scarcest input of each AI component; "
+               "allocation rules: docs/decisions/0033")  # fmt: skip
+        sec.text(
+            "AI hardware output at risk depends on who bears the bloc's shortfall. Central: "
+            "three quarters of the bloc's supply reaches its users pro rata (contracts), the "
+            "rest goes to the highest bidder — AI buyers, whose value in use is far above "
+            "these minerals' prices (an assumption with range one half to all; decision "
+            "0033). Low: AI buyers are served first. High: every use is short by the same "
+            "share (the measure critmin showed before). AI's share of the bloc's demand for "
+            "each mineral comes from the demand model's AI intensities and the bloc's demand."
+        )
+        view = pd.DataFrame({
+            "scenario": risk["scenario"],
+            "AI output at risk: central": (100 * risk["ai_output_at_risk_central"]).map(
+                lambda x: f"{x:.1f}%"),
+            "low (AI served first)": (100 * risk["ai_output_at_risk_low"]).map(
+                lambda x: f"{x:.1f}%"),
+            "high (pro rata)": (100 * risk["ai_output_at_risk_high"]).map(lambda x: f"{x:.1f}%"),
+            "inputs that decide the central figure": risk["ai_binding_central"].replace(
+                "", "none").str.replace("_", " "),
+        })  # fmt: skip
+        sec.table(view, "AI hardware output at risk in the worst year, by scenario: central "
+                  "with its bounds (expected share of AI component output lost)", src)  # fmt: skip
         sec.chart(
-            charts.bars(
-                risk.assign(pct=100 * risk["ai_output_at_risk"]),
-                "pct",
-                "label",
-                "AI hardware output at risk in the worst year, by scenario",
+            charts.central_with_bounds(
+                risk.assign(c=100 * risk["ai_output_at_risk_central"],
+                            lo=100 * risk["ai_output_at_risk_low"],
+                            hi=100 * risk["ai_output_at_risk_high"]),
+                "c", "lo", "hi", "label",
+                "AI hardware output at risk in the worst year, by scenario: central (dot) "
+                "from AI served first to pro rata (line)",
                 "expected share of AI component output lost (%)",
                 src,
             ),
             src,
-        )
+        )  # fmt: skip
     return sec
+
+
+def ai_key(rule: str) -> str:
+    """The comparison's column prefix of the AI objective under ``rule`` (decision 0033)."""
+    return "ai_output_usd" if rule == "central" else f"ai_output_usd_{rule}"
+
+
+def plan_rule(tables: dict[str, pd.DataFrame]) -> str:
+    """The AI allocation rule the brief's plan section optimises: the central one, unless the
+    standard scenario puts no AI output at risk under it (nothing to buy down: the optimiser
+    would spend nothing), then the upper bound, pro rata, and the section says so."""
+    from critmin.report.summary import standard_key
+
+    key = standard_key(tables)
+    risk = tables.get("scenarios_ai_output_at_risk")
+    if key is None or risk is None or "ai_output_at_risk_central" not in risk:
+        return "central"
+    central = float(risk.set_index("key")["ai_output_at_risk_central"].astype(float)[key])
+    return "central" if central > 1e-6 else "pro_rata"
 
 
 def _plans(
@@ -486,34 +532,47 @@ def _plans(
     sec = Section("plans", "6. Plans: the example plan against the optimised plan")
     p = load_plan(plan or example_plan_path())
     money = budget if budget is not None else p.total_usd
+    rule = plan_rule(tables)
     say(f"optimising {money / 1e9:,.1f} billion USD")
-    res = optimise_budget(money, samples=samples, compare=p)
+    res = optimise_budget(money, samples=samples, compare=p, ai_rule=rule)
     alloc = res.allocation[res.allocation["usd"] >= 1.0][
         ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
     ]
     tables["plan_allocation"] = alloc
-    tables["plan_comparison"] = res.comparison
+    tables["plan_comparison"] = res.comparison.assign(ai_rule=rule)
     tables["plan_objectives"] = res.objectives
     tables["plan_options"] = res.allocation
+    why = (
+        "under the central rule of who bears a shortfall (decision 0033)"
+        if rule == "central"
+        else "under the upper-bound rule (every use short by the same share, decision 0033): "
+        "under the central rule the standard scenario leaves AI hardware no input short, so "
+        "there is nothing for AI to buy down and the optimiser would spend nothing; the "
+        "pro-rata bound shows what the money would protect if AI buyers could not outbid "
+        "other uses"
+    )
     sec.text(
         f"Budget {money / 1e9:,.1f} billion USD on the standard risk scenario "
         f"({samples} samples, 2026–2040). The optimiser is a two-stage stochastic LP "
         "(docs/decisions/0012, 0024): it minimises the expected value of AI hardware the bloc "
-        "cannot build for want of an input (AI hardware output at risk, USD), with stockpile "
-        "purchases capped at a share of a year's world output; both plans are then scored by "
-        "the simulator on every objective (AI output at risk, cost of unmet demand at current "
-        "prices, CO2e), in sample and on fresh samples."
+        f"cannot build for want of an input (AI hardware output at risk, USD) {why}, with "
+        "stockpile purchases capped at a share of a year's world output; both plans are then "
+        "scored by the simulator on every objective (AI output at risk under the central rule "
+        "and both bounds, cost of unmet demand at current prices, CO2e), in sample and on "
+        "fresh samples."
     )
     src = "critmin policy optimiser (HiGHS); capital costs: critmin/policy/lever_costs.csv"
     comp = res.comparison.copy()
+    key = ai_key(rule)
     sec.chart(
         charts.bars(
-            comp.assign(bn=comp["ai_output_usd:plan_oos"] / 1e9),
+            comp.assign(bn=comp[f"{key}:plan_oos"] / 1e9),
             "bn",
             "plan",
-            "AI hardware output at risk with each plan, out of sample (lower is better)",
+            "AI hardware output at risk with each plan, out of sample (lower is better; "
+            f"{rule.replace('_', ' ')} rule)",
             f"billion USD over 2026–2040 (without a plan: "
-            f"{float(comp['ai_output_usd:base_oos'].iloc[0]) / 1e9:,.0f})",
+            f"{float(comp[f'{key}:base_oos'].iloc[0]) / 1e9:,.0f})",
             src,
         ),
         src,

@@ -415,3 +415,26 @@ def wrap(label: str, width: int = 26) -> str:
     import textwrap
 
     return "<br>".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def central_with_bounds(
+    df: pd.DataFrame, central: str, low: str, high: str, y: str, title: str, xtitle: str,
+    source: str,
+) -> go.Figure:  # fmt: skip
+    """A dot at the central value of each row with a line from its low to its high bound
+    (values printed: central, then the range). Dots, not bars: a central value of zero stays
+    visible."""
+    c, lo, hi = (df[k].astype(float) for k in (central, low, high))
+    fig = go.Figure(
+        go.Scatter(
+            x=c, y=[wrap(v) for v in df[y]], mode="markers+text", marker={"size": 11,
+            "color": MINE}, name="central",
+            error_x={"type": "data", "symmetric": False, "array": (hi - c).clip(lower=0),
+                     "arrayminus": (c - lo).clip(lower=0), "thickness": 2, "width": 6},
+            text=[f"{a:.3g} ({b:.3g}–{d:.3g})" for a, b, d in zip(c, lo, hi, strict=True)],
+            textposition="top center", cliponaxis=False,
+        )
+    )  # fmt: skip
+    fig.update_layout(yaxis={"autorange": "reversed"}, showlegend=False)
+    fig.update_xaxes(title=xtitle, rangemode="tozero")
+    return _layout(fig, title, source, height=max(320, 40 * len(df) + 160))

@@ -75,14 +75,53 @@ def _avoided(row: pd.Series | None) -> tuple[float, float] | None:
     (docs/decisions/0024): (fresh samples, in sample), USD."""
     if row is None:
         return None
+    rule = str(row.get("ai_rule", "central"))
+    k = "ai_output_usd" if rule == "central" else f"ai_output_usd_{rule}"
     try:
-        fresh = float(row["ai_output_usd:base_oos"]) - float(row["ai_output_usd:plan_oos"])
-        inside = float(row["ai_output_usd:base"]) - float(row["ai_output_usd:plan"])
+        fresh = float(row[f"{k}:base_oos"]) - float(row[f"{k}:plan_oos"])
+        inside = float(row[f"{k}:base"]) - float(row[f"{k}:plan"])
     except (KeyError, TypeError, ValueError):
         return None
     if not (math.isfinite(fresh) and math.isfinite(inside)):
         return None
     return fresh, inside
+
+
+def _pct1(x: float) -> str:
+    """A share as a percentage with one decimal below 10 % (2.4%, 43%)."""
+    return f"{100 * x:.1f}%" if abs(x) < 0.1 else _pct(x)
+
+
+def _ai_range(risk: pd.Series) -> str:
+    """ "2.4% (range 1.9–43%)": AI output at risk, central with its bounds (decision 0033);
+    the pro-rata figure alone for a table written before the allocation rules."""
+    hi = float(risk.get("ai_output_at_risk_high", risk["ai_output_at_risk"]))
+    c, lo = (
+        float(risk.get("ai_output_at_risk_central", math.nan)),
+        float(risk.get("ai_output_at_risk_low", math.nan)),
+    )
+    if not (math.isfinite(c) and math.isfinite(lo)):
+        return f"up to {_pct1(hi)}"
+    return f"{_pct1(c)} (range {_pct1(lo)}–{_pct1(hi)})"
+
+
+def _ai_why(risk: pd.Series) -> str:
+    """The sentence that says where the range comes from and which inputs decide it."""
+    if not math.isfinite(float(risk.get("ai_output_at_risk_central", math.nan))):
+        return ""
+    bind = str(risk.get("ai_binding_central", "") or "").replace("_", " ")
+    lead = (
+        f"Central: most supply reaches users pro rata under contracts and AI buyers outbid "
+        f"other uses for the rest; only {bind} then leaves AI hardware short"
+        if bind
+        else "Central: most supply reaches users pro rata under contracts and AI buyers "
+        "outbid other uses for the rest, which covers AI's small share of demand"
+    )
+    return (
+        lead + f"; {_pct1(float(risk['ai_output_at_risk_high']))} if every use were short "
+        "by the same share, "
+        f"{_pct1(float(risk['ai_output_at_risk_low']))} if AI were served first (decision 0033)."
+    )
 
 
 def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
@@ -135,11 +174,14 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
         )
         out.append(
             Point(
-                f"The standard risk scenario puts {_pct(float(risk['ai_output_at_risk']))} of "
-                "AI hardware output at risk in its worst year",
+                f"The standard risk scenario puts {_ai_range(risk)} of AI hardware output at "
+                "risk in its worst year",
                 f"'{risk['scenario']}' ({int(risk['samples']):,} samples): "
                 f"{len(hit)} minerals are short in some samples; the worst years leave, on "
-                "average, " + (worst or "no demand") + " of the bloc's demand unmet.",
+                "average, "
+                + (worst or "no demand")
+                + " of the bloc's demand unmet. "
+                + _ai_why(risk),
                 "disruptions",
             )
         )
@@ -181,20 +223,39 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
                 + f" {float(r[col]):,.1f} billion USD"
                 for _, r in top.iterrows()
             )  # fmt: skip
+        rule = str(ex.get("ai_rule", "central"))
+        bound = (
+            ""
+            if rule == "central"
+            else " Counted by the upper-bound rule (every use short alike): under the central "
+            "rule neither plan changes AI output at risk, which is zero (decision 0033)."
+        )
         out.append(
             Point(
                 f"For the same {_bn(float(ex['spent_usd']))}, the optimised plan avoids "
                 f"{_bn(a_opt[0])} of AI hardware output at risk against {_bn(a_ex[0])} for the "
-                "example plan",
+                "example plan" + ("" if rule == "central" else " (upper bound)"),
                 f"Value of AI hardware the bloc could not build, avoided over the horizon on "
                 f"fresh samples (in sample: "
                 f"{_bn(a_opt[1])} and {_bn(a_ex[1])}). The example plan '{ex['plan']}' puts "
                 f"most into {example or 'its items'}; the optimised plan into "
-                f"{buys or 'nothing'}.",
+                f"{buys or 'nothing'}." + bound,
                 "plans",
             )
         )
     return out
+
+
+def _rule_note(tables: dict[str, pd.DataFrame]) -> str:
+    """ " (upper bound: ...)" when the plan section optimised the pro-rata bound (0033)."""
+    comp = tables.get("plan_comparison")
+    if comp is None or comp.empty or "ai_rule" not in comp:
+        return ""
+    rule = str(comp["ai_rule"].iloc[0])
+    if rule == "central":
+        return ""
+    return (" counted by the upper-bound rule (every use short alike; under the central rule "
+            "AI's inputs are never short in the standard scenario)")  # fmt: skip
 
 
 def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
@@ -218,7 +279,7 @@ def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
             Point(
                 "Fund first what the optimiser funds most",
                 f"{lst}. At the optimum each extra USD on a funded lever avoids {mv:.2f} USD "
-                "of AI hardware output at risk.",
+                "of AI hardware output at risk" + _rule_note(tables) + ".",
                 "plans",
             )
         )
@@ -283,6 +344,8 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
             "key": r["key"], "scenario": r["scenario"], "samples": int(r["samples"]),
             "standard": bool(r.get("standard", False)),
             "ai_output_at_risk": float(r["ai_output_at_risk"]),
+            **{k: float(r[k]) for k in ("ai_output_at_risk_central", "ai_output_at_risk_low",
+                                        "ai_output_at_risk_high") if k in r},
             "minerals": [{"mineral": m, "shortfall_mean": float(a), "shortfall_p95": float(b)}
                          for m, a, b in zip(hit.get("mineral", []), hit.get("shortfall_mean", []),
                                             hit.get("shortfall_p95", []), strict=True)],
@@ -292,7 +355,9 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
     for _, r in comp.iterrows():
         keys = ("plan", "spent_usd", "sim_out_of_sample_unmet_cost_usd",
                 "sim_out_of_sample_unmet_cost_base_usd", "ai_output_usd:plan_oos",
-                "ai_output_usd:base_oos")  # fmt: skip
+                "ai_output_usd:base_oos", "ai_output_usd_priority:plan_oos",
+                "ai_output_usd_priority:base_oos", "ai_output_usd_pro_rata:plan_oos",
+                "ai_output_usd_pro_rata:base_oos", "ai_rule")  # fmt: skip
         plans.append({k: r[k] for k in keys if k in r})
     src = tables.get("sources", pd.DataFrame())
     data = [
@@ -386,7 +451,12 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Point]:
             continue
         a, b = _f(o["ai_output_at_risk"]), _f(s["ai_output_at_risk"])
         if abs(a - b) >= SHARE_STEP:
-            sc.append(f"'{s['scenario']}': AI output at risk {_pct(a)} → {_pct(b)}")
+            sc.append(f"'{s['scenario']}': AI output at risk (pro rata) {_pct(a)} → {_pct(b)}")
+        if "ai_output_at_risk_central" in o and "ai_output_at_risk_central" in s:
+            a, b = _f(o["ai_output_at_risk_central"]), _f(s["ai_output_at_risk_central"])
+            if abs(a - b) >= SHARE_STEP:
+                sc.append(f"'{s['scenario']}': AI output at risk (central) {_pct1(a)} → "
+                          f"{_pct1(b)}")  # fmt: skip
         om = {m["mineral"]: m["shortfall_mean"] for m in o.get("minerals", [])}
         for m in s.get("minerals", [])[:5]:
             before = _f(om.get(m["mineral"], 0.0))

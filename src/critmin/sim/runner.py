@@ -37,6 +37,7 @@ import xarray as xr
 from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
+from critmin.sim.ai_allocation import RULES, ai_minerals, ai_share, ai_shortfall_peak
 from critmin.sim.engine import OUTPUTS, run_block
 from critmin.sim.inputs import MarketInputs, draw, prepare
 from critmin.sim.scenario import Scenario, load_scenario
@@ -103,6 +104,8 @@ def per_sample(mi: MarketInputs, out: dict[str, np.ndarray]) -> dict[str, np.nda
         "release_total": out["stock_release"].sum(axis=1),
         "years_to_recover": years_to_recover(sf),
         "ai_output_min": out["ai_output"].min(axis=1),
+        # AI's worst-year shortfall of each mineral under each allocation rule (decision 0033).
+        "ai_shortfall_peak": ai_shortfall_peak(mi, sf),
     }
 
 
@@ -159,6 +162,8 @@ def _dims(name: str) -> tuple[str, ...]:
         return ("sample", "year", "component")
     if name == "ai_output_min":
         return ("sample", "component")
+    if name == "ai_shortfall_peak":
+        return ("sample", "mineral", "rule")
     if name in OUTPUTS:
         return ("sample", "year", "mineral")
     return ("sample", "mineral")
@@ -181,6 +186,7 @@ UNITS = {
     "release_total": "t",
     "years_to_recover": "years",
     "ai_output_min": "share of unconstrained output (worst year)",
+    "ai_shortfall_peak": "share of AI hardware's demand (worst year), per allocation rule",
 }
 
 
@@ -191,6 +197,7 @@ def _coords(mi: MarketInputs, lo: int, hi: int) -> dict[str, Any]:
         # Variable-length strings: Zarr v3 has no stable fixed-width string type.
         "mineral": np.array(mi.minerals, dtype=object),
         "component": np.array(mi.components, dtype=object),
+        "rule": np.array(RULES, dtype=object),
     }
 
 
@@ -219,6 +226,10 @@ def _attrs(mi: MarketInputs, samples: int, seed: int, keep: Keep, ds: Dataset) -
         "bloc": ",".join(s.bloc_members()),
         "bloc_share": json.dumps(dict(zip(mi.minerals, mi.bloc_share.tolist(), strict=True))),
         "bloc_share_basis": json.dumps(dict(zip(mi.minerals, mi.bloc_share_basis, strict=True))),
+        "ai_minerals": json.dumps(
+            [m for m, u in zip(mi.minerals, ai_minerals(mi), strict=True) if u]
+        ),
+        "ai_share_basis": ai_share(mi)[1],
         "world_t_basis": json.dumps(mi.provenance),
         "warnings": json.dumps(list(mi.warnings)),
         "parameters": json.dumps(params),
@@ -240,10 +251,10 @@ def estimate_bytes(mi: MarketInputs, samples: int, keep: Keep) -> int:
     T, M = mi.shape
     J = len(mi.components)
     if keep == "reduced":
-        return samples * (6 * M * 8 + J * 8)
+        return samples * (9 * M * 8 + J * 8)
     if keep == "summary":
-        return samples * (2 * T * M * 4 + 6 * M * 8 + J * 8)
-    return samples * (len(OUTPUTS) * T * M * 8 + T * J * 8 + 6 * M * 8 + J * 8)
+        return samples * (2 * T * M * 4 + 9 * M * 8 + J * 8)
+    return samples * (len(OUTPUTS) * T * M * 8 + T * J * 8 + 9 * M * 8 + J * 8)
 
 
 def _blocks(
@@ -386,7 +397,7 @@ def simulate(
     --------
     >>> r = simulate("examples/china-gallium-germanium-2023.yaml", samples=200)
     >>> r.sizes["sample"], sorted(r.data_vars)[:3]
-    (200, ['ai_output', 'ai_output_min', 'available'])
+    (200, ['ai_output', 'ai_output_min', 'ai_shortfall_peak'])
     >>> float(r.shortfall.sel(year=2024, mineral="gallium").mean()) > 0
     True
     """
@@ -438,7 +449,7 @@ def simulate(
     store = tmpdir / "results.zarr"
     _template(mi, n, keep, attrs).to_zarr(store, compute=False, mode="w", consolidated=False)
     for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
-        block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component"])
+        block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component", "rule"])
         block.to_zarr(store, region={"sample": slice(lo, hi)}, consolidated=False)
         done += 1
         if progress:
@@ -476,7 +487,13 @@ def _dtype(keep: Keep, name: str) -> type:
 
 def _sizes(mi: MarketInputs, n: int) -> dict[str, int]:
     T, M = mi.shape
-    return {"sample": n, "year": T, "mineral": M, "component": len(mi.components)}
+    return {
+        "sample": n,
+        "year": T,
+        "mineral": M,
+        "component": len(mi.components),
+        "rule": len(RULES),
+    }
 
 
 def _allocate(mi: MarketInputs, n: int, keep: Keep) -> dict[str, np.ndarray]:

@@ -34,6 +34,9 @@ COLUMNS = (
     "years_to_recover_p95",
     "release_t_mean",
     "price_bound_share",
+    "ai_shortfall_central",
+    "ai_shortfall_low",
+    "ai_shortfall_high",
 )
 
 
@@ -82,11 +85,31 @@ def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
             "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
             "release_t_mean": red["release_total"].mean("sample").to_numpy(),
             "price_bound_share": _at_bound(result, pr),
+            **_ai_columns(result),
         }
     )
     out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
                           ascending=[False, False, True])  # fmt: skip
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def _ai_columns(result: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per mineral, AI hardware's mean worst-year shortfall of it under the central rule and
+    the two bounds (decision 0033); NaN for a mineral no AI component uses, or for a result
+    written before the rules existed."""
+    import json
+
+    M = result.sizes["mineral"]
+    nan = np.full(M, np.nan)
+    if "ai_shortfall_peak" not in result:
+        return {"ai_shortfall_central": nan, "ai_shortfall_low": nan, "ai_shortfall_high": nan}
+    used = set(json.loads(result.attrs.get("ai_minerals", "[]")))
+    mask = np.array([str(m) in used for m in result["mineral"].to_numpy()])
+    mean = result["ai_shortfall_peak"].mean("sample").transpose("mineral", "rule").compute()
+    out = {}
+    for key, rule in (("central", "central"), ("low", "priority"), ("high", "pro_rata")):
+        out[f"ai_shortfall_{key}"] = np.where(mask, mean.sel(rule=rule).to_numpy(), np.nan)
+    return out
 
 
 def _at_bound(result: xr.Dataset, peak: np.ndarray) -> np.ndarray:
@@ -150,3 +173,50 @@ def ai_output_at_risk(result: xr.Dataset) -> float:
     component's output in its worst year (AI output = the scarcest input of each component).
     """
     return float((1.0 - result["ai_output_min"].min("component")).mean())
+
+
+def ai_at_risk_by_rule(result: xr.Dataset) -> dict[str, float]:
+    """Expected AI hardware output at risk in the worst year under each allocation rule of
+    :mod:`critmin.sim.ai_allocation` (``priority`` the lower bound, ``central``, ``pro_rata``
+    the upper bound): the mean over samples of AI's worst shortfall over years and minerals.
+
+    A result written before the rules existed has no ``ai_shortfall_peak``: its pro-rata
+    figure is :func:`ai_output_at_risk`, the other two are NaN.
+    """
+    from critmin.sim.ai_allocation import RULES
+
+    if "ai_shortfall_peak" not in result:
+        nan = float("nan")
+        return {"priority": nan, "central": nan, "pro_rata": ai_output_at_risk(result)}
+    worst = result["ai_shortfall_peak"].max("mineral").mean("sample").compute()
+    return {r: float(worst.sel(rule=r)) for r in RULES}
+
+
+def ai_binding(result: xr.Dataset, rule: str = "central") -> pd.DataFrame:
+    """Per mineral an AI component uses: AI's mean worst-year shortfall of it under each rule
+    and how often (share of samples) it is the input that decides the AI output at risk
+    under ``rule`` (among samples with any AI shortfall). Largest first.
+
+    Columns: ``mineral``, ``ai_shortfall_priority``, ``ai_shortfall_central``,
+    ``ai_shortfall_pro_rata``, ``binding_share``.
+    """
+    import json
+
+    from critmin.sim.ai_allocation import RULES
+
+    cols = ["mineral", *(f"ai_shortfall_{r}" for r in RULES), "binding_share"]
+    if "ai_shortfall_peak" not in result:
+        return pd.DataFrame(columns=cols)
+    used = json.loads(result.attrs.get("ai_minerals", "[]"))
+    peak = result["ai_shortfall_peak"].sel(mineral=used).compute()
+    arr = peak.transpose("sample", "mineral", "rule").to_numpy()
+    r = RULES.index(rule)
+    short = arr[:, :, r].max(axis=1) > 1e-9
+    arg = arr[:, :, r].argmax(axis=1)
+    n_short = max(int(short.sum()), 1)
+    out = pd.DataFrame({"mineral": used})
+    for i, name in enumerate(RULES):
+        out[f"ai_shortfall_{name}"] = arr[:, :, i].mean(axis=0)
+    out["binding_share"] = [float((short & (arg == j)).sum()) / n_short for j in range(len(used))]
+    return out.sort_values([f"ai_shortfall_{rule}", "binding_share", "mineral"],
+                           ascending=[False, False, True])[cols].reset_index(drop=True)  # fmt: skip

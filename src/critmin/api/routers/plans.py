@@ -65,7 +65,8 @@ def optimize(body: OptimizeIn, svc: Svc) -> RunAccepted:
         text = library.text(library.STANDARD)
     params: dict[str, object] = {"budget": body.budget, "objective": body.objective,
                                  "limits": body.limits, "pareto": body.pareto,
-                                 "pareto_axes": body.pareto_axes}  # fmt: skip
+                                 "pareto_axes": body.pareto_axes,
+                                 "ai_rule": body.ai_rule}  # fmt: skip
     if body.compare_plan_yaml is not None:
         params["compare_plan_yaml"] = _plan_text(svc, None, body.compare_plan_yaml,
                                                  "compare_plan_yaml")  # fmt: skip

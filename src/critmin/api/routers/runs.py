@@ -244,6 +244,22 @@ def _touched(full: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str,
     return [r for r in rows if r.get("mineral") in keep]
 
 
+@router.get("/{run_id}/ai", response_model=dict[str, Any])
+def run_ai_at_risk(run_id: RunId, svc: Svc) -> dict[str, Any]:
+    """AI hardware output at risk in the worst year of a complete simulation: the central
+    allocation rule with its bounds (``low``: AI buyers served first; ``high``: every use short
+    by the same share) and the inputs that decide it (docs/decisions/0033). A run made before
+    the rules existed answers 404."""
+    run = _get(svc, run_id)
+    if run["kind"] != "simulate":
+        raise HTTPException(409, f"run {run_id} is a {run['kind']} run: see its /result")
+    body = _json(svc, run_id, "summary.json").get("ai_output_at_risk")
+    if body is None:
+        raise HTTPException(404, f"run {run_id} was made before AI allocation rules existed")
+    out: dict[str, Any] = body
+    return out
+
+
 @router.get("/{run_id}/by-year", response_model=Rows)
 def run_by_year(
     run_id: RunId,

@@ -1307,7 +1307,20 @@ const Results = {
     this.chosen = new Set((hit.length ? hit : ranked).slice(0, hit.length ? 6 : 2).map((r) => r.mineral));
     this.renderChecks();
     await this.drawCharts();
-    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.`, "ok");
+    // AI hardware output at risk: the central allocation rule with its bounds (decision 0033),
+    // the figure critmin.analysis.ai_at_risk gives the CLI and the brief.
+    let ai = null;
+    try {
+      ai = await api(`/api/runs/${encodeURIComponent(id)}/ai`);
+    } catch (_err) {
+      ai = null; // a run made before the allocation rules: no AI figure
+    }
+    const p1 = (x) => `${(100 * x).toFixed(1)} %`;
+    const aiText =
+      ai && isNum(ai.central) && isNum(ai.low) && isNum(ai.high)
+        ? ` AI hardware output at risk in the worst year: ${p1(ai.central)} central (${p1(ai.low)} if AI buyers are served first, ${p1(ai.high)} if every use is short alike).`
+        : "";
+    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.${aiText}`, "ok");
   },
 
   /** The other complete simulation runs, for the side-by-side comparison. */
@@ -1745,7 +1758,12 @@ const Plans = {
       .filter(([, v]) => Array.isArray(v))
       .sort((a, b) => order(a[0]) - order(b[0]));
     for (const [k, v] of lists) {
-      const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, table(v, { caption: k }));
+      // Nothing funded is an answer: say why instead of drawing an empty table (decision 0033).
+      const body =
+        k === "allocation" && v.length === 0
+          ? el("p", { className: "note" }, "No lever is funded: no option lowers the objective in this scenario. With the default objective, AI hardware output at risk is zero under the central allocation rule (AI buyers outbid other uses for their small share of demand); choose another objective, or the pro-rata bound (ai_rule), to see what money would protect.")
+          : table(v, { caption: k });
+      const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, body);
       // The allocation and the comparison are the answer; the rest is detail on demand.
       parts.push(order(k) < 2 ? t : el("details", {}, el("summary", {}, `${k} (${v.length} rows)`), t));
     }
