@@ -24,6 +24,8 @@ from critmin.analysis import (
     evaluate_plan,
     mineral_profile,
     minerals_overview,
+    price_history,
+    production_history,
     records,
     run_simulation,
     simulation_summary,
@@ -93,6 +95,35 @@ def test_supply_shares_are_one_answer(api: TestClient, mineral: str, stage: str)
     assert math.fsum(shares) <= 1 + 1e-9
     assert all(r["country"] or r["entity"] for r in py)
     assert not any(str(r["entity"]).lower().startswith("world") for r in py)
+
+
+@pytest.mark.parametrize(("mineral", "stage"), [("cobalt", "mine"), ("gallium", "refine")])
+def test_production_history_is_one_answer(api: TestClient, mineral: str, stage: str) -> None:
+    """The explorer's production series: CLI, API and Python agree, each year's figure is the
+    supply table's of that year and family, and no world total is a producer."""
+    h = production_history(mineral, stage)
+    py = records(h.rows)
+    via_cli = cli_json("supply", mineral, "--stage", stage, "--history")
+    via_api = api.get(f"/api/minerals/{mineral}/history", params={"stage": stage}).json()
+    assert py == via_cli == via_api
+    latest = supply_table(mineral, stage)
+    assert max(r["year"] for r in py) == latest.year  # through the dataset's latest year
+    assert not any("world total" in str(r["entity"]).lower() for r in py)
+    for y in {r["year"] for r in py}:
+        t = supply_table(mineral, stage, y, source=h.family).rows
+        got = [r for r in py if r["year"] == y]
+        assert math.fsum(r["value"] or 0 for r in got) == pytest.approx(t["value"].sum())
+        top = got[0]
+        assert top["value"] == t.loc[t.country == top["producer"], "value"].iloc[0]
+
+
+def test_price_history_is_one_answer(api: TestClient) -> None:
+    py = records(price_history("cobalt"))
+    assert py == cli_json("supply", "cobalt", "--prices")
+    assert py == api.get("/api/minerals/cobalt/prices").json()
+    assert {r["unit"] for r in py} == {"USD/lb"} and py[-1]["year"] >= 2025
+    gone = api.get("/api/minerals/helium/prices")
+    assert gone.status_code == 404 and "no sourced price" in gone.json()["detail"]
 
 
 def test_overview_is_one_answer(api: TestClient) -> None:

@@ -28,6 +28,11 @@ from tests.conftest import DEADLINE
 from tests.service.conftest import serve
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: In the page: every chart container holds a drawn chart (maps fetch their geometry).
+ALL_DRAWN = (
+    "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+    ".every(g => g.querySelector('.main-svg'))"
+)
 #: Milliseconds a page waits for a state (playwright's ``expect`` polls until then).
 WAIT_MS = DEADLINE * 1000
 
@@ -210,6 +215,13 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         expect(page.locator("#explorer-maps.js-plotly-plot")).to_have_count(1)
         expect(page.locator("#explorer-maps .choroplethlocation").first).to_be_attached()
         expect(page.locator("#explorer-demand.js-plotly-plot")).to_have_count(1)
+        # Production over time (refining: gallium has no mine series) and the USGS price,
+        # each with its source and edition under the chart.
+        expect(page.locator("#explorer-history-refine.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-history-source")).to_contain_text("USGS MCS 2026")
+        expect(page.locator("#explorer-prices.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-prices-source")).to_contain_text("USGS Mineral Commodity")
+        page.wait_for_function(ALL_DRAWN)
         # No world total among the producing countries; it is given under the table.
         assert page.locator("#explorer-table tr", has_text="World total").count() == 0
         assert page.evaluate(CHECK_CHARTS) == []
@@ -301,3 +313,58 @@ def test_company_view_form_counts_units_short(server: str, browser: Any) -> None
     page.click("#company-run")
     expect(page.locator("#company-status")).to_contain_text("company-plan-illustrative.csv")
     assert errors == []
+
+
+def test_every_view_reads_at_1280_and_820(server: str, browser: Any) -> None:
+    """Each view as a reader sees it at a desktop and a narrow width: every chart's series
+    has visible marks and no text leaves its chart (CHECK_CHARTS). The explorer on cobalt
+    (two stages, a one-year refining series drawn as a bar) and on helium (no price: said,
+    not drawn); the results of a small run. Screenshots ``views-<view>-<width>.png``."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from tests.conftest import READ_TIMEOUT
+    from tests.report.test_brief import CHECK_CHARTS
+    from tests.service.conftest import SMALL, until
+
+    run = httpx.post(f"{server}/api/runs", json={"scenario_yaml": SMALL, "samples": 40},
+                     timeout=READ_TIMEOUT).json()  # fmt: skip
+    until(lambda: httpx.get(f"{server}/api/runs/{run['id']}", timeout=READ_TIMEOUT)
+          .json()["status"] == "complete")  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: dict[str, list[str]] = {}
+    for width in (1280, 820):
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        expect.set_options(timeout=WAIT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        try:
+            page.goto(f"{server}/")
+            for mineral in ("cobalt", "helium"):
+                page.click(f'#mineral-list button[data-mineral="{mineral}"]')
+                expect(page.locator("#explorer-status")).to_contain_text("rows")
+                expect(page.locator("#explorer-prices-source, #explorer-prices p").first
+                       ).to_contain_text(re.compile(r"\w"))  # fmt: skip
+                page.wait_for_function(ALL_DRAWN)
+                problems[f"explorer {mineral} {width}"] = page.evaluate(CHECK_CHARTS)
+                page.screenshot(path=str(ARTIFACTS / f"views-explorer-{mineral}-{width}.png"),
+                                full_page=True)  # fmt: skip
+            # cobalt's refining is one year (IEA 2023): a bar, not markers at running totals
+            page.click('#mineral-list button[data-mineral="cobalt"]')
+            expect(page.locator("#explorer-history-refine .barlayer .point")).not_to_have_count(0)
+            page.click("#tab-results")
+            page.select_option("#results-run", run["id"])
+            expect(page.locator("#results-summary table")).to_contain_text("gallium")
+            page.wait_for_function(ALL_DRAWN)
+            problems[f"results {width}"] = page.evaluate(CHECK_CHARTS)
+            page.screenshot(path=str(ARTIFACTS / f"views-results-{width}.png"), full_page=True)
+            for view in ("builder", "monitor", "plans"):
+                page.click(f"#tab-{view}")
+                expect(page.locator(f"#view-{view}")).to_be_visible()
+                problems[f"{view} {width}"] = page.evaluate(CHECK_CHARTS)
+                page.screenshot(path=str(ARTIFACTS / f"views-{view}-{width}.png"), full_page=True)
+        finally:
+            page.close()
+        assert errors == [], errors
+    assert {k: v for k, v in problems.items() if v} == {}

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         concentration,
         mineral_profile,
         minerals_overview,
+        price_history,
+        production_history,
         supply_table,
     )
     from critmin.analysis.plans import evaluate_plan, optimise_budget
@@ -50,6 +52,8 @@ _HOME = {
     "concentration": "minerals",
     "mineral_profile": "minerals",
     "minerals_overview": "minerals",
+    "price_history": "minerals",
+    "production_history": "minerals",
     "supply_table": "minerals",
     "evaluate_plan": "plans",
     "optimise_budget": "plans",
@@ -81,6 +85,8 @@ __all__ = [
     "minerals_overview",
     "minerals_touched",
     "optimise_budget",
+    "price_history",
+    "production_history",
     "records",
     "run_simulation",
     "simulation_by_year",

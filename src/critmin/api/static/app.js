@@ -138,8 +138,13 @@ function table(rows, { columns, caption, rowAttrs } = {}) {
   );
 }
 
-/** Replace a container's content. */
+/** Replace a container's content (a chart drawn there before is released first). */
 function show(container, ...nodes) {
+  if (container.classList.contains("js-plotly-plot")) {
+    // A message replacing a chart: without this the node still claims to be a chart.
+    if (window.Plotly) window.Plotly.purge(container);
+    container.classList.remove("js-plotly-plot");
+  }
   container.replaceChildren(...nodes.flat().filter(Boolean));
 }
 
@@ -447,7 +452,8 @@ const Explorer = {
         : el("p", { className: "empty" }, "No composite score for this mineral.")
     );
     // Country rows only: the world total is a sum, not a producer (it goes in the caption).
-    const isTotal = (r) => /world/i.test(String(r.entity || r.country || ""));
+    // ("Rest of world" is an aggregate of other countries, not a world total: it stays.)
+    const isTotal = (r) => !r.country && /^world\b/i.test(String(r.entity || ""));
     const totals = [...mine, ...refine].filter(isTotal);
     const rows = [...mine, ...refine].filter((r) => !isTotal(r));
     $("#explorer-totals").textContent = totals
@@ -456,12 +462,17 @@ const Explorer = {
     show(
       $("#explorer-table"),
       table(rows, {
-        caption: `${info.name || mineral}: producers by stage`,
+        // The columns a reader needs; the rest (mineral, measure, basis…) are in the API's rows.
+        columns: ["stage", "country", "entity", "value", "unit", "share", "status", "year", "source"],
+        caption: `${info.name || mineral}: producers by stage` +
+          (rows[0] && rows[0].basis ? ` (${[...new Set(rows.map((r) => r.basis))].join("; ")})` : ""),
         rowAttrs: (r) => ({ dataset: { stage: r.stage, country: r.country ?? "" } }),
       })
     );
     this.chart(mineral, mine, refine);
     this.maps(mineral, mine, refine);
+    this.history(mineral, listed);
+    this.prices(mineral);
     this.demand(mineral);
     setStatus(
       $("#explorer-status"),
@@ -486,7 +497,8 @@ const Explorer = {
     const traces = stages.map(([stage, rows], i) => {
       const c = rows.filter((r) => r.country && isNum(r.share));
       const key = i === 0 ? "geo" : `geo${i + 1}`;
-      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01] } };
+      // Both maps in the same band (y 0–1): left alone, plotly sets one lower than the other.
+      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01], y: [0, 1] } };
       layout.annotations.push({ text: stage === "mine" ? "mining" : "refining", x: (i + 0.5) / stages.length, y: 1.02, yanchor: "bottom",
         xref: "paper", yref: "paper", showarrow: false });  // prettier-ignore
       return {
@@ -497,6 +509,119 @@ const Explorer = {
       };
     });
     plot(node, traces, { ...layout, title: { text: `${mineral}: where it is produced (% of world)`, font: { size: 14 } } });
+  },
+
+  /**
+   * Production year by year at each stage with data: the largest producers of the latest
+   * year and "Rest of world" as stacked areas (one chart per stage), from one source family
+   * (GET /api/minerals/{m}/history, as `critmin supply M --history`).
+   */
+  async history(mineral, listed) {
+    const node = $("#explorer-history");
+    const note = $("#explorer-history-source");
+    const get = (s) =>
+      listed.includes(s)
+        ? api(`/api/minerals/${encodeURIComponent(mineral)}/history?stage=${s}`).then(asRows).catch(() => [])
+        : Promise.resolve([]);
+    const [mine, refine] = await Promise.all([get("mine"), get("refine")]);
+    if (this.selected !== mineral) return;
+    const stages = [["mine", "mining", mine], ["refine", "refining", refine]].filter(([, , r]) => r.length);
+    if (!stages.length) {
+      show(node, el("p", { className: "empty" }, "No production series for this mineral."));
+      note.textContent = "";
+      return;
+    }
+    const divs = stages.map(([s]) => el("div", { id: `explorer-history-${s}`, className: "chart", role: "img",
+      "aria-label": `${mineral} ${s} production by year and producer` }));  // prettier-ignore
+    show(node, divs);
+    const palette = ["#1f5fbf", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d"];
+    const colours = new Map();
+    const colour = (p) => {
+      if (p === "Rest of world") return "#9aa3ad";
+      if (!colours.has(p)) colours.set(p, palette[colours.size % palette.length]);
+      return colours.get(p);
+    };
+    const notes = [];
+    stages.forEach(([stage, word, rows], i) => {
+      const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
+      const last = years[years.length - 1];
+      const producers = [...new Set(rows.map((r) => r.producer))];
+      const value = (p, y) => {
+        const r = rows.find((x) => x.producer === p && x.year === y);
+        return r && isNum(r.value) ? r.value : null;
+      };
+      // A producer with nothing in any year has no area to draw: named, not drawn empty.
+      const empty = producers.filter((p) => years.every((y) => !value(p, y)));
+      const drawn = producers.filter((p) => !empty.includes(p));
+      const unit = rows[0].unit || "";
+      const total = drawn.reduce((a, p) => a + (value(p, last) || 0), 0);
+      // Stacked areas over the years; one year alone is a stacked bar (markers of a stack
+      // would sit at the running totals, not at each producer's value).
+      const one = years.length === 1;
+      const traces = drawn.map((p) => {
+        const r = rows.find((x) => x.producer === p);
+        const t = {
+          x: years, y: years.map((y) => value(p, y)), name: p === "Rest of world" ? p : `${r.entity} (${p})`,
+          marker: { color: colour(p) }, hovertemplate: `%{x}: %{y:,.0f} ${unit}<extra>${p}</extra>`,
+        };
+        return one ? { ...t, type: "bar", width: 0.5 }
+          : { ...t, type: "scatter", mode: "lines", stackgroup: "one", line: { color: colour(p), width: 1 } };
+      });
+      const zero = empty.length ? ` · ${empty.join(", ")}: 0 or no figure, not drawn` : "";
+      plot(divs[i], traces, {
+        title: { text: `${word}: ${fmt(total)} ${unit} in ${last}${zero}`, font: { size: 14 } },
+        yaxis: { title: { text: `${unit} (${rows[0].basis || ""})` }, rangemode: "tozero" },
+        xaxis: one ? { tickvals: years, range: [years[0] - 1, years[0] + 1] } : { tickvals: years },
+        barmode: "stack",
+        height: 340,
+        legend: { orientation: "h", y: -0.18 },
+      });
+      const eds = [...new Set(rows.map((r) => r.source))].sort();
+      notes.push(`${word} ${years[0] === last ? last : `${years[0]}–${last}`}: ${eds.join(", ")}`);
+    });
+    note.textContent =
+      `Source: ${notes.join("; ")} (each year from its newest edition). Producers: the largest of the ` +
+      "latest year; Rest of world = every other country. The world total as reported is not a series.";
+  },
+
+  /** The USGS price, year by year (GET /api/minerals/{m}/prices, as `critmin supply M --prices`). */
+  async prices(mineral) {
+    const node = $("#explorer-prices");
+    const note = $("#explorer-prices-source");
+    let rows;
+    try {
+      rows = asRows(await api(`/api/minerals/${encodeURIComponent(mineral)}/prices`));
+    } catch (err) {
+      if (this.selected !== mineral) return;
+      show(node, el("p", { className: "empty" }, `No price: ${err.message}`));
+      note.textContent = "";
+      return;
+    }
+    if (this.selected !== mineral) return;
+    rows.sort((a, b) => a.year - b.year);
+    // The reported unit when every year shares it (USD/kg reads better than USD/t), else USD/t.
+    const units = new Set(rows.map((r) => r.unit));
+    const same = units.size === 1;
+    const unit = same ? rows[0].unit : `USD/t ${rows[0].basis.replace(/^t /, "")}`;
+    const y = rows.map((r) => (same ? r.value : r.usd_per_t));
+    const last = rows[rows.length - 1];
+    plot(node, [{
+      x: rows.map((r) => r.year), y, name: rows[0].product, type: "scatter", mode: "lines+markers",
+      line: { color: "#1f5fbf" },
+      marker: { size: 8, symbol: rows.map((r) => (r.status === "estimated" ? "circle-open" : "circle")) },
+      text: rows.map((r) => `${r.status}, ${r.source}`),
+      hovertemplate: `%{x}: %{y:,.4~g} ${unit} (%{text})<extra></extra>`,
+    }], {
+      title: { text: `${rows[0].product}: ${fmt(same ? last.value : last.usd_per_t)} ${unit} in ${last.year}`, font: { size: 14 } },
+      yaxis: { title: { text: unit }, rangemode: "tozero" },
+      xaxis: { dtick: 1 },
+      height: 300,
+      showlegend: false,
+    });
+    const eds = [...new Set(rows.map((r) => r.edition))].sort();
+    note.textContent =
+      `Source: USGS Mineral Commodity Summaries, editions ${eds.join(", ")} (each year from the newest ` +
+      `edition reporting it; open markers: estimated). ${rows[0].product}, ${unit}; the series ends in ${last.year}.`;
   },
 
   /** AI data centres' demand for the mineral, tonnes a year with the low–high band. */
@@ -1307,7 +1432,7 @@ const Results = {
     this.chosen = new Set((hit.length ? hit : ranked).slice(0, hit.length ? 6 : 2).map((r) => r.mineral));
     this.renderChecks();
     await this.drawCharts();
-    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.`, "ok");
+    setStatus(status, `${runLabel(run)}: ${this.touched.length} mineral${this.touched.length === 1 ? "" : "s"} moved.`, "ok");
   },
 
   /** The other complete simulation runs, for the side-by-side comparison. */
