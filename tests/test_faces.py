@@ -15,15 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from critmin.analysis import (
+    check_plan,
     check_scenario,
     evaluate_plan,
     mineral_profile,
     minerals_overview,
+    plan_items,
     price_history,
     production_history,
     records,
@@ -188,3 +191,28 @@ def test_plan_evaluation_is_one_answer(api: TestClient, tmp_path: Path) -> None:
     finished(api, run["id"])
     via_api = api.get(f"/api/runs/{run['id']}/result").json()["table"]
     assert py == via_cli == via_api
+
+
+def test_plan_items_is_one_answer(api: TestClient) -> None:
+    """Two plans item by item: the API's table, the Python one and the brief's (in billions)
+    are the same numbers; the optimiser's result carries the same table (dashboard flow)."""
+    from critmin.policy.plan import example_plan_path, load_plan
+    from critmin.report.brief import plan_items as brief_items
+
+    example = example_plan_path().read_text("utf-8")
+    py = records(plan_items(check_plan(text=example), check_plan(text=PLAN)))
+    via_api = api.post("/api/plans/items", json={"plan_a_yaml": example, "plan_b_yaml": PLAN})
+    assert via_api.status_code == 200, via_api.text
+    assert via_api.json() == py
+    assert math.fsum(r["usd_a"] for r in py) == pytest.approx(
+        load_plan(example_plan_path()).total_usd
+    )
+    gallium = next(r for r in py if r["lever"] == "stockpile" and r["mineral"] == "gallium")
+    assert (gallium["usd_a"], gallium["usd_b"]) == (0.0, 2.0e7)
+    alloc = pd.DataFrame([{"lever": r["lever"], "mineral": r["mineral"], "country": r["country"]
+                           or None, "usd": r["usd_b"]} for r in py])  # fmt: skip
+    bn = brief_items(load_plan(example_plan_path()), alloc)
+    assert bn.iloc[:, 3].tolist() == [r["usd_a"] / 1e9 for r in py]
+    assert bn["optimised"].tolist() == [r["usd_b"] / 1e9 for r in py]
+    bad = api.post("/api/plans/items", json={"plan_a_yaml": example})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][0] == "body"

@@ -24,10 +24,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import DEADLINE
+from tests.conftest import DEADLINE, READ_TIMEOUT
 from tests.service.conftest import serve
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PLAN_B = """name: Cobalt and gallium stocks
+items:
+  - {lever: stockpile, minerals: [cobalt], usd: 5.0e8, start: 2026}
+  - {lever: stockpile, minerals: [gallium], usd: 1.0e8, start: 2026}
+"""
 #: In the page: every chart container holds a drawn chart (maps fetch their geometry).
 ALL_DRAWN = (
     "Array.from(document.querySelectorAll('.js-plotly-plot'))"
@@ -265,15 +270,26 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         expect(page.locator("#plan-scenario")).to_have_value("library:standard-2026")
         page.select_option("#plan-scenario", "library:drc-cobalt-outage")
         page.fill("#plan-samples", "30")
+        # Plan B beside it: the two are compared item by item and on every objective.
+        page.fill("#plan-b", PLAN_B)
         page.click("#plans-evaluate")
         expect(page.locator("#plans-status")).to_contain_text("against DRC cobalt mine outage")
         expect(page.locator("#plans-comparison-table tbody tr")).not_to_have_count(0)
+        cobalt_stock = page.locator(
+            '#plans-items tr[data-lever="stockpile"][data-mineral="cobalt"]'
+        )
+        expect(cobalt_stock).to_contain_text("$500.0m")
+        expect(page.locator('#plans-objectives tr[data-objective="ai_output_usd"] td')
+               ).to_have_count(3)  # fmt: skip
         snap("14-plans-evaluated")
 
         # ---- 5. Optimise the same budget against the same scenario. ----
         page.click("#plans-optimize")
         expect(page.locator("#plans-status")).to_contain_text("Optimisation complete")
         expect(page.locator("#optimize-allocation table")).to_be_visible()
+        # The example plan and the optimised one item by item, as the brief's table.
+        expect(page.locator("#optimize-items-table tbody tr")).not_to_have_count(0)
+        expect(page.locator("#optimize-objectives-table")).to_contain_text("fresh samples")
         snap("15-plans-optimised")
     except Exception:
         snap("98-flow-failure")
@@ -282,6 +298,19 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         context.close()
     print(f"screenshots: {ARTIFACTS}")
     assert not errors, f"uncaught script errors: {errors}"
+    # The optimiser's items are critmin.analysis.plan_items of the example plan and the
+    # allocation (the brief's table), not the page's own arithmetic.
+    import httpx
+    import pandas as pd
+
+    from critmin.analysis import plan_items, records
+    from critmin.policy.plan import example_plan_path, load_plan
+
+    runs = httpx.get(f"{server}/api/runs", timeout=READ_TIMEOUT).json()
+    opt = next(r for r in runs if r["kind"] == "optimize" and r["status"] == "complete")
+    res = httpx.get(f"{server}/api/runs/{opt['id']}/result", timeout=READ_TIMEOUT).json()
+    alloc = pd.DataFrame(res["allocation"])
+    assert res["items"] == records(plan_items(load_plan(example_plan_path()), alloc))
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]
     assert not foreign, f"requests left the server: {foreign}"
 
@@ -323,7 +352,6 @@ def test_every_view_reads_at_1280_and_820(server: str, browser: Any) -> None:
     import httpx
     from playwright.sync_api import expect
 
-    from tests.conftest import READ_TIMEOUT
     from tests.report.test_brief import CHECK_CHARTS
     from tests.service.conftest import SMALL, until
 

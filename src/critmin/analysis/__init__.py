@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         production_history,
         supply_table,
     )
-    from critmin.analysis.plans import evaluate_plan, optimise_budget
+    from critmin.analysis.plans import evaluate_plan, optimise_budget, plan_items
     from critmin.analysis.risk import RiskTable, supply_risk
     from critmin.analysis.scenarios import (
         check_plan,
@@ -57,6 +57,7 @@ _HOME = {
     "supply_table": "minerals",
     "evaluate_plan": "plans",
     "optimise_budget": "plans",
+    "plan_items": "plans",
     "RiskTable": "risk",
     "supply_risk": "risk",
     "check_plan": "scenarios",
@@ -85,6 +86,7 @@ __all__ = [
     "minerals_overview",
     "minerals_touched",
     "optimise_budget",
+    "plan_items",
     "price_history",
     "production_history",
     "records",

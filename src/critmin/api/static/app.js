@@ -57,6 +57,8 @@ const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 
 /** USD in a compact form: $11.6bn, $350m, $12k. */
 function fmtUsd(v) {
+  // A negative amount reads −$3.20bn, not $-3.20bn.
+  if (v < 0) return `−${fmtUsd(-v)}`;
   const a = Math.abs(v);
   if (a >= 1e9) return `$${(v / 1e9).toFixed(a >= 1e10 ? 1 : 2)}bn`;
   if (a >= 1e6) return `$${(v / 1e6).toFixed(1)}m`;
@@ -1742,6 +1744,20 @@ const Plans = {
         runs.map((r) => api(`/api/runs/${encodeURIComponent(r.id)}/result`))
       );
       this.showEvaluations(plans.map(([k], i) => [`Plan ${k}`, results[i]]));
+      if (plans.length === 2) {
+        // Item by item (the brief's table: POST /api/plans/items) and on every objective.
+        const items = await api("/api/plans/items", {
+          method: "POST", body: { plan_a_yaml: plans[0][1], plan_b_yaml: plans[1][1] },
+        });
+        const names = results.map((r, i) => `plan ${plans[i][0]}${r.plan ? `: ${r.plan}` : ""}`);
+        $("#plans-comparison").append(
+          this.itemsTable(asRows(items), names, "plans-items"),
+          this.objectivesTable(
+            results.map((r, i) => [names[i], asRows(r.consequences || []).map((c) => ({ ...c, plan_out_of_sample: c.plan, base_out_of_sample: c.base }))]),
+            "plans-objectives", "both on the same samples"
+          )
+        );
+      }
       setStatus(status, `Evaluation complete (against ${this.scenarioName()}).`, "ok");
     } catch (err) {
       setStatus(status, `Evaluation failed: ${err.message}`, "bad");
@@ -1771,6 +1787,56 @@ const Plans = {
       );
     }
     show($("#plans-comparison"), parts);
+  },
+
+  /**
+   * Two plans item by item: one row per lever, mineral and country, USD in each
+   * (rows of critmin.analysis.plans.plan_items: usd_a, usd_b), largest first.
+   */
+  itemsTable(rows, names, id) {
+    const sorted = [...rows].sort((x, y) => Math.max(y.usd_a, y.usd_b) - Math.max(x.usd_a, x.usd_b));
+    const diff = (r) => r.usd_b - r.usd_a;
+    return el("div", { className: "table-wrap" }, el("table", { id },
+      el("caption", {}, `The two plans item by item (USD): ${names[0]} against ${names[1]}`),
+      el("thead", {}, el("tr", {}, ["lever", "mineral", "country", names[0], names[1], "difference"].map(
+        (c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, sorted.map((r) => el("tr", { dataset: { lever: r.lever, mineral: r.mineral } },
+        el("td", {}, String(r.lever).replace(/_/g, " ")), el("td", {}, String(r.mineral).replace(/_/g, " ")),
+        el("td", {}, r.country || "—"),
+        [r.usd_a, r.usd_b, diff(r)].map((v) => el("td", { className: "num" }, v ? fmtUsd(v) : "0")))))
+    ));  // prettier-ignore
+  },
+
+  /**
+   * Plans on every objective: one row per objective, without a plan and with each plan,
+   * on fresh samples (and in sample when given). `groups`: [[name, rows of the result's
+   * objectives/consequences], ...]; numbers as the API gives them.
+   */
+  objectivesTable(groups, id, note) {
+    const names = { ai_output_usd: "AI hardware output at risk", economic_loss_usd: "economic loss",
+      unmet_cost_usd: "unmet-demand cost", co2e_t: "CO2e of added supply" };  // prettier-ignore
+    const objectives = [...new Set(groups.flatMap(([, rows]) => rows.map((r) => r.objective)))];
+    const val = (v, unit) => (!isNum(v) ? "—" : unit === "USD" ? fmtUsd(v) : `${fmt(v)} ${unit === "t CO2e" ? "t" : unit}`);
+    const inSample = groups.some(([, rows]) => rows.some((r) => isNum(r.plan_in_sample)));
+    const head = ["objective", "without a plan", ...groups.map(([n]) => n)];
+    const body = [];
+    for (const o of objectives) {
+      const first = groups[0][1].find((r) => r.objective === o) || {};
+      const cells = (k, b) => [val(first[b], first.unit), ...groups.map(([, rows]) => {
+        const r = rows.find((x) => x.objective === o) || {};
+        return val(r[k], r.unit || first.unit);
+      })];
+      body.push(el("tr", { dataset: { objective: o } }, el("th", { scope: "row" }, `${names[o] || o}${inSample ? ", fresh samples" : ""}`),
+        cells("plan_out_of_sample", "base_out_of_sample").map((c) => el("td", { className: "num" }, c))));  // prettier-ignore
+      if (inSample) {
+        body.push(el("tr", { dataset: { objective: `${o}:in_sample` } }, el("th", { scope: "row" }, `${names[o] || o}, in sample`),
+          cells("plan_in_sample", "base_in_sample").map((c) => el("td", { className: "num" }, c))));  // prettier-ignore
+      }
+    }
+    return el("div", { className: "table-wrap" }, el("table", { id },
+      el("caption", {}, `Every objective, lower is better (${note}; — = insufficient data)`),
+      el("thead", {}, el("tr", {}, head.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, body)));  // prettier-ignore
   },
 
   /** One table, one row per mineral, a column group per plan: [[label, rows], ...]. */
@@ -1865,9 +1931,21 @@ const Plans = {
         el("dl", { className: "meta" }, scalars.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, fmt(v, k))]))
       );
     }
+    // The two plans item by item and on every objective (the brief's tables), when a plan
+    // was compared.
+    if (res && Array.isArray(res.items) && res.items.length) {
+      const names = [(res.items_plans && res.items_plans[0]) || "compared plan", "optimised"];
+      parts.push(el("h3", {}, "The two plans compared"), this.itemsTable(res.items, names, "optimize-items-table"));
+      const objs = asRows(res.objectives || []);
+      const plans = [...new Set(objs.map((r) => r.plan))];
+      // The compared plan first, as in the items table.
+      plans.sort((a, b) => (a === "optimised") - (b === "optimised"));
+      parts.push(this.objectivesTable(plans.map((p) => [p, objs.filter((r) => r.plan === p)]),
+        "optimize-objectives-table", "simulator; fresh samples = seed + 1"));  // prettier-ignore
+    }
     const order = (k) => ({ allocation: 0, comparison: 1 })[k] ?? 2;
     const lists = Object.entries(res || {})
-      .filter(([, v]) => Array.isArray(v))
+      .filter(([k, v]) => Array.isArray(v) && !["items", "items_plans"].includes(k))
       .sort((a, b) => order(a[0]) - order(b[0]));
     for (const [k, v] of lists) {
       const t = el("div", { className: "table-wrap", id: `optimize-${k}` }, table(v, { caption: k }));
