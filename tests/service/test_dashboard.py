@@ -341,6 +341,26 @@ def test_company_view_form_counts_units_short(server: str, browser: Any) -> None
     page.set_input_files("#company-bom", str(examples / "company-plan-illustrative.csv"))
     page.click("#company-run")
     expect(page.locator("#company-status")).to_contain_text("company-plan-illustrative.csv")
+    # A saved scenario is taken too (not only the shipped ones): save one, pick it, count.
+    import httpx
+
+    from critmin.sim import library
+
+    text = library.text("drc-cobalt-outage").replace("name: ", "name: Saved copy of ", 1)
+    saved = httpx.post(f"{server}/api/scenarios", json={"name": "saved copy", "yaml": text},
+                       timeout=READ_TIMEOUT).json()  # fmt: skip
+    page.reload()
+    page.click("#tab-plans")
+    page.select_option("#plan-scenario", f"saved:{saved['id']}")
+    page.set_input_files("#company-bom", str(examples / "company-bom-illustrative.csv"))
+    page.set_input_files("#company-plan", str(examples / "company-plan-illustrative.csv"))
+    page.fill("#company-samples", "20")
+    page.click("#company-run")
+    expect(page.locator("#company-status")).to_contain_text("Done: Saved copy of")
+    expect(page.locator("#company-result tr", has_text="ups-battery-100kwh")).to_contain_text(
+        "cobalt"
+    )
+    page.screenshot(path=str(ARTIFACTS / "company-view-saved.png"), full_page=True)
     assert errors == []
 
 

@@ -1969,10 +1969,14 @@ const Company = {
     });
   },
 
-  /** The library scenario chosen in the Plans view; saved and builder ones fall back. */
+  /** The form fields of the scenario chosen in the Plans view: a library scenario by name,
+   * a saved one by id, or the builder's text. */
   scenario() {
     const key = $("#plan-scenario").value || "";
-    return key.startsWith("library:") ? key.slice(8) : null;
+    if (key.startsWith("library:")) return { scenario: key.slice(8) };
+    if (key.startsWith("saved:")) return { scenario_id: key.slice(6) };
+    if (key === "builder") return { scenario_yaml: $("#scenario-yaml").value };
+    return {};
   },
 
   async run() {
@@ -1983,12 +1987,11 @@ const Company = {
       setStatus(status, "Choose both files: the BOM and the production plan.", "bad");
       return;
     }
-    const name = this.scenario();
     const form = new FormData();
     form.append("bom", bom, bom.name);
     form.append("plan", plan, plan.name);
     form.append("samples", $("#company-samples").value);
-    if (name) form.append("scenario", name);
+    for (const [k, v] of Object.entries(this.scenario())) form.append(k, v);
     const headers = { Accept: "application/json" };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -2010,11 +2013,10 @@ const Company = {
         "inputs not simulated": r.not_simulated,
         years: r.years,
       }));
-      const note = name ? "" : " (a saved or builder scenario is not taken here: standard one)";
       show(
         $("#company-result"),
         table(rows, {
-          caption: `Units that could not be built: ${data.scenario}, ${data.samples} samples${note}`,
+          caption: `Units that could not be built: ${data.scenario}, ${data.samples} samples`,
         })
       );
       setStatus(status, `Done: ${data.scenario}.`, "ok");
