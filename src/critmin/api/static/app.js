@@ -528,6 +528,7 @@ const Explorer = {
     const [mine, refine] = await Promise.all([get("mine"), get("refine")]);
     if (this.selected !== mineral) return;
     const stages = [["mine", "mining", mine], ["refine", "refining", refine]].filter(([, , r]) => r.length);
+    node.dataset.for = mineral; // which mineral the section shows (a page or a test can wait on it)
     if (!stages.length) {
       show(node, el("p", { className: "empty" }, "No production series for this mineral."));
       note.textContent = "";
@@ -576,6 +577,7 @@ const Explorer = {
         xaxis: one ? { tickvals: years, range: [years[0] - 1, years[0] + 1] } : { tickvals: years },
         barmode: "stack",
         height: 340,
+        margin: { l: 55, r: 30, t: 35, b: 45 }, // room for the last year's label
         legend: { orientation: "h", y: -0.18 },
       });
       const eds = [...new Set(rows.map((r) => r.source))].sort();
@@ -595,11 +597,15 @@ const Explorer = {
       rows = asRows(await api(`/api/minerals/${encodeURIComponent(mineral)}/prices`));
     } catch (err) {
       if (this.selected !== mineral) return;
-      show(node, el("p", { className: "empty" }, `No price: ${err.message}`));
+      // "insufficient data: no sourced price of helium (why)" → "No sourced price of helium (why)."
+      const why = err.message.replace(/^insufficient data: /, "");
+      show(node, el("p", { className: "empty" }, `${why.charAt(0).toUpperCase()}${why.slice(1)}.`));
       note.textContent = "";
+      node.dataset.for = mineral;
       return;
     }
     if (this.selected !== mineral) return;
+    node.dataset.for = mineral;
     rows.sort((a, b) => a.year - b.year);
     // The reported unit when every year shares it (USD/kg reads better than USD/t), else USD/t.
     const units = new Set(rows.map((r) => r.unit));
@@ -618,6 +624,7 @@ const Explorer = {
       yaxis: { title: { text: unit }, rangemode: "tozero" },
       xaxis: { dtick: 1 },
       height: 300,
+      margin: { l: 55, r: 30, t: 35, b: 45 },
       showlegend: false,
     });
     const eds = [...new Set(rows.map((r) => r.edition))].sort();
@@ -637,6 +644,7 @@ const Explorer = {
       return;
     }
     if (this.selected !== mineral) return;
+    node.dataset.for = mineral;
     if (!rows.length) {
       show(node, el("p", { className: "empty" }, "No AI demand modelled for this mineral."));
       return;
