@@ -15,16 +15,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from critmin.analysis import (
     ai_at_risk,
+    check_plan,
     check_scenario,
     evaluate_plan,
     mineral_profile,
     minerals_overview,
+    plan_items,
+    price_history,
+    production_history,
     records,
     run_simulation,
     simulation_summary,
@@ -95,6 +100,35 @@ def test_supply_shares_are_one_answer(api: TestClient, mineral: str, stage: str)
     assert math.fsum(shares) <= 1 + 1e-9
     assert all(r["country"] or r["entity"] for r in py)
     assert not any(str(r["entity"]).lower().startswith("world") for r in py)
+
+
+@pytest.mark.parametrize(("mineral", "stage"), [("cobalt", "mine"), ("gallium", "refine")])
+def test_production_history_is_one_answer(api: TestClient, mineral: str, stage: str) -> None:
+    """The explorer's production series: CLI, API and Python agree, each year's figure is the
+    supply table's of that year and family, and no world total is a producer."""
+    h = production_history(mineral, stage)
+    py = records(h.rows)
+    via_cli = cli_json("supply", mineral, "--stage", stage, "--history")
+    via_api = api.get(f"/api/minerals/{mineral}/history", params={"stage": stage}).json()
+    assert py == via_cli == via_api
+    latest = supply_table(mineral, stage)
+    assert max(r["year"] for r in py) == latest.year  # through the dataset's latest year
+    assert not any("world total" in str(r["entity"]).lower() for r in py)
+    for y in {r["year"] for r in py}:
+        t = supply_table(mineral, stage, y, source=h.family).rows
+        got = [r for r in py if r["year"] == y]
+        assert math.fsum(r["value"] or 0 for r in got) == pytest.approx(t["value"].sum())
+        top = got[0]
+        assert top["value"] == t.loc[t.country == top["producer"], "value"].iloc[0]
+
+
+def test_price_history_is_one_answer(api: TestClient) -> None:
+    py = records(price_history("cobalt"))
+    assert py == cli_json("supply", "cobalt", "--prices")
+    assert py == api.get("/api/minerals/cobalt/prices").json()
+    assert {r["unit"] for r in py} == {"USD/lb"} and py[-1]["year"] >= 2025
+    gone = api.get("/api/minerals/helium/prices")
+    assert gone.status_code == 404 and "no sourced price" in gone.json()["detail"]
 
 
 def test_overview_is_one_answer(api: TestClient) -> None:
@@ -174,3 +208,28 @@ def test_plan_evaluation_is_one_answer(api: TestClient, tmp_path: Path) -> None:
     finished(api, run["id"])
     via_api = api.get(f"/api/runs/{run['id']}/result").json()["table"]
     assert py == via_cli == via_api
+
+
+def test_plan_items_is_one_answer(api: TestClient) -> None:
+    """Two plans item by item: the API's table, the Python one and the brief's (in billions)
+    are the same numbers; the optimiser's result carries the same table (dashboard flow)."""
+    from critmin.policy.plan import example_plan_path, load_plan
+    from critmin.report.brief import plan_items as brief_items
+
+    example = example_plan_path().read_text("utf-8")
+    py = records(plan_items(check_plan(text=example), check_plan(text=PLAN)))
+    via_api = api.post("/api/plans/items", json={"plan_a_yaml": example, "plan_b_yaml": PLAN})
+    assert via_api.status_code == 200, via_api.text
+    assert via_api.json() == py
+    assert math.fsum(r["usd_a"] for r in py) == pytest.approx(
+        load_plan(example_plan_path()).total_usd
+    )
+    gallium = next(r for r in py if r["lever"] == "stockpile" and r["mineral"] == "gallium")
+    assert (gallium["usd_a"], gallium["usd_b"]) == (0.0, 2.0e7)
+    alloc = pd.DataFrame([{"lever": r["lever"], "mineral": r["mineral"], "country": r["country"]
+                           or None, "usd": r["usd_b"]} for r in py])  # fmt: skip
+    bn = brief_items(load_plan(example_plan_path()), alloc)
+    assert bn.iloc[:, 3].tolist() == [r["usd_a"] / 1e9 for r in py]
+    assert bn["optimised"].tolist() == [r["usd_b"] / 1e9 for r in py]
+    bad = api.post("/api/plans/items", json={"plan_a_yaml": example})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][0] == "body"

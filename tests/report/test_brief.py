@@ -226,6 +226,8 @@ def test_brief_json_is_written_and_since_reports_changes(brief: Brief, tmp_path:
 
     new = read_edition(brief.html.parent / "brief.json")
     assert new["schema"] == SCHEMA and len(new["findings"]) == 5 and new["actions"]
+    # No company view asked for: nothing about one on page one or in the summary.
+    assert new["company"] == [] and not any(f["section"] == "company" for f in new["findings"])
     head = brief.tables["headline"].sort_values("rank")
     assert [s["mineral"] for s in new["scores"]][:3] == head["mineral"].head(3).tolist()
     assert next(s["key"] for s in new["scenarios"]) == "standard-2026"

@@ -78,6 +78,14 @@ def test_the_brief_has_the_company_view(tmp_path: Path) -> None:
     assert ups["units_short_mean"] > 0 and ups["binding_mineral"] == "cobalt"
     assert ups["units_short_p5"] <= ups["units_short_p50"] <= ups["units_short_p95"]
     assert at.set_index("product").loc["server-board", "units_short_p95"] == 0
+    # Page one and brief.json say what the company view found, linked to its section.
+    first = page[page.index('<section id="summary">') : page.index('<section id="headline">')]
+    assert "Company view: ups-battery-100kwh is" in first and 'href="#company"' in first
+    summary = json.loads((tmp_path / "b" / "brief.json").read_text("utf-8"))
+    found = next(f for f in summary["findings"] if f["section"] == "company")
+    assert f"P5–P95 {ups['units_short_p5']:,.0f}–{ups['units_short_p95']:,.0f}" in found["text"]
+    assert "bound by cobalt" in found["text"]
+    assert {r["product"] for r in summary["company"]} == set(at["product"])
 
 
 def test_cli_brief_company_view_needs_both_files_and_good_ones(tmp_path: Path) -> None:
@@ -117,3 +125,21 @@ def test_cli_demand_company_at_risk_and_the_api_agree(tmp_path: Path) -> None:
         assert r.status_code == 422 and "mine.csv" in r.text and "upload-0" not in r.text
         r = c.post("/api/company/at-risk", files=files, data={"scenario": "atlantis"})
         assert r.status_code == 422 and "standard-2026" in r.text
+        # A saved scenario (here a copy of the library one) gives the same numbers.
+        from critmin.sim import library
+
+        copy = {"name": "my copy", "yaml": library.text("drc-cobalt-outage")}
+        saved = c.post("/api/scenarios", json=copy)
+        assert saved.status_code in (200, 201), saved.text
+        sid = saved.json()["id"]
+        r = c.post("/api/company/at-risk", files=files, data={"scenario_id": sid, "samples": "40"})
+        assert r.status_code == 200, r.text
+        assert {row["product"]: row for row in r.json()["products"]} == cli
+        broken = {"scenario_yaml": "name: x\nhorizon: {start: 2030, end: 2020}\n"}
+        r = c.post("/api/company/at-risk", files=files, data=broken)
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == [
+            "body",
+            "scenario_yaml",
+        ]
+        r = c.post("/api/company/at-risk", files=files, data={"scenario_id": "0" * 32})
+        assert r.status_code == 404

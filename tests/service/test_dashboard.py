@@ -24,10 +24,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import DEADLINE
+from tests.conftest import DEADLINE, READ_TIMEOUT
 from tests.service.conftest import serve
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+PLAN_B = """name: Cobalt and gallium stocks
+items:
+  - {lever: stockpile, minerals: [cobalt], usd: 5.0e8, start: 2026}
+  - {lever: stockpile, minerals: [gallium], usd: 1.0e8, start: 2026}
+"""
+#: In the page: every chart container holds a drawn chart (maps fetch their geometry).
+ALL_DRAWN = (
+    "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+    ".every(g => g.querySelector('.main-svg'))"
+)
 #: Milliseconds a page waits for a state (playwright's ``expect`` polls until then).
 WAIT_MS = DEADLINE * 1000
 
@@ -210,6 +220,13 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         expect(page.locator("#explorer-maps.js-plotly-plot")).to_have_count(1)
         expect(page.locator("#explorer-maps .choroplethlocation").first).to_be_attached()
         expect(page.locator("#explorer-demand.js-plotly-plot")).to_have_count(1)
+        # Production over time (refining: gallium has no mine series) and the USGS price,
+        # each with its source and edition under the chart.
+        expect(page.locator("#explorer-history-refine.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-history-source")).to_contain_text("USGS MCS 2026")
+        expect(page.locator("#explorer-prices.js-plotly-plot")).to_have_count(1)
+        expect(page.locator("#explorer-prices-source")).to_contain_text("USGS Mineral Commodity")
+        page.wait_for_function(ALL_DRAWN)
         # No world total among the producing countries; it is given under the table.
         assert page.locator("#explorer-table tr", has_text="World total").count() == 0
         assert page.evaluate(CHECK_CHARTS) == []
@@ -253,18 +270,26 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         expect(page.locator("#plan-scenario")).to_have_value("library:standard-2026")
         page.select_option("#plan-scenario", "library:drc-cobalt-outage")
         page.fill("#plan-samples", "30")
+        # Plan B beside it: the two are compared item by item and on every objective.
+        page.fill("#plan-b", PLAN_B)
         page.click("#plans-evaluate")
         expect(page.locator("#plans-status")).to_contain_text("against DRC cobalt mine outage")
         expect(page.locator("#plans-comparison-table tbody tr")).not_to_have_count(0)
+        cobalt_stock = page.locator(
+            '#plans-items tr[data-lever="stockpile"][data-mineral="cobalt"]'
+        )
+        expect(cobalt_stock).to_contain_text("$500.0m")
+        expect(page.locator('#plans-objectives tr[data-objective="ai_output_usd"] td')
+               ).to_have_count(3)  # fmt: skip
         snap("14-plans-evaluated")
 
         # ---- 5. Optimise the same budget against the same scenario. ----
         page.click("#plans-optimize")
         expect(page.locator("#plans-status")).to_contain_text("Optimisation complete")
-        # The default objective (AI output at risk, central allocation rule) is zero for a DRC
-        # cobalt outage: nothing is funded and the page says why (decision 0033).
-        expect(page.locator("#optimize-allocation")).to_contain_text("No lever is funded")
-        expect(page.locator("#optimize-comparison table")).to_be_visible()
+        expect(page.locator("#optimize-allocation table")).to_be_visible()
+        # The example plan and the optimised one item by item, as the brief's table.
+        expect(page.locator("#optimize-items-table tbody tr")).not_to_have_count(0)
+        expect(page.locator("#optimize-objectives-table")).to_contain_text("fresh samples")
         snap("15-plans-optimised")
     except Exception:
         snap("98-flow-failure")
@@ -273,6 +298,19 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
         context.close()
     print(f"screenshots: {ARTIFACTS}")
     assert not errors, f"uncaught script errors: {errors}"
+    # The optimiser's items are critmin.analysis.plan_items of the example plan and the
+    # allocation (the brief's table), not the page's own arithmetic.
+    import httpx
+    import pandas as pd
+
+    from critmin.analysis import plan_items, records
+    from critmin.policy.plan import example_plan_path, load_plan
+
+    runs = httpx.get(f"{server}/api/runs", timeout=READ_TIMEOUT).json()
+    opt = next(r for r in runs if r["kind"] == "optimize" and r["status"] == "complete")
+    res = httpx.get(f"{server}/api/runs/{opt['id']}/result", timeout=READ_TIMEOUT).json()
+    alloc = pd.DataFrame(res["allocation"])
+    assert res["items"] == records(plan_items(load_plan(example_plan_path()), alloc))
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]
     assert not foreign, f"requests left the server: {foreign}"
 
@@ -303,4 +341,79 @@ def test_company_view_form_counts_units_short(server: str, browser: Any) -> None
     page.set_input_files("#company-bom", str(examples / "company-plan-illustrative.csv"))
     page.click("#company-run")
     expect(page.locator("#company-status")).to_contain_text("company-plan-illustrative.csv")
+    # A saved scenario is taken too (not only the shipped ones): save one, pick it, count.
+    import httpx
+
+    from critmin.sim import library
+
+    text = library.text("drc-cobalt-outage").replace("name: ", "name: Saved copy of ", 1)
+    saved = httpx.post(f"{server}/api/scenarios", json={"name": "saved copy", "yaml": text},
+                       timeout=READ_TIMEOUT).json()  # fmt: skip
+    page.reload()
+    page.click("#tab-plans")
+    page.select_option("#plan-scenario", f"saved:{saved['id']}")
+    page.set_input_files("#company-bom", str(examples / "company-bom-illustrative.csv"))
+    page.set_input_files("#company-plan", str(examples / "company-plan-illustrative.csv"))
+    page.fill("#company-samples", "20")
+    page.click("#company-run")
+    expect(page.locator("#company-status")).to_contain_text("Done: Saved copy of")
+    expect(page.locator("#company-result tr", has_text="ups-battery-100kwh")).to_contain_text(
+        "cobalt"
+    )
+    page.screenshot(path=str(ARTIFACTS / "company-view-saved.png"), full_page=True)
     assert errors == []
+
+
+def test_every_view_reads_at_1280_and_820(server: str, browser: Any) -> None:
+    """Each view as a reader sees it at a desktop and a narrow width: every chart's series
+    has visible marks and no text leaves its chart (CHECK_CHARTS). The explorer on cobalt
+    (two stages, a one-year refining series drawn as a bar) and on helium (no price: said,
+    not drawn); the results of a small run. Screenshots ``views-<view>-<width>.png``."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from tests.report.test_brief import CHECK_CHARTS
+    from tests.service.conftest import SMALL, until
+
+    run = httpx.post(f"{server}/api/runs", json={"scenario_yaml": SMALL, "samples": 40},
+                     timeout=READ_TIMEOUT).json()  # fmt: skip
+    until(lambda: httpx.get(f"{server}/api/runs/{run['id']}", timeout=READ_TIMEOUT)
+          .json()["status"] == "complete")  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: dict[str, list[str]] = {}
+    for width in (1280, 820):
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
+        expect.set_options(timeout=WAIT_MS)
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        try:
+            page.goto(f"{server}/")
+            for mineral in ("cobalt", "helium"):
+                page.click(f'#mineral-list button[data-mineral="{mineral}"]')
+                for part in ("history", "prices", "demand"):  # each section shows this mineral
+                    expect(page.locator(f'#explorer-{part}[data-for="{mineral}"]')).to_have_count(1)
+                page.wait_for_function(ALL_DRAWN)
+                problems[f"explorer {mineral} {width}"] = page.evaluate(CHECK_CHARTS)
+                page.screenshot(path=str(ARTIFACTS / f"views-explorer-{mineral}-{width}.png"),
+                                full_page=True)  # fmt: skip
+            # helium has no price: said, not drawn; cobalt's refining is one year (IEA 2023):
+            # a bar, not markers at running totals
+            expect(page.locator("#explorer-prices")).to_contain_text("No sourced price of helium")
+            page.click('#mineral-list button[data-mineral="cobalt"]')
+            expect(page.locator("#explorer-history-refine .barlayer .point")).not_to_have_count(0)
+            page.click("#tab-results")
+            page.select_option("#results-run", run["id"])
+            expect(page.locator("#results-summary table")).to_contain_text("gallium")
+            page.wait_for_function(ALL_DRAWN)
+            problems[f"results {width}"] = page.evaluate(CHECK_CHARTS)
+            page.screenshot(path=str(ARTIFACTS / f"views-results-{width}.png"), full_page=True)
+            for view in ("builder", "monitor", "plans"):
+                page.click(f"#tab-{view}")
+                expect(page.locator(f"#view-{view}")).to_be_visible()
+                problems[f"{view} {width}"] = page.evaluate(CHECK_CHARTS)
+                page.screenshot(path=str(ARTIFACTS / f"views-{view}-{width}.png"), full_page=True)
+        finally:
+            page.close()
+        assert errors == [], errors
+    assert {k: v for k, v in problems.items() if v} == {}

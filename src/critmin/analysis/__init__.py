@@ -27,9 +27,11 @@ if TYPE_CHECKING:
         concentration,
         mineral_profile,
         minerals_overview,
+        price_history,
+        production_history,
         supply_table,
     )
-    from critmin.analysis.plans import evaluate_plan, optimise_budget
+    from critmin.analysis.plans import evaluate_plan, optimise_budget, plan_items
     from critmin.analysis.risk import RiskTable, supply_risk
     from critmin.analysis.scenarios import (
         AiAtRisk,
@@ -52,9 +54,12 @@ _HOME = {
     "concentration": "minerals",
     "mineral_profile": "minerals",
     "minerals_overview": "minerals",
+    "price_history": "minerals",
+    "production_history": "minerals",
     "supply_table": "minerals",
     "evaluate_plan": "plans",
     "optimise_budget": "plans",
+    "plan_items": "plans",
     "RiskTable": "risk",
     "supply_risk": "risk",
     "AiAtRisk": "scenarios",
@@ -87,6 +92,9 @@ __all__ = [
     "minerals_overview",
     "minerals_touched",
     "optimise_budget",
+    "plan_items",
+    "price_history",
+    "production_history",
     "records",
     "run_simulation",
     "simulation_by_year",

@@ -193,3 +193,155 @@ def mineral_profile(
     key = ("analysis.profile", mineral, top, as_of or dt.date.today())
     frame: pd.DataFrame = d.stored(key, compute)
     return frame.copy()
+
+
+#: The columns of a production history (docs/cli-json.md).
+HISTORY_COLUMNS = [
+    "year", "producer", "entity", "value", "unit", "share", "status", "mineral", "stage",
+    "basis", "source", "edition",
+]  # fmt: skip
+REST = "Rest of world"
+
+
+@dataclass(frozen=True)
+class ProductionHistory:
+    """Production of one mineral at one stage, year by year: the largest producers and the
+    rest of the world, from one family of sources.
+
+    ``rows`` has one row per year and producer (``producer`` an ISO3 code, or
+    :data:`REST` for every other country plus the source's "Other countries"); never the
+    source's world total. ``value`` is missing (NaN) where a top producer has no figure that
+    year, never zero. ``family`` is the source family (USGS MCS, IEA, World Mining Data) of
+    the latest year's table; each year comes from its newest edition (``source``), so a year
+    reads as ``critmin supply MINERAL --year Y --source FAMILY`` shows it.
+    """
+
+    mineral: str
+    stage: str
+    unit: str
+    basis: str
+    family: str
+    top: tuple[str, ...]
+    rows: pd.DataFrame
+
+
+def production_history(
+    mineral: str, stage: str = "mine", *, top: int = 5, ds: Dataset | None = None
+) -> ProductionHistory:
+    """Production by country over every year one source family reports, through the
+    dataset's latest year: the ``top`` producers of the latest year and the rest of the world.
+
+    One family only (the one of the latest year's :func:`supply_table`): families count on
+    different bases (World Mining Data gives lithium as Li2O, USGS as Li content), so mixing
+    them would draw a break as a change. A year whose basis or unit differs from the latest
+    year's is left out rather than converted by assumption.
+
+    Raises
+    ------
+    QueryError
+        An unknown mineral or stage, ``top`` below 1, or no production data at the stage.
+
+    Examples
+    --------
+    >>> h = production_history("cobalt", "mine", top=3)
+    >>> h.family, h.top[0], int(h.rows["year"].max()) >= 2025
+    ('USGS MCS', 'COD', True)
+    >>> sorted(set(h.rows["producer"]))[-1]
+    'Rest of world'
+    """
+    from critmin.data.dataset import SOURCE_PREFERENCE
+
+    if top < 1:
+        raise QueryError(f"top must be at least 1, not {top}", "invalid", "top")
+    d = _ds(ds)
+    latest = supply_table(mineral, stage, ds=d)
+    family = next((p for p in SOURCE_PREFERENCE if latest.source.startswith(p)), latest.source)
+    prod = d.production
+    years = sorted({int(y) for y in prod.loc[
+        (prod["mineral"] == mineral) & (prod["stage"] == stage)
+        & (prod["measure"] == "production") & (prod["entity_kind"] == "country")
+        & prod["value"].notna() & prod["source"].str.startswith(family), "year"]})  # fmt: skip
+    years = [y for y in years if y <= latest.year]
+    last = latest.rows[latest.rows["country"].notna()].dropna(subset=["value"])
+    leaders = tuple(str(c) for c in last.nlargest(top, "value")["country"])
+    frames = []
+    for y in years:
+        t = latest if y == latest.year else supply_table(mineral, stage, y, source=family, ds=d)
+        if t.unit != latest.unit or t.basis != latest.basis:
+            continue
+        r = t.rows
+        is_top = r["country"].isin(leaders)
+        for c in leaders:
+            hit = r[r["country"] == c]
+            frames.append({
+                "year": y, "producer": c,
+                "entity": str(hit["entity"].iloc[0]) if len(hit) else c,
+                "value": float(hit["value"].iloc[0]) if len(hit) else float("nan"),
+                "share": float(hit["share"].iloc[0]) if len(hit) else float("nan"),
+                "status": str(hit["status"].iloc[0]) if len(hit) else "missing",
+                "source": t.source,
+            })  # fmt: skip
+        rest = r[~is_top]
+        statuses = sorted(set(rest["status"].dropna().astype(str)))
+        frames.append({
+            "year": y, "producer": REST, "entity": REST,
+            "value": float(rest["value"].sum(min_count=1)) if len(rest) else 0.0,
+            "share": float(rest["share"].sum(min_count=1)) if len(rest) else 0.0,
+            "status": statuses[0] if len(statuses) == 1 else ", ".join(statuses) or "reported",
+            "source": t.source,
+        })  # fmt: skip
+    rows = pd.DataFrame(frames)
+    rows = rows.assign(unit=latest.unit, mineral=mineral, stage=stage, basis=latest.basis,
+                       edition=rows["source"].str.extract(r"(\d{4})", expand=False)
+                       .astype("Int64"))  # fmt: skip
+    return ProductionHistory(mineral, stage, latest.unit, latest.basis, family, leaders,
+                             rows[HISTORY_COLUMNS].reset_index(drop=True))  # fmt: skip
+
+
+#: The columns of a price history (docs/cli-json.md).
+PRICE_COLUMNS = [
+    "mineral", "product", "year", "value", "unit", "basis", "usd_per_t", "status", "source",
+    "edition",
+]  # fmt: skip
+
+
+def price_history(mineral: str, ds: Dataset | None = None) -> pd.DataFrame:
+    """The USGS price of a mineral year by year, through the latest year its series has.
+
+    The series :func:`critmin.data.prices.price_table` follows for the mineral (each year
+    from the newest USGS edition reporting it; ``value`` and ``unit`` as reported,
+    ``usd_per_t`` per tonne of ``basis``), read from every year the dataset holds.
+
+    Raises
+    ------
+    QueryError
+        An unknown mineral, or one without a sourced price (``insufficient data``, with the
+        reason).
+
+    Examples
+    --------
+    >>> p = price_history("gallium")
+    >>> p[p.year == 2023][["value", "unit", "source"]].values.tolist()
+    [[290.0, 'USD/kg', 'USGS MCS 2024']]
+    """
+    table = _prices(_ds(ds), mineral)
+    ok = table[table["year"].notna()]
+    if ok.empty:
+        why = str(table["conversion"].iloc[0]) if len(table) else "no USGS price series"
+        raise QueryError(f"insufficient data: no sourced price of {mineral} ({why})",
+                         "insufficient data", "mineral")  # fmt: skip
+    return ok[PRICE_COLUMNS].reset_index(drop=True)
+
+
+def _prices(d: Dataset, mineral: str) -> pd.DataFrame:
+    check_mineral(mineral, d)
+
+    def compute() -> pd.DataFrame:
+        from critmin.data.prices import YEARS, price_table
+
+        # Through the latest year any USGS edition of the dataset reports (not a fixed end).
+        last = int(pd.to_numeric(d.salient["year"], errors="coerce").max())
+        return price_table(d, range(YEARS.start, max(last, YEARS.stop - 1) + 1))
+
+    table: pd.DataFrame = d.stored(("analysis.prices",), compute)
+    return table[table["mineral"] == mineral].copy()

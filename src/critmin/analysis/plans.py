@@ -103,6 +103,72 @@ def optimise_budget(
                                 **({"ai_rule": ai_rule} if ai_rule else {}))  # fmt: skip
 
 
+#: The columns of :func:`plan_items` (docs/cli-json.md).
+ITEM_COLUMNS = ["lever", "mineral", "country", "usd_a", "usd_b"]
+
+
+def _spend(plan: Plan | pd.DataFrame) -> dict[tuple[str, str, str], float]:
+    """USD by (lever, mineral, country) of a plan, or of an allocation frame."""
+    out: dict[tuple[str, str, str], float] = {}
+    if isinstance(plan, pd.DataFrame):
+        for lv, m, c, usd in zip(plan["lever"], plan["mineral"], plan["country"], plan["usd"],
+                                 strict=True):  # fmt: skip
+            k = (str(lv), str(m), c if isinstance(c, str) else "")
+            out[k] = out.get(k, 0.0) + float(usd)
+        return out
+    for it in plan.items:
+        ms = list(it.minerals) or ["(all)"]
+        for m in ms:
+            # An item naming several minerals is split evenly among them: the plan file
+            # gives one amount per item, and nothing says how it divides.
+            k = (it.lever, m, it.country or "")
+            out[k] = out.get(k, 0.0) + float(it.cost_usd) / len(ms)
+    return out
+
+
+def plan_items(a: Plan | pd.DataFrame, b: Plan | pd.DataFrame) -> pd.DataFrame:
+    """Two plans item by item: one row per lever, mineral and country, the USD each puts
+    there (``usd_a``, ``usd_b``; 0 where a plan puts nothing), sorted by lever, mineral,
+    country.
+
+    Each side is a :class:`~critmin.policy.plan.Plan` (an item naming several minerals is
+    split evenly among them) or an allocation frame (``lever``, ``mineral``, ``country``,
+    ``usd``) as the optimiser returns it. The brief's "two plans item by item" table, the
+    optimiser's result (``items``) and ``POST /api/plans/items`` are this table.
+
+    Examples
+    --------
+    >>> from critmin.policy.plan import Plan
+    >>> p = Plan.model_validate({"name": "p", "items": [{"lever": "stockpile",
+    ...     "minerals": ["gallium", "germanium"], "usd": 2e6, "start": 2026}]})
+    >>> alloc = pd.DataFrame({"lever": ["stockpile"], "mineral": ["gallium"],
+    ...                       "country": [None], "usd": [5e5]})
+    >>> plan_items(p, alloc)[["mineral", "usd_a", "usd_b"]].values.tolist()
+    [['gallium', 1000000.0, 500000.0], ['germanium', 1000000.0, 0.0]]
+    """
+    sa, sb = _spend(a), _spend(b)
+    keys = sorted(set(sa) | set(sb))
+    return pd.DataFrame(
+        [(lv, m, c, sa.get((lv, m, c), 0.0), sb.get((lv, m, c), 0.0)) for lv, m, c in keys],
+        columns=ITEM_COLUMNS,
+    )
+
+
+def optimisation_record(res: Result, compare: Plan | None) -> dict[str, object]:
+    """The optimiser's result as JSON (``critmin plan optimize --format json`` and the API's
+    optimize run): :meth:`~critmin.policy.portfolio.Result.as_json` and, with a compared
+    plan, ``items`` — :func:`plan_items` of the compared plan (a) and the optimised
+    allocation (b)."""
+    from critmin.analysis.frames import json_safe, records
+
+    body = res.as_json()
+    alloc = res.allocation[res.allocation["usd"] >= 1.0]
+    body["items"] = records(plan_items(compare, alloc)) if compare is not None else []
+    body["items_plans"] = [compare.name if compare is not None else None, "optimised"]
+    out: dict[str, object] = json_safe(body)
+    return out
+
+
 def project_pipeline(
     mineral: str | None = None,
     country: str | None = None,

@@ -70,6 +70,22 @@ class EvaluateIn(In):
         return self
 
 
+class ItemsIn(In):
+    """Two plans to set side by side, item by item (each saved or given as YAML text)."""
+
+    plan_a_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    plan_a_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+    plan_b_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    plan_b_yaml: str | None = Field(default=None, min_length=1, max_length=1_000_000)
+
+    @model_validator(mode="after")
+    def _one_each(self) -> ItemsIn:
+        for k in ("a", "b"):
+            if (getattr(self, f"plan_{k}_id") is None) == (getattr(self, f"plan_{k}_yaml") is None):
+                raise ValueError(f"give exactly one of plan_{k}_id or plan_{k}_yaml")
+        return self
+
+
 class OptimizeIn(In):
     """A budget to allocate across levers (the standard scenario unless one is given)."""
 

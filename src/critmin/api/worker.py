@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from critmin.analysis.frames import json_safe, records
+from critmin.analysis.frames import records
 from critmin.data.errors import DataError
 from critmin.store import Store
 
@@ -167,7 +167,7 @@ class RunManager:
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 
     def _optimize(self, run: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        from critmin.analysis.plans import optimise_budget
+        from critmin.analysis.plans import optimisation_record, optimise_budget
         from critmin.analysis.scenarios import check_plan, check_scenario
 
         p = run["params"]
@@ -179,7 +179,7 @@ class RunManager:
                               limits=p.get("limits"), pareto=int(p.get("pareto") or 0),
                               pareto_axes=tuple(axes.split(",")) if axes else None,
                               ai_rule=p.get("ai_rule") or "central")  # fmt: skip
-        body = {"run": run["id"], "budget": p["budget"], **json_safe(res.as_json())}
+        body = {"run": run["id"], "budget": p["budget"], **optimisation_record(res, compare)}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 
 

@@ -92,9 +92,35 @@ def supply(
         str | None, typer.Option(help="source prefix, e.g. 'USGS MCS 2023', 'World Mining Data'")
     ] = None,
     measure: Annotated[str, typer.Option(help="production, capacity or reserves")] = "production",
+    history: Annotated[
+        bool, typer.Option("--history", help="production year by year: top producers and the rest")
+    ] = False,
+    top: Annotated[int, typer.Option(help="producers named with --history")] = 5,
+    prices: Annotated[bool, typer.Option("--prices", help="the USGS price, year by year")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Production by country of one mineral at one stage and year, with shares and sources."""
+    if prices:
+        p = uc.price_history(mineral)
+        show = p if fmt is not Format.table else p[["year", "value", "unit", "status", "source"]]
+        render(show, fmt, title=f"{mineral}: USGS price of {p['product'].iloc[0]}",
+               caption="Each year from the newest USGS edition reporting it; --format csv|json "
+               f"adds usd_per_t (USD per {p['basis'].iloc[0]}).")  # fmt: skip
+        return
+    if history:
+        h = uc.production_history(mineral, stage, top=top)
+        if fmt is not Format.table:
+            render(h.rows, fmt)
+            return
+        wide = h.rows.pivot(index="year", columns="producer", values="value")
+        wide = wide[[*h.top, uc.REST]].reset_index()
+        eds = h.rows.groupby("year")["source"].first()
+        wide.insert(1, "source", [eds[y] for y in wide["year"]])
+        render(wide, fmt, title=f"{mineral} {stage} production by year ({h.unit}, {h.basis})",
+               caption=f"{h.family}, each year from its newest edition; producers: the "
+               f"{len(h.top)} largest of {int(wide['year'].max())}; '{uc.REST}' = every "
+               "other country (the world total as reported is never a row).")  # fmt: skip
+        return
     t = uc.supply_table(mineral, stage, year, measure=measure, source=source)
     if fmt is not Format.table:
         render(t.rows, fmt)

@@ -12,7 +12,6 @@ import pandas as pd
 import typer
 
 from critmin.analysis import plans as uc
-from critmin.analysis.frames import json_safe
 from critmin.cli.common import FormatOpt, check_out_path, handles_errors, refuse
 from critmin.cli.output import Format, money, render
 
@@ -227,8 +226,9 @@ def plan_optimize(
         market_share=market_share,
         partners=tuple(c.strip() for c in partners.split(",") if c.strip()), out_plan=out_plan,
     )  # fmt: skip
+    given = uc.check_plan(cmp) if cmp is not None else None
     if fmt is Format.json:
-        body = json_safe(res.as_json())  # strict JSON: no NaN or Infinity
+        body = uc.optimisation_record(res, given)  # strict JSON: no NaN or Infinity
         sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         return
     alloc = res.allocation[res.allocation["usd"] >= 1.0]
@@ -257,6 +257,17 @@ def plan_optimize(
     render(objectives_view(objs) if table else objs, fmt,
            title=f"Plans on every objective, scored against {res.scenario}",
            caption=cap)  # fmt: skip
+    if given is not None:
+        alloc_usd = res.allocation[res.allocation["usd"] >= 1.0]
+        items = uc.plan_items(given, alloc_usd)
+        if table:
+            items = pd.DataFrame({
+                "lever": items["lever"].str.replace("_", " "), "mineral": items["mineral"],
+                "country": items["country"], "compared USD": items["usd_a"].map(money),
+                "optimised USD": items["usd_b"].map(money),
+            })  # fmt: skip
+        render(items, fmt, title="The two plans item by item",
+               caption=f"compared = {given.name}" if table else None)  # fmt: skip
     if len(res.pareto):
         render(res.pareto, fmt, title="Pareto frontier (every objective at each point)")
 

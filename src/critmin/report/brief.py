@@ -692,25 +692,17 @@ def _sourcing(tables: dict[str, pd.DataFrame], files: list[Path], scenarios: lis
 
 def plan_items(plan: object, alloc: pd.DataFrame) -> pd.DataFrame:
     """The example plan's items beside the optimised allocation, one row per lever, mineral
-    and country (billion USD; 0 where a plan puts nothing)."""
-    rows: dict[tuple[str, str, str], list[float]] = {}
-    for it in plan.items:  # type: ignore[attr-defined]
-        ms = list(it.minerals) or ["(all)"]
-        for m in ms:
-            k = (it.lever, m, it.country or "")
-            rows.setdefault(k, [0.0, 0.0])[0] += float(it.cost_usd) / len(ms) / 1e9
-    for _, r in alloc.iterrows():
-        c = r["country"] if isinstance(r["country"], str) else ""
-        rows.setdefault((r["lever"], r["mineral"], c), [0.0, 0.0])[1] += float(r["usd"]) / 1e9
+    and country (billion USD; 0 where a plan puts nothing): the numbers of
+    :func:`critmin.analysis.plans.plan_items`, the dashboard's table, in billions."""
+    from critmin.analysis.plans import plan_items as items
+
+    t = items(plan, alloc)  # type: ignore[arg-type]
     name = str(plan.name)  # type: ignore[attr-defined]
-    df = pd.DataFrame(
-        [
-            (lv.replace("_", " "), m.replace("_", " "), c, a, b)
-            for (lv, m, c), (a, b) in rows.items()
-        ],
-        columns=["lever", "mineral", "country", f"example: {name}", "optimised"],
-    )
-    return df.sort_values(["lever", "mineral", "country"]).reset_index(drop=True)
+    return pd.DataFrame({
+        "lever": t["lever"].str.replace("_", " "), "mineral": t["mineral"].str.replace("_", " "),
+        "country": t["country"], f"example: {name}": t["usd_a"] / 1e9,
+        "optimised": t["usd_b"] / 1e9,
+    })  # fmt: skip
 
 
 def _percent_view(df: pd.DataFrame) -> pd.DataFrame:

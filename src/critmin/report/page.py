@@ -66,11 +66,13 @@ def number(x: float) -> str:
 
     Examples
     --------
-    >>> number(12345.6), number(3.14159), number(0.01234), number(float("nan"))
-    ('12,346', '3.14', '0.012', '—')
+    >>> number(12345.6), number(3.14159), number(0.01234), number(float("nan")), number(0.0)
+    ('12,346', '3.14', '0.012', '—', '0')
     """
     if x != x:
         return "—"
+    if x == 0:  # nothing is nothing: "0.000" units short reads as a measured small amount
+        return "0"
     if abs(x) >= 100:
         return f"{x:,.0f}"
     if abs(x) >= 1:

@@ -125,7 +125,8 @@ def _ai_why(risk: pd.Series) -> str:
 
 
 def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
-    """The five findings that matter most, each with its numbers and range."""
+    """The five findings that matter most, each with its numbers and range, and a sixth on
+    the company's products when the brief has a company view (:func:`company_finding`)."""
     out: list[Point] = []
     head = tables["headline"].sort_values("rank")
     top = head.head(3)
@@ -243,6 +244,9 @@ def findings(tables: dict[str, pd.DataFrame]) -> list[Point]:
                 "plans",
             )
         )
+    company = company_finding(tables)
+    if company is not None:
+        out.append(company)
     return out
 
 
@@ -256,6 +260,44 @@ def _rule_note(tables: dict[str, pd.DataFrame]) -> str:
         return ""
     return (" counted by the upper-bound rule (every use short alike; under the central rule "
             "AI's inputs are never short in the standard scenario)")  # fmt: skip
+
+
+def company_finding(tables: dict[str, pd.DataFrame]) -> Point | None:
+    """The company view on page one (only when the brief has one, ``--bom/--plan``): the
+    product most short in the standard scenario (or the first the brief runs), units short
+    with the P5–P95 range, and the input that binds."""
+    at = tables.get("company_at_risk")
+    key = standard_key(tables)
+    if at is None or at.empty or key is None:
+        return None
+    part = at[at["key"] == key]
+    if part.empty:
+        return None
+    risk = tables["scenarios_ai_output_at_risk"].set_index("key").loc[key]
+    where = ("the standard risk scenario" if bool(risk.get("standard", False))
+             else f"'{risk['scenario']}'")  # fmt: skip
+    worst = part.sort_values("share_short_mean", ascending=False).iloc[0]
+    if float(worst["units_short_mean"]) <= 0:
+        return Point(
+            f"Company view: no unit of the company's products is short in {where}",
+            f"{len(part)} products, {float(part['units_planned'].sum()):,.0f} planned units "
+            f"over {worst['years']}; units short P95: 0.",
+            "company",
+        )
+    others = part[(part["product"] != worst["product"]) & (part["units_short_mean"] > 0)]
+    return Point(
+        f"Company view: {worst['product']} is {100 * float(worst['share_short_mean']):.1f}% "
+        f"short of its planned units in {where}",
+        f"{float(worst['units_short_mean']):,.0f} of {float(worst['units_planned']):,.0f} "
+        f"planned units over {worst['years']} cannot be built on average (P5–P95 "
+        f"{float(worst['units_short_p5']):,.0f}–{float(worst['units_short_p95']):,.0f}), bound "
+        f"by {_name(worst['binding_mineral'])} in {100 * float(worst['binding_share']):.0f}% "
+        "of the years short; "
+        + (f"{len(others)} other product(s) short too." if len(others)
+           else "no other product is short.")
+        + " Assumes the company suffers the bloc's average shortfall of each input.",
+        "company",
+    )  # fmt: skip
 
 
 def actions(tables: dict[str, pd.DataFrame]) -> list[Point]:
@@ -373,9 +415,24 @@ def edition(tables: dict[str, pd.DataFrame], date: str) -> dict[str, Any]:
         "scenarios": scen,
         "plans": plans,
         "findings": [asdict(p) for p in findings(tables)],
+        "company": _company(tables),
         "actions": [asdict(p) for p in actions(tables)],
     }
     return json_safe(out)
+
+
+def _company(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """The company view's rows (empty without ``--bom/--plan``)."""
+    at = tables.get("company_at_risk")
+    if at is None or at.empty:
+        return []
+    cols = ["key", "scenario", "product", "units_planned", "units_short_mean", "units_short_p5",
+            "units_short_p50", "units_short_p95", "share_short_mean", "binding_mineral",
+            "binding_share", "years"]  # fmt: skip
+    return [
+        {str(k): v for k, v in r.items()}
+        for r in at[[c for c in cols if c in at]].to_dict("records")
+    ]
 
 
 def read_edition(path: Path) -> dict[str, Any]:

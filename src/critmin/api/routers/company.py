@@ -3,8 +3,9 @@
 As ``critmin demand --bom B --plan P --scenario S`` and the brief's company view (one
 function, :func:`critmin.analysis.company.company_at_risk`). Uploads go to a temporary folder
 under server-made names (the client's file name is used in messages only) and are deleted
-afterwards. The scenario is a shipped library scenario by name: a request never names a file
-on the server. It is a POST, so off loopback it needs the token like every write.
+afterwards. The scenario is a shipped library scenario by name, a saved scenario by id, or
+YAML text (the dashboard's builder): a request never names a file on the server. It is a
+POST, so off loopback it needs the token like every write.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 
 from critmin.analysis.frames import records
+from critmin.api.deps import Services, services
+from critmin.api.parsing import BodyDataError, parse_scenario
+from critmin.api.routers.runs import scenario_text
 from critmin.data.errors import DataError
 
 router = APIRouter(prefix="/company", tags=["company"])
@@ -28,17 +32,40 @@ MAX_SAMPLES = 2000
 def at_risk(
     bom: Annotated[UploadFile, File(description="company BOM, CSV (or YAML)")],
     plan: Annotated[UploadFile, File(description="production plan, CSV (or YAML)")],
+    svc: Annotated[Services, Depends(services)],
     scenario: Annotated[str, Form(min_length=1, max_length=64)] = "standard-2026",
+    scenario_id: Annotated[
+        str | None, Form(pattern=r"^[0-9a-f]{32}$", description="a saved scenario")
+    ] = None,
+    scenario_yaml: Annotated[
+        str | None, Form(min_length=1, max_length=1_000_000, description="a scenario as YAML text")
+    ] = None,
     samples: Annotated[int, Form(ge=10, le=MAX_SAMPLES)] = 200,
     seed: Annotated[int | None, Form(ge=0)] = None,
 ) -> dict[str, Any]:
-    """Per product: units short (mean, P5, P50, P95 over the plan's years), binding input."""
+    """Per product: units short (mean, P5, P50, P95 over the plan's years), binding input.
+
+    The scenario: ``scenario_id`` (saved) or ``scenario_yaml`` when given (at most one),
+    else the library scenario ``scenario`` (default: the standard one)."""
     # A plain ``def``: FastAPI runs it in a worker thread, so the simulation never blocks
     # the event loop.
     from critmin.analysis.company import company_at_risk
     from critmin.sim import library
+    from critmin.sim.scenario import Scenario
 
-    sc = library.path(scenario)  # DataError (422) naming the shipped scenarios
+    sc: Scenario | Path
+    if scenario_id is not None and scenario_yaml is not None:
+        msg = "give at most one of scenario_id or scenario_yaml"
+        raise HTTPException(422, [{"loc": ["body", "scenario_yaml"], "type": "value_error",
+                                   "msg": msg}])  # fmt: skip
+    if scenario_id is not None or scenario_yaml is not None:
+        text = scenario_text(svc, scenario_id, scenario_yaml)  # 404 for an unknown id
+        try:
+            sc = parse_scenario(text)
+        except DataError as e:
+            raise BodyDataError(e, "scenario_yaml") from e
+    else:
+        sc = library.path(scenario)  # DataError (422) naming the shipped scenarios
     names: dict[str, str] = {}
     fields: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="critmin-upload-") as tmp:

@@ -33,6 +33,26 @@ def supply(
     return records(uc.supply_table(mineral, stage, year, measure=measure, source=source).rows)
 
 
+@router.get("/minerals/{mineral}/history", response_model=Rows)
+def history(
+    mineral: Annotated[str, Path(max_length=64)],
+    stage: Annotated[Literal["mine", "refine"], Query()] = "mine",
+    top: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[dict[str, Any]]:
+    """Production year by year: the ``top`` producers of the latest year and "Rest of world"
+    (never the world total), from one source family, each year from its newest edition — the
+    rows of ``critmin supply MINERAL --history --format json``."""
+    return records(uc.production_history(mineral, stage, top=top).rows)
+
+
+@router.get("/minerals/{mineral}/prices", response_model=Rows)
+def prices(mineral: Annotated[str, Path(max_length=64)]) -> list[dict[str, Any]]:
+    """The USGS price series of a mineral (value and unit as reported, USD per tonne, source
+    and edition per year) — ``critmin supply MINERAL --prices --format json``; 404 with the
+    reason when the mineral has no sourced price."""
+    return records(uc.price_history(mineral))
+
+
 @router.get("/minerals/{mineral}/profile", response_model=Rows)
 def profile(
     mineral: Annotated[str, Path(max_length=64)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 
@@ -10,7 +10,7 @@ from critmin.api.deps import Services, services
 from critmin.api.parsing import BodyDataError, parse_plan
 from critmin.api.routers.docs import crud
 from critmin.api.routers.runs import MAX_SAMPLES, scenario_text, submit
-from critmin.api.schemas import EvaluateIn, OptimizeIn, RunAccepted
+from critmin.api.schemas import EvaluateIn, ItemsIn, OptimizeIn, Rows, RunAccepted
 from critmin.data.errors import DataError
 from critmin.store import NotFoundError
 
@@ -53,6 +53,18 @@ def evaluate(body: EvaluateIn, svc: Svc) -> RunAccepted:
         text = scenario_text(svc, body.scenario_id, body.scenario_yaml)
     return submit(svc, "evaluate", {"plan_yaml": plan}, text, body.samples, body.seed,
                   max_samples=MAX_SAMPLES["evaluate"])  # fmt: skip
+
+
+@router.post("/items", response_model=Rows)
+def items(body: ItemsIn, svc: Svc) -> list[dict[str, Any]]:
+    """Two plans item by item: USD per lever, mineral and country in plan A (``usd_a``) and
+    plan B (``usd_b``) — :func:`critmin.analysis.plans.plan_items`, the brief's table."""
+    from critmin.analysis.frames import records
+    from critmin.analysis.plans import plan_items
+
+    a = parse_plan(_plan_text(svc, body.plan_a_id, body.plan_a_yaml, "plan_a_yaml"))
+    b = parse_plan(_plan_text(svc, body.plan_b_id, body.plan_b_yaml, "plan_b_yaml"))
+    return records(plan_items(a, b))
 
 
 @router.post("/optimize", status_code=202, response_model=RunAccepted)

@@ -57,6 +57,8 @@ const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 
 /** USD in a compact form: $11.6bn, $350m, $12k. */
 function fmtUsd(v) {
+  // A negative amount reads −$3.20bn, not $-3.20bn.
+  if (v < 0) return `−${fmtUsd(-v)}`;
   const a = Math.abs(v);
   if (a >= 1e9) return `$${(v / 1e9).toFixed(a >= 1e10 ? 1 : 2)}bn`;
   if (a >= 1e6) return `$${(v / 1e6).toFixed(1)}m`;
@@ -138,8 +140,13 @@ function table(rows, { columns, caption, rowAttrs } = {}) {
   );
 }
 
-/** Replace a container's content. */
+/** Replace a container's content (a chart drawn there before is released first). */
 function show(container, ...nodes) {
+  if (container.classList.contains("js-plotly-plot")) {
+    // A message replacing a chart: without this the node still claims to be a chart.
+    if (window.Plotly) window.Plotly.purge(container);
+    container.classList.remove("js-plotly-plot");
+  }
   container.replaceChildren(...nodes.flat().filter(Boolean));
 }
 
@@ -447,7 +454,8 @@ const Explorer = {
         : el("p", { className: "empty" }, "No composite score for this mineral.")
     );
     // Country rows only: the world total is a sum, not a producer (it goes in the caption).
-    const isTotal = (r) => /world/i.test(String(r.entity || r.country || ""));
+    // ("Rest of world" is an aggregate of other countries, not a world total: it stays.)
+    const isTotal = (r) => !r.country && /^world\b/i.test(String(r.entity || ""));
     const totals = [...mine, ...refine].filter(isTotal);
     const rows = [...mine, ...refine].filter((r) => !isTotal(r));
     $("#explorer-totals").textContent = totals
@@ -456,12 +464,17 @@ const Explorer = {
     show(
       $("#explorer-table"),
       table(rows, {
-        caption: `${info.name || mineral}: producers by stage`,
+        // The columns a reader needs; the rest (mineral, measure, basis…) are in the API's rows.
+        columns: ["stage", "country", "entity", "value", "unit", "share", "status", "year", "source"],
+        caption: `${info.name || mineral}: producers by stage` +
+          (rows[0] && rows[0].basis ? ` (${[...new Set(rows.map((r) => r.basis))].join("; ")})` : ""),
         rowAttrs: (r) => ({ dataset: { stage: r.stage, country: r.country ?? "" } }),
       })
     );
     this.chart(mineral, mine, refine);
     this.maps(mineral, mine, refine);
+    this.history(mineral, listed);
+    this.prices(mineral);
     this.demand(mineral);
     setStatus(
       $("#explorer-status"),
@@ -486,7 +499,8 @@ const Explorer = {
     const traces = stages.map(([stage, rows], i) => {
       const c = rows.filter((r) => r.country && isNum(r.share));
       const key = i === 0 ? "geo" : `geo${i + 1}`;
-      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01] } };
+      // Both maps in the same band (y 0–1): left alone, plotly sets one lower than the other.
+      layout[key] = { ...geo, domain: { x: [i / stages.length, (i + 1) / stages.length - 0.01], y: [0, 1] } };
       layout.annotations.push({ text: stage === "mine" ? "mining" : "refining", x: (i + 0.5) / stages.length, y: 1.02, yanchor: "bottom",
         xref: "paper", yref: "paper", showarrow: false });  // prettier-ignore
       return {
@@ -497,6 +511,126 @@ const Explorer = {
       };
     });
     plot(node, traces, { ...layout, title: { text: `${mineral}: where it is produced (% of world)`, font: { size: 14 } } });
+  },
+
+  /**
+   * Production year by year at each stage with data: the largest producers of the latest
+   * year and "Rest of world" as stacked areas (one chart per stage), from one source family
+   * (GET /api/minerals/{m}/history, as `critmin supply M --history`).
+   */
+  async history(mineral, listed) {
+    const node = $("#explorer-history");
+    const note = $("#explorer-history-source");
+    const get = (s) =>
+      listed.includes(s)
+        ? api(`/api/minerals/${encodeURIComponent(mineral)}/history?stage=${s}`).then(asRows).catch(() => [])
+        : Promise.resolve([]);
+    const [mine, refine] = await Promise.all([get("mine"), get("refine")]);
+    if (this.selected !== mineral) return;
+    const stages = [["mine", "mining", mine], ["refine", "refining", refine]].filter(([, , r]) => r.length);
+    node.dataset.for = mineral; // which mineral the section shows (a page or a test can wait on it)
+    if (!stages.length) {
+      show(node, el("p", { className: "empty" }, "No production series for this mineral."));
+      note.textContent = "";
+      return;
+    }
+    const divs = stages.map(([s]) => el("div", { id: `explorer-history-${s}`, className: "chart", role: "img",
+      "aria-label": `${mineral} ${s} production by year and producer` }));  // prettier-ignore
+    show(node, divs);
+    const palette = ["#1f5fbf", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d"];
+    const colours = new Map();
+    const colour = (p) => {
+      if (p === "Rest of world") return "#9aa3ad";
+      if (!colours.has(p)) colours.set(p, palette[colours.size % palette.length]);
+      return colours.get(p);
+    };
+    const notes = [];
+    stages.forEach(([stage, word, rows], i) => {
+      const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
+      const last = years[years.length - 1];
+      const producers = [...new Set(rows.map((r) => r.producer))];
+      const value = (p, y) => {
+        const r = rows.find((x) => x.producer === p && x.year === y);
+        return r && isNum(r.value) ? r.value : null;
+      };
+      // A producer with nothing in any year has no area to draw: named, not drawn empty.
+      const empty = producers.filter((p) => years.every((y) => !value(p, y)));
+      const drawn = producers.filter((p) => !empty.includes(p));
+      const unit = rows[0].unit || "";
+      const total = drawn.reduce((a, p) => a + (value(p, last) || 0), 0);
+      // Stacked areas over the years; one year alone is a stacked bar (markers of a stack
+      // would sit at the running totals, not at each producer's value).
+      const one = years.length === 1;
+      const traces = drawn.map((p) => {
+        const r = rows.find((x) => x.producer === p);
+        const t = {
+          x: years, y: years.map((y) => value(p, y)), name: p === "Rest of world" ? p : `${r.entity} (${p})`,
+          marker: { color: colour(p) }, hovertemplate: `%{x}: %{y:,.0f} ${unit}<extra>${p}</extra>`,
+        };
+        return one ? { ...t, type: "bar", width: 0.5 }
+          : { ...t, type: "scatter", mode: "lines", stackgroup: "one", line: { color: colour(p), width: 1 } };
+      });
+      const zero = empty.length ? ` · ${empty.join(", ")}: 0 or no figure, not drawn` : "";
+      plot(divs[i], traces, {
+        title: { text: `${word}: ${fmt(total)} ${unit} in ${last}${zero}`, font: { size: 14 } },
+        yaxis: { title: { text: `${unit} (${rows[0].basis || ""})` }, rangemode: "tozero" },
+        xaxis: one ? { tickvals: years, range: [years[0] - 1, years[0] + 1] } : { tickvals: years },
+        barmode: "stack",
+        height: 340,
+        margin: { l: 55, r: 30, t: 35, b: 45 }, // room for the last year's label
+        legend: { orientation: "h", y: -0.18 },
+      });
+      const eds = [...new Set(rows.map((r) => r.source))].sort();
+      notes.push(`${word} ${years[0] === last ? last : `${years[0]}–${last}`}: ${eds.join(", ")}`);
+    });
+    note.textContent =
+      `Source: ${notes.join("; ")} (each year from its newest edition). Producers: the largest of the ` +
+      "latest year; Rest of world = every other country. The world total as reported is not a series.";
+  },
+
+  /** The USGS price, year by year (GET /api/minerals/{m}/prices, as `critmin supply M --prices`). */
+  async prices(mineral) {
+    const node = $("#explorer-prices");
+    const note = $("#explorer-prices-source");
+    let rows;
+    try {
+      rows = asRows(await api(`/api/minerals/${encodeURIComponent(mineral)}/prices`));
+    } catch (err) {
+      if (this.selected !== mineral) return;
+      // "insufficient data: no sourced price of helium (why)" → "No sourced price of helium (why)."
+      const why = err.message.replace(/^insufficient data: /, "");
+      show(node, el("p", { className: "empty" }, `${why.charAt(0).toUpperCase()}${why.slice(1)}.`));
+      note.textContent = "";
+      node.dataset.for = mineral;
+      return;
+    }
+    if (this.selected !== mineral) return;
+    node.dataset.for = mineral;
+    rows.sort((a, b) => a.year - b.year);
+    // The reported unit when every year shares it (USD/kg reads better than USD/t), else USD/t.
+    const units = new Set(rows.map((r) => r.unit));
+    const same = units.size === 1;
+    const unit = same ? rows[0].unit : `USD/t ${rows[0].basis.replace(/^t /, "")}`;
+    const y = rows.map((r) => (same ? r.value : r.usd_per_t));
+    const last = rows[rows.length - 1];
+    plot(node, [{
+      x: rows.map((r) => r.year), y, name: rows[0].product, type: "scatter", mode: "lines+markers",
+      line: { color: "#1f5fbf" },
+      marker: { size: 8, symbol: rows.map((r) => (r.status === "estimated" ? "circle-open" : "circle")) },
+      text: rows.map((r) => `${r.status}, ${r.source}`),
+      hovertemplate: `%{x}: %{y:,.4~g} ${unit} (%{text})<extra></extra>`,
+    }], {
+      title: { text: `${rows[0].product}: ${fmt(same ? last.value : last.usd_per_t)} ${unit} in ${last.year}`, font: { size: 14 } },
+      yaxis: { title: { text: unit }, rangemode: "tozero" },
+      xaxis: { dtick: 1 },
+      height: 300,
+      margin: { l: 55, r: 30, t: 35, b: 45 },
+      showlegend: false,
+    });
+    const eds = [...new Set(rows.map((r) => r.edition))].sort();
+    note.textContent =
+      `Source: USGS Mineral Commodity Summaries, editions ${eds.join(", ")} (each year from the newest ` +
+      `edition reporting it; open markers: estimated). ${rows[0].product}, ${unit}; the series ends in ${last.year}.`;
   },
 
   /** AI data centres' demand for the mineral, tonnes a year with the low–high band. */
@@ -510,6 +644,7 @@ const Explorer = {
       return;
     }
     if (this.selected !== mineral) return;
+    node.dataset.for = mineral;
     if (!rows.length) {
       show(node, el("p", { className: "empty" }, "No AI demand modelled for this mineral."));
       return;
@@ -1320,7 +1455,7 @@ const Results = {
       ai && isNum(ai.central) && isNum(ai.low) && isNum(ai.high)
         ? ` AI hardware output at risk in the worst year: ${p1(ai.central)} central (${p1(ai.low)} if AI buyers are served first, ${p1(ai.high)} if every use is short alike).`
         : "";
-    setStatus(status, `${runLabel(run)}: ${this.touched.length} minerals moved.${aiText}`, "ok");
+    setStatus(status, `${runLabel(run)}: ${this.touched.length} mineral${this.touched.length === 1 ? "" : "s"} moved.${aiText}`, "ok");
   },
 
   /** The other complete simulation runs, for the side-by-side comparison. */
@@ -1630,6 +1765,20 @@ const Plans = {
         runs.map((r) => api(`/api/runs/${encodeURIComponent(r.id)}/result`))
       );
       this.showEvaluations(plans.map(([k], i) => [`Plan ${k}`, results[i]]));
+      if (plans.length === 2) {
+        // Item by item (the brief's table: POST /api/plans/items) and on every objective.
+        const items = await api("/api/plans/items", {
+          method: "POST", body: { plan_a_yaml: plans[0][1], plan_b_yaml: plans[1][1] },
+        });
+        const names = results.map((r, i) => `plan ${plans[i][0]}${r.plan ? `: ${r.plan}` : ""}`);
+        $("#plans-comparison").append(
+          this.itemsTable(asRows(items), names, "plans-items"),
+          this.objectivesTable(
+            results.map((r, i) => [names[i], asRows(r.consequences || []).map((c) => ({ ...c, plan_out_of_sample: c.plan, base_out_of_sample: c.base }))]),
+            "plans-objectives", "both on the same samples"
+          )
+        );
+      }
       setStatus(status, `Evaluation complete (against ${this.scenarioName()}).`, "ok");
     } catch (err) {
       setStatus(status, `Evaluation failed: ${err.message}`, "bad");
@@ -1659,6 +1808,56 @@ const Plans = {
       );
     }
     show($("#plans-comparison"), parts);
+  },
+
+  /**
+   * Two plans item by item: one row per lever, mineral and country, USD in each
+   * (rows of critmin.analysis.plans.plan_items: usd_a, usd_b), largest first.
+   */
+  itemsTable(rows, names, id) {
+    const sorted = [...rows].sort((x, y) => Math.max(y.usd_a, y.usd_b) - Math.max(x.usd_a, x.usd_b));
+    const diff = (r) => r.usd_b - r.usd_a;
+    return el("div", { className: "table-wrap" }, el("table", { id },
+      el("caption", {}, `The two plans item by item (USD): ${names[0]} against ${names[1]}`),
+      el("thead", {}, el("tr", {}, ["lever", "mineral", "country", names[0], names[1], "difference"].map(
+        (c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, sorted.map((r) => el("tr", { dataset: { lever: r.lever, mineral: r.mineral } },
+        el("td", {}, String(r.lever).replace(/_/g, " ")), el("td", {}, String(r.mineral).replace(/_/g, " ")),
+        el("td", {}, r.country || "—"),
+        [r.usd_a, r.usd_b, diff(r)].map((v) => el("td", { className: "num" }, v ? fmtUsd(v) : "0")))))
+    ));  // prettier-ignore
+  },
+
+  /**
+   * Plans on every objective: one row per objective, without a plan and with each plan,
+   * on fresh samples (and in sample when given). `groups`: [[name, rows of the result's
+   * objectives/consequences], ...]; numbers as the API gives them.
+   */
+  objectivesTable(groups, id, note) {
+    const names = { ai_output_usd: "AI hardware output at risk", economic_loss_usd: "economic loss",
+      unmet_cost_usd: "unmet-demand cost", co2e_t: "CO2e of added supply" };  // prettier-ignore
+    const objectives = [...new Set(groups.flatMap(([, rows]) => rows.map((r) => r.objective)))];
+    const val = (v, unit) => (!isNum(v) ? "—" : unit === "USD" ? fmtUsd(v) : `${fmt(v)} ${unit === "t CO2e" ? "t" : unit}`);
+    const inSample = groups.some(([, rows]) => rows.some((r) => isNum(r.plan_in_sample)));
+    const head = ["objective", "without a plan", ...groups.map(([n]) => n)];
+    const body = [];
+    for (const o of objectives) {
+      const first = groups[0][1].find((r) => r.objective === o) || {};
+      const cells = (k, b) => [val(first[b], first.unit), ...groups.map(([, rows]) => {
+        const r = rows.find((x) => x.objective === o) || {};
+        return val(r[k], r.unit || first.unit);
+      })];
+      body.push(el("tr", { dataset: { objective: o } }, el("th", { scope: "row" }, `${names[o] || o}${inSample ? ", fresh samples" : ""}`),
+        cells("plan_out_of_sample", "base_out_of_sample").map((c) => el("td", { className: "num" }, c))));  // prettier-ignore
+      if (inSample) {
+        body.push(el("tr", { dataset: { objective: `${o}:in_sample` } }, el("th", { scope: "row" }, `${names[o] || o}, in sample`),
+          cells("plan_in_sample", "base_in_sample").map((c) => el("td", { className: "num" }, c))));  // prettier-ignore
+      }
+    }
+    return el("div", { className: "table-wrap" }, el("table", { id },
+      el("caption", {}, `Every objective, lower is better (${note}; — = insufficient data)`),
+      el("thead", {}, el("tr", {}, head.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, body)));  // prettier-ignore
   },
 
   /** One table, one row per mineral, a column group per plan: [[label, rows], ...]. */
@@ -1753,9 +1952,21 @@ const Plans = {
         el("dl", { className: "meta" }, scalars.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, fmt(v, k))]))
       );
     }
+    // The two plans item by item and on every objective (the brief's tables), when a plan
+    // was compared.
+    if (res && Array.isArray(res.items) && res.items.length) {
+      const names = [(res.items_plans && res.items_plans[0]) || "compared plan", "optimised"];
+      parts.push(el("h3", {}, "The two plans compared"), this.itemsTable(res.items, names, "optimize-items-table"));
+      const objs = asRows(res.objectives || []);
+      const plans = [...new Set(objs.map((r) => r.plan))];
+      // The compared plan first, as in the items table.
+      plans.sort((a, b) => (a === "optimised") - (b === "optimised"));
+      parts.push(this.objectivesTable(plans.map((p) => [p, objs.filter((r) => r.plan === p)]),
+        "optimize-objectives-table", "simulator; fresh samples = seed + 1"));  // prettier-ignore
+    }
     const order = (k) => ({ allocation: 0, comparison: 1 })[k] ?? 2;
     const lists = Object.entries(res || {})
-      .filter(([, v]) => Array.isArray(v))
+      .filter(([k, v]) => Array.isArray(v) && !["items", "items_plans"].includes(k))
       .sort((a, b) => order(a[0]) - order(b[0]));
     for (const [k, v] of lists) {
       // Nothing funded is an answer: say why instead of drawing an empty table (decision 0033).
@@ -1784,10 +1995,14 @@ const Company = {
     });
   },
 
-  /** The library scenario chosen in the Plans view; saved and builder ones fall back. */
+  /** The form fields of the scenario chosen in the Plans view: a library scenario by name,
+   * a saved one by id, or the builder's text. */
   scenario() {
     const key = $("#plan-scenario").value || "";
-    return key.startsWith("library:") ? key.slice(8) : null;
+    if (key.startsWith("library:")) return { scenario: key.slice(8) };
+    if (key.startsWith("saved:")) return { scenario_id: key.slice(6) };
+    if (key === "builder") return { scenario_yaml: $("#scenario-yaml").value };
+    return {};
   },
 
   async run() {
@@ -1798,12 +2013,11 @@ const Company = {
       setStatus(status, "Choose both files: the BOM and the production plan.", "bad");
       return;
     }
-    const name = this.scenario();
     const form = new FormData();
     form.append("bom", bom, bom.name);
     form.append("plan", plan, plan.name);
     form.append("samples", $("#company-samples").value);
-    if (name) form.append("scenario", name);
+    for (const [k, v] of Object.entries(this.scenario())) form.append(k, v);
     const headers = { Accept: "application/json" };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -1825,11 +2039,10 @@ const Company = {
         "inputs not simulated": r.not_simulated,
         years: r.years,
       }));
-      const note = name ? "" : " (a saved or builder scenario is not taken here: standard one)";
       show(
         $("#company-result"),
         table(rows, {
-          caption: `Units that could not be built: ${data.scenario}, ${data.samples} samples${note}`,
+          caption: `Units that could not be built: ${data.scenario}, ${data.samples} samples`,
         })
       );
       setStatus(status, `Done: ${data.scenario}.`, "ok");
