@@ -152,3 +152,18 @@ def test_engine_pro_rata_reduction_equals_the_old_measure() -> None:
     assert x.low <= x.central <= x.high and x.high > 0.2
     # AI is a fraction of a percent of the bloc's gallium and germanium demand: it is served.
     assert x.central < 0.01
+
+
+def test_optimiser_rule_auto_falls_back_to_the_upper_bound_only_when_nothing_is_at_risk() -> None:
+    from critmin.sim.ai_allocation import optimiser_rule
+
+    assert optimiser_rule("auto", 0.03) == (
+        "central",
+        "auto: the central rule puts AI hardware output at risk",
+    )
+    rule, why = optimiser_rule("auto", 0.0)
+    assert rule == "pro_rata" and "nothing to buy down" in why
+    # A chosen rule is kept even when it leaves nothing at risk; an unknown one fails.
+    assert optimiser_rule("central", 0.0) == ("central", "chosen")
+    with pytest.raises(ValueError, match="unknown AI allocation rule"):
+        optimiser_rule("max", 0.5)

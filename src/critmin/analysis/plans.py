@@ -90,7 +90,8 @@ def optimise_budget(
     (default: the standard one) under ``limits``; both it and ``compare`` are scored on every
     objective, and ``Result.scenario`` names the scenario they were scored against.
     ``ai_rule`` allocates a shortfall between AI and other uses in the optimiser's AI objective
-    (default the central rule, :mod:`critmin.sim.ai_allocation`, decision 0033)."""
+    (default ``auto``: the central rule, or the pro-rata bound when the central rule leaves no
+    AI output at risk; :func:`critmin.sim.ai_allocation.optimiser_rule`, decision 0033)."""
     from critmin.policy.levers import STOCK_MARKET_SHARE
     from critmin.policy.portfolio import optimise_and_compare
 

@@ -106,10 +106,11 @@ class OptimizeIn(In):
     pareto: int = Field(default=0, ge=0, le=20, description="points on the Pareto frontier")
     pareto_axes: str | None = Field(default=None, max_length=100,
                                     description="two objectives, e.g. 'ai,co2e'")  # fmt: skip
-    ai_rule: Literal["central", "priority", "pro_rata"] = Field(
-        default="central",
-        description="who bears a shortfall in the AI objective: central, priority (AI served "
-        "first, the lower bound) or pro_rata (every use alike, the upper bound); decision 0033",
+    ai_rule: Literal["auto", "central", "priority", "pro_rata"] = Field(
+        default="auto",
+        description="who bears a shortfall in the AI objective: auto (central, or pro_rata when "
+        "the central rule leaves no AI output at risk), central, priority (AI served first, the "
+        "lower bound) or pro_rata (every use alike, the upper bound); decision 0033",
     )
 
     @model_validator(mode="after")

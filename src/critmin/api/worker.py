@@ -178,7 +178,7 @@ class RunManager:
                               compare=compare, objective=p.get("objective"),
                               limits=p.get("limits"), pareto=int(p.get("pareto") or 0),
                               pareto_axes=tuple(axes.split(",")) if axes else None,
-                              ai_rule=p.get("ai_rule") or "central")  # fmt: skip
+                              ai_rule=p.get("ai_rule") or "auto")  # fmt: skip
         body = {"run": run["id"], "budget": p["budget"], **optimisation_record(res, compare)}
         return "result.json", {"result.json": self._write_json(run["id"], "result.json", body)}
 

@@ -182,10 +182,11 @@ def plan_optimize(
         str,
         typer.Option(
             "--ai-rule",
-            help="who bears a shortfall in the AI objective: central (default), priority (AI "
-            "served first, the lower bound) or pro_rata (every use alike, the upper bound)",
+            help="who bears a shortfall in the AI objective: auto (default: central, or pro_rata "
+            "when the central rule leaves no AI output at risk), central, priority (AI served "
+            "first, the lower bound) or pro_rata (every use alike, the upper bound)",
         ),
-    ] = "central",
+    ] = "auto",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The allocation of a budget across levers that minimises the chosen consequence."""
@@ -237,8 +238,12 @@ def plan_optimize(
     table = fmt is Format.table
     weights = ", ".join(f"{OBJECTIVE_NAMES.get(k, k) if table else k} × {v:g}"
                         for k, v in res.objective.items())  # fmt: skip
+    fallback = res.ai_rule_why.startswith("auto: under")
+    rule = f"AI rule {res.ai_rule}" + (
+        ": the central rule leaves nothing at risk" if fallback else ""
+    )
     caption = (
-        f"objective: {weights}; "
+        f"objective: {weights} ({rule}); "
         f"{'value per USD' if table else 'marginal_value'} = objective avoided per extra USD; "
         "pays off = share of samples (and years) where the item removes a shortfall"
     )

@@ -39,10 +39,11 @@ from critmin.policy.optimize import (
     plan_from,
 )
 from critmin.policy.plan import Plan, load_plan
-from critmin.sim.ai_allocation import DEFAULT_RULE, RULES
+from critmin.sim.ai_allocation import AUTO, OPTIMISER_RULES, optimiser_rule
 from critmin.sim.inputs import prepare
 from critmin.sim.runner import simulate
 from critmin.sim.scenario import Scenario, load_scenario
+from critmin.sim.summary import ai_at_risk_by_rule
 
 
 @dataclass
@@ -60,6 +61,9 @@ class Result:
     limits: dict[str, float] = field(default_factory=dict)
     objectives: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
+    #: The AI allocation rule the LP used and why (see ``optimiser_rule``).
+    ai_rule: str = "central"
+    ai_rule_why: str = ""
 
     def as_json(self) -> dict[str, Any]:
         alloc = self.allocation[self.allocation["usd"] >= 1.0]
@@ -69,6 +73,8 @@ class Result:
             "scenario": self.scenario,
             "objective": self.objective,
             "limits": self.limits,
+            "ai_rule": self.ai_rule,
+            "ai_rule_why": self.ai_rule_why,
             "allocation": _records(alloc[[*cols, *[c for c in why if c in alloc]]]),
             "options": _records(
                 self.allocation[[*cols, "option", "cap_usd", "note"]]
@@ -134,14 +140,16 @@ def optimise_and_compare(
     limits: dict[str, float] | None = None,
     pareto_axes: tuple[str, str] | None = None,
     market_share: float = STOCK_MARKET_SHARE,
-    ai_rule: str = DEFAULT_RULE,
+    ai_rule: str = AUTO,
 ) -> Result:
     """Solve for ``budget`` on the scenario's samples and score the result (and ``compare``)
     on every objective, in sample and out of sample.
 
-    ``ai_rule`` (:data:`critmin.sim.ai_allocation.RULES`) is how the LP's AI objective
-    allocates a shortfall between AI and other uses; the simulator's scores always give the
-    central rule with both bounds (decision 0033).
+    ``ai_rule`` (:data:`critmin.sim.ai_allocation.OPTIMISER_RULES`) is how the LP's AI
+    objective allocates a shortfall between AI and other uses; ``auto`` (default) is the
+    central rule unless the scenario puts no AI output at risk under it, then the pro-rata
+    upper bound (:func:`critmin.sim.ai_allocation.optimiser_rule`); the simulator's scores
+    always give the central rule with both bounds (decision 0033).
 
     ``objective`` is a weighting of objectives (``{"ai_output_usd": 1}``, or text such as
     ``"ai:1,unmet:0.5"``; default :data:`DEFAULT_OBJECTIVE`); ``limits`` bound any objective
@@ -188,9 +196,10 @@ def optimise_and_compare(
         ]
         partners = tuple(dict.fromkeys([*partners, *(c for c in extra if c)]))  # fmt: skip
     opts = lever_options(mi, ds, partners, market_share)
-    if ai_rule not in RULES:
-        raise DataError([Problem("optimiser", None, "ai_rule", f"one of {', '.join(RULES)}",
-                                 ai_rule)])  # fmt: skip
+    if ai_rule not in OPTIMISER_RULES:
+        raise DataError([Problem("optimiser", None, "ai_rule",
+                                 f"one of {', '.join(OPTIMISER_RULES)}", ai_rule)])  # fmt: skip
+    ai_rule, rule_why = optimiser_rule(ai_rule, ai_at_risk_by_rule(base)["central"])
     ai = ai_value(mi, ai_rule)
     if "ai_output_usd" in {*weights, *lim, *axes} and not np.isfinite(ai.usd).all():
         raise DataError([Problem("optimiser", None, "objective", "an objective with data",
@@ -218,11 +227,11 @@ def optimise_and_compare(
         Path(out_plan).write_text(
             yaml.safe_dump(best.model_dump(exclude_none=True), sort_keys=False), "utf-8"
         )
-    comp = pd.DataFrame(rows)
+    comp = pd.DataFrame(rows).assign(ai_rule=ai_rule)
     return Result(
         sol.allocation, comp, front, sol, best, unmapped, sc.name, weights, lim,
         objectives_table(comp),
-        {"baseline_simulation_s": t_sim, "pareto_s": t_front},
+        {"baseline_simulation_s": t_sim, "pareto_s": t_front}, ai_rule, rule_why,
     )  # fmt: skip
 
 

@@ -504,20 +504,6 @@ def ai_key(rule: str) -> str:
     return "ai_output_usd" if rule == "central" else f"ai_output_usd_{rule}"
 
 
-def plan_rule(tables: dict[str, pd.DataFrame]) -> str:
-    """The AI allocation rule the brief's plan section optimises: the central one, unless the
-    standard scenario puts no AI output at risk under it (nothing to buy down: the optimiser
-    would spend nothing), then the upper bound, pro rata, and the section says so."""
-    from critmin.report.summary import standard_key
-
-    key = standard_key(tables)
-    risk = tables.get("scenarios_ai_output_at_risk")
-    if key is None or risk is None or "ai_output_at_risk_central" not in risk:
-        return "central"
-    central = float(risk.set_index("key")["ai_output_at_risk_central"].astype(float)[key])
-    return "central" if central > 1e-6 else "pro_rata"
-
-
 def _plans(
     ds: Dataset,
     tables: dict[str, pd.DataFrame],
@@ -532,9 +518,11 @@ def _plans(
     sec = Section("plans", "6. Plans: the example plan against the optimised plan")
     p = load_plan(plan or example_plan_path())
     money = budget if budget is not None else p.total_usd
-    rule = plan_rule(tables)
     say(f"optimising {money / 1e9:,.1f} billion USD")
-    res = optimise_budget(money, samples=samples, compare=p, ai_rule=rule)
+    # The optimiser's own default rule (decision 0033): the central one, or the pro-rata
+    # bound when the central rule leaves nothing to buy down; the CLI and service do the same.
+    res = optimise_budget(money, samples=samples, compare=p)
+    rule = res.ai_rule
     alloc = res.allocation[res.allocation["usd"] >= 1.0][
         ["lever", "mineral", "country", "stage", "usd", "marginal_value"]
     ]

@@ -105,6 +105,38 @@ def kappa(rule: str) -> float:
     raise ValueError(f"unknown AI allocation rule {rule!r}: one of {', '.join(RULES)}")
 
 
+#: The optimiser's default: the central rule, unless it leaves nothing to buy down.
+AUTO = "auto"
+#: What the optimiser accepts: the rules and :data:`AUTO`.
+OPTIMISER_RULES: tuple[str, ...] = (*RULES, AUTO)
+
+
+def optimiser_rule(requested: str, central_at_risk: float) -> tuple[str, str]:
+    """The rule the optimiser's AI objective uses, and why (decision 0033).
+
+    ``auto`` takes the central rule unless the scenario puts no AI hardware output at risk
+    under it (``central_at_risk``, the no-plan expectation): then there is nothing for the
+    money to buy down, an LP on the central rule would spend nothing, and the upper bound
+    (pro rata) shows what the money would protect if AI buyers could not outbid other uses.
+
+    Examples
+    --------
+    >>> optimiser_rule("auto", 0.02)[0], optimiser_rule("auto", 0.0)[0]
+    ('central', 'pro_rata')
+    >>> optimiser_rule("priority", 0.0)[0]
+    'priority'
+    """
+    if requested != AUTO:
+        kappa(requested)  # an unknown rule fails here
+        return requested, "chosen"
+    if central_at_risk > 1e-6:
+        return "central", "auto: the central rule puts AI hardware output at risk"
+    return "pro_rata", (
+        "auto: under the central rule the scenario leaves AI hardware no input short, so there "
+        "is nothing to buy down; the upper bound (every use short alike) is optimised instead"
+    )
+
+
 def bloc_dc_share(members: tuple[str, ...]) -> tuple[float, str]:
     """The bloc's share of data-centre electricity use (IEA 2024), and what it counts.
 
