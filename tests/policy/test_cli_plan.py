@@ -148,18 +148,9 @@ def test_start_outside_the_horizon_exits_1(small: str, tmp_path: Path) -> None:
 
 def test_optimize_json_stdout_is_clean() -> None:
     proc = subprocess.run(
-        # The pro-rata bound of the AI objective: under the default central rule the standard
-        # scenario puts no AI output at risk and nothing is spent (decision 0033).
-        [
-            sys.executable,
-            "-m",
-            "critmin",
-            "plan",
-            "optimize",
-            *OPTIMIZE_ARGS,
-            "--ai-rule",
-            "pro_rata",
-        ],
+        # The default rule, auto: the standard scenario puts no AI output at risk under the
+        # central rule, so the LP optimises the pro-rata bound and says so (decision 0033).
+        [sys.executable, "-m", "critmin", "plan", "optimize", *OPTIMIZE_ARGS],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -175,8 +166,13 @@ def test_optimize_json_stdout_is_clean() -> None:
     assert len(data["comparison"]) == 2 and data["comparison"][0]["plan"] == "optimised"
     assert data["scenario"].startswith("Standard risk")
     assert data["objective"] == {"ai_output_usd": 1.0}
+    assert data["ai_rule"] == "pro_rata" and "nothing to buy down" in data["ai_rule_why"]
     objs = {(r["objective"], r["plan"]) for r in data["objectives"]}
-    assert len(objs) == 8
+    assert len(objs) == 12  # four objectives and the AI objective's two bounds, two plans
+    # The LP's own figure stands on the row of the rule it optimised, nowhere else.
+    lp = {r["objective"] for r in data["objectives"] if r["lp"] is not None and
+          r["objective"].startswith("ai_output_usd")}  # fmt: skip
+    assert lp == {"ai_output_usd_pro_rata"}
     assert data["lp"]["variables"] > 0 and data["lp"]["budget_dual"] <= 0
 
 

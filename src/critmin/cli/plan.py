@@ -280,6 +280,8 @@ def plan_optimize(
 #: The optimiser's objectives as a person names them (terminal tables; JSON keeps the keys).
 OBJECTIVE_NAMES = {
     "ai_output_usd": "AI output at risk",
+    "ai_output_usd_priority": "AI at risk, AI first",
+    "ai_output_usd_pro_rata": "AI at risk, pro rata",
     "economic_loss_usd": "economic loss",
     "unmet_cost_usd": "unmet-demand cost",
     "co2e_t": "CO2e",

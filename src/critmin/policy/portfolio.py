@@ -284,20 +284,31 @@ def _axes(axes: tuple[str, str] | None, weights: dict[str, float]) -> tuple[str,
 
 def objectives_table(comp: pd.DataFrame) -> pd.DataFrame:
     """Every plan on every objective, side by side: one row per (objective, plan), baseline
-    and plan in sample and out of sample (simulator), and the LP's own figure."""
+    and plan in sample and out of sample (simulator), and the LP's own figure.
+
+    The AI objective also has a row per bounding allocation rule (``ai_output_usd_priority``,
+    ``ai_output_usd_pro_rata``; decision 0033); the LP's figure stands on the row of the rule
+    the LP used (``comp["ai_rule"]``), since it is not comparable with the others."""
     rows = []
     for _, r in comp.iterrows():
-        for name in OBJECTIVES:
+        used = str(r.get("ai_rule", "central"))
+        keys = [*OBJECTIVES]
+        keys[1:1] = [f"ai_output_usd_{b}" for b in ("priority", "pro_rata")
+                     if f"ai_output_usd_{b}:base" in r]  # fmt: skip
+        for name in keys:
+            rule = name.removeprefix("ai_output_usd_") if name.startswith("ai_output_usd_") else (
+                "central" if name == "ai_output_usd" else None)  # fmt: skip
+            lp = r.get("lp_ai_output_usd", np.nan) if rule == used else np.nan
             rows.append(
                 {
                     "objective": name,
-                    "unit": UNITS[name],
+                    "unit": UNITS.get(name, "USD"),
                     "plan": r["plan"],
                     "base_in_sample": r[f"{name}:base"],
                     "plan_in_sample": r[f"{name}:plan"],
                     "base_out_of_sample": r[f"{name}:base_oos"],
                     "plan_out_of_sample": r[f"{name}:plan_oos"],
-                    "lp": r.get(f"lp_{name}", np.nan),
+                    "lp": lp if rule is not None else r.get(f"lp_{name}", np.nan),
                 }
             )
     return pd.DataFrame(rows)
