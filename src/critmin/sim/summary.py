@@ -51,55 +51,66 @@ def cvar(x: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
 
 
 def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
-    """One row per mineral (columns :data:`COLUMNS`), largest expected shortfall first."""
-    red = result[
-        ["shortfall_peak", "price_peak", "shortfall_horizon", "unmet_total", "release_total",
-         "years_to_recover"]
-    ].compute()  # fmt: skip
-    sf = red["shortfall_peak"].transpose("sample", "mineral").to_numpy()
-    pr = red["price_peak"].transpose("sample", "mineral").to_numpy()
-    ytr = red["years_to_recover"].transpose("sample", "mineral").to_numpy()
-    q = [5, 50, 95]
-    sfq, prq = np.percentile(sf, q, axis=0), np.percentile(pr, q, axis=0)
-    out = pd.DataFrame(
-        {
-            "mineral": [str(m) for m in result["mineral"].to_numpy()],
-            "samples": sf.shape[0],
-            "shortfall_mean": sf.mean(axis=0),
-            "shortfall_p5": sfq[0],
-            "shortfall_p50": sfq[1],
-            "shortfall_p95": sfq[2],
-            "shortfall_cvar95": cvar(sf),
-            "p_shortfall_over": (sf > threshold).mean(axis=0),
-            "threshold": threshold,
-            "horizon_shortfall_mean": red["shortfall_horizon"].mean("sample").to_numpy(),
-            "unmet_t_mean": red["unmet_total"].mean("sample").to_numpy(),
-            "price_index_mean": pr.mean(axis=0),
-            "price_index_p5": prq[0],
-            "price_index_p50": prq[1],
-            "price_index_p95": prq[2],
-            "years_to_recover_mean": ytr.mean(axis=0),
-            "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
-            "release_t_mean": red["release_total"].mean("sample").to_numpy(),
-            "price_bound_share": _at_bound(result, pr),
-        }
-    )
+    """One row per mineral (columns :data:`COLUMNS`), largest expected shortfall first.
+
+    The statistics are computed block by block and merged exactly
+    (:mod:`critmin.sim.reduce`), the way a cluster computes them where the samples are: a
+    result reduced on Dask workers (``keep="stats"``, which carries its statistics and the
+    threshold they were counted at) gives this table bit for bit.
+    """
+    if result.attrs.get("keep") == "stats":
+        stats = _stored_stats(result, threshold)
+    else:
+        stats = _stats(result, threshold)
+    out = pd.DataFrame({
+        "mineral": [str(m) for m in result["mineral"].to_numpy()],
+        **{c: stats[c] for c in COLUMNS if c not in ("mineral", "threshold")},
+        "threshold": threshold,
+    })  # fmt: skip
     out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
                           ascending=[False, False, True])  # fmt: skip
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
-def _at_bound(result: xr.Dataset, peak: np.ndarray) -> np.ndarray:
-    """Per mineral, the share of samples whose worst-year price index is at the price bound
-    (``price_cap``, recorded in the run's parameters; issue 16: a bound is reported when it
-    binds). The bound is read as the low end of its range (the table's bounds are points)."""
+def _stats(result: xr.Dataset, threshold: float) -> dict[str, object]:
+    from critmin.sim.reduce import MEAN_VARS, summary_stats
+
+    names = [*MEAN_VARS, *(["ai_output_min"] if "ai_output_min" in result else [])]
+    red = result[names].compute()
+    arrays = {
+        k: red[k].transpose("sample", "mineral" if k != "ai_output_min" else "component").to_numpy()
+        for k in names
+    }
+    n = arrays["shortfall_peak"].shape[0]
+    size = int(result.attrs.get("block", 1000))
+    bounds = [(b, lo, min(lo + size, n)) for b, lo in enumerate(range(0, n, size))]
+    return summary_stats(arrays, bounds, threshold, _bound(result))
+
+
+def _stored_stats(result: xr.Dataset, threshold: float) -> dict[str, object]:
+    at = float(result.attrs["threshold"])
+    if threshold != at:
+        raise ValueError(
+            f"this result was reduced on the workers with the shortfall threshold {at:g}; "
+            f"run it again with threshold {threshold:g}, or keep the per-sample reductions "
+            "(keep='reduced')"
+        )
+    cols = [c for c in COLUMNS if c not in ("mineral", "threshold")]
+    return {c: result[c].to_numpy() if c != "samples" else int(result.attrs["samples"])
+            for c in cols}  # fmt: skip
+
+
+def _bound(result: xr.Dataset) -> np.ndarray:
+    """Per mineral, the price level counted as "at the price bound": ``price_cap`` (recorded in
+    the run's parameters; issue 16: a bound is reported when it binds), read as the low end of
+    its range (the table's bounds are points), less a relative 1e-9."""
     import json
 
     raw = result.attrs.get("parameters")
     caps = json.loads(raw).get("price_cap", {}) if isinstance(raw, str) else {}
     mins = [str(m) for m in result["mineral"].to_numpy()]
     cap = np.array([float(caps[m][0]) if m in caps else np.inf for m in mins])
-    return np.asarray((peak >= cap[None, :] * (1.0 - 1e-9)).mean(axis=0))
+    return cap * (1.0 - 1e-9)
 
 
 def by_year(result: xr.Dataset, minerals: list[str] | None = None) -> pd.DataFrame:
@@ -149,4 +160,12 @@ def ai_output_at_risk(result: xr.Dataset) -> float:
     """Expected AI hardware output at risk: the mean over samples of 1 − the worst
     component's output in its worst year (AI output = the scarcest input of each component).
     """
-    return float((1.0 - result["ai_output_min"].min("component")).mean())
+    if "ai_output_at_risk" in result.attrs:  # reduced on the workers (keep="stats")
+        return float(result.attrs["ai_output_at_risk"])
+    # Block by block, in block order: the number the workers' shards give (decision 0030).
+    a = result["ai_output_min"].transpose("sample", "component").to_numpy()
+    size = int(result.attrs.get("block", 1000))
+    tot = 0.0
+    for lo in range(0, a.shape[0], size):
+        tot = tot + float(np.sum(1.0 - a[lo : lo + size].min(axis=1)))
+    return tot / a.shape[0]
