@@ -96,20 +96,20 @@ class Shard:
     def probe(
         self, reqs: np.ndarray, m: int = SKETCH
     ) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-        """For each request ``(q, j, L, U)``: values below ``L``, values in ``[L, U]``, and the
-        ranks and values of a sketch of those (all of them when at most ``m``)."""
+        """For each request ``(q, j, L, U)``: how many values are ``<= L`` and ``< U``, and
+        the ranks (from the first value above ``L``) and values of a sketch of the values
+        strictly between ``L`` and ``U`` (all of them when at most ``m``)."""
         out = []
         for q, j, lo, hi in reqs:
             col = self.cols[int(q), int(j)]
-            a = int(np.searchsorted(col, lo, "left"))
-            b = int(np.searchsorted(col, hi, "right"))
-            c = b - a
-            ranks = (
-                np.arange(c)
-                if c <= m
-                else np.unique(np.linspace(0, c - 1, m).round().astype(np.int64))
-            )
-            out.append((a, c, ranks, col[a + ranks]))
+            a = int(np.searchsorted(col, lo, "right"))
+            b = int(np.searchsorted(col, hi, "left"))
+            c = max(b - a, 0)
+            if c <= m:
+                ranks = np.arange(c)
+            else:
+                ranks = np.unique(np.linspace(0, c - 1, m).round().astype(np.int64))
+            out.append((a, b, ranks, col[a + ranks]))
         return out
 
     def final(self, v: np.ndarray, threshold: float, bound: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -164,16 +164,25 @@ def select(call: Call, targets: np.ndarray) -> np.ndarray:
         for i, t in enumerate(act):
             k = int(targets[t, 2])
             per = [a[i] for a in answers]
-            below = sum(p[0] for p in per)
-            if all(p[1] == len(p[2]) for p in per):  # every shard sent all it has in the window
+            le_lo = sum(p[0] for p in per)  # values <= L (exact)
+            lt_hi = sum(p[1] for p in per)  # values < U (exact)
+            # Invariants: fewer than k + 1 values are < L, at least k + 1 are <= U.
+            if k < le_lo:
+                ans[t], done[t] = lo[t], True
+                continue
+            if k >= lt_hi:
+                ans[t], done[t] = hi[t], True
+                continue
+            # The answer lies strictly between L and U; so does every sketch value.
+            if all(p[1] - p[0] == len(p[2]) for p in per):  # every shard sent all it has
                 vals = np.sort(np.concatenate([p[3] for p in per]))
-                ans[t], done[t] = vals[k - below], True
+                ans[t], done[t] = vals[k - le_lo], True
                 continue
             cands = np.unique(np.concatenate([p[3] for p in per]))
-            ub_lt = np.full(cands.shape, below, dtype=np.int64)  # at most this many below x
-            lb_le = np.full(cands.shape, below, dtype=np.int64)  # at least this many at or below x
-            for _a, c, ranks, vals in per:
-                ext = np.append(ranks, c)
+            ub_lt = np.full(cands.shape, le_lo, dtype=np.int64)  # at most this many are < x
+            lb_le = np.full(cands.shape, le_lo, dtype=np.int64)  # at least this many are <= x
+            for a, b, ranks, vals in per:
+                ext = np.append(ranks, b - a)
                 ub_lt += ext[np.searchsorted(vals, cands, "left")]
                 idx = np.searchsorted(vals, cands, "right") - 1
                 lb_le += np.where(idx >= 0, ranks[np.maximum(idx, 0)] + 1, 0)
