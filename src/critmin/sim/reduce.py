@@ -93,23 +93,16 @@ class Shard:
         """Block indices, per-block sums, per-block AI-at-risk sums, sample count."""
         return self.blocks, self.sums, self.ai, int(self.cols.shape[2])
 
-    def probe(
-        self, reqs: np.ndarray, m: int = SKETCH
-    ) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-        """For each request ``(q, j, L, U)``: how many values are ``<= L`` and ``< U``, and
-        the ranks (from the first value above ``L``) and values of a sketch of the values
-        strictly between ``L`` and ``U`` (all of them when at most ``m``)."""
+    def probe(self, reqs: np.ndarray, m: int = SKETCH) -> list[tuple[int, int, np.ndarray]]:
+        """For each request ``(q, j, L, U)``: how many values are ``<= L`` and ``< U``, and a
+        sketch of the values strictly between ``L`` and ``U``: those at the ranks
+        :func:`sketch_ranks` gives (all of them when at most ``m``)."""
         out = []
         for q, j, lo, hi in reqs:
             col = self.cols[int(q), int(j)]
             a = int(np.searchsorted(col, lo, "right"))
             b = int(np.searchsorted(col, hi, "left"))
-            c = max(b - a, 0)
-            if c <= m:
-                ranks = np.arange(c)
-            else:
-                ranks = np.unique(np.linspace(0, c - 1, m).round().astype(np.int64))
-            out.append((a, b, ranks, col[a + ranks]))
+            out.append((a, b, col[a + sketch_ranks(max(b - a, 0), m)]))
         return out
 
     def final(self, v: np.ndarray, threshold: float, bound: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -124,6 +117,20 @@ class Shard:
         over_t = np.array([n - np.searchsorted(sf[j], threshold, "right") for j in range(len(v))])
         at_bound = np.array([n - np.searchsorted(pr[j], bound[j], "left") for j in range(len(v))])
         return above.reshape(len(self.tails), len(v)), over_v, over_t, at_bound
+
+
+def sketch_ranks(c: int, m: int = SKETCH) -> np.ndarray:
+    """The ranks a shard sketches among ``c`` values: all when ``c <= m``, else ``m`` evenly
+    spaced ranks from the first to the last (distinct, since the spacing is at least 1).
+
+    Examples
+    --------
+    >>> sketch_ranks(3).tolist(), sketch_ranks(10, 4).tolist()
+    ([0, 1, 2], [0, 3, 6, 9])
+    """
+    if c <= m:
+        return np.arange(c)
+    return np.arange(m) * (c - 1) // (m - 1)
 
 
 #: Runs a :class:`Shard` method (by name, with arguments) on every shard; answers in shard order.
@@ -175,26 +182,56 @@ def select(call: Call, targets: np.ndarray) -> np.ndarray:
                 continue
             # The answer lies strictly between L and U; so does every sketch value.
             if all(p[1] - p[0] == len(p[2]) for p in per):  # every shard sent all it has
-                vals = np.sort(np.concatenate([p[3] for p in per]))
+                vals = np.sort(np.concatenate([p[2] for p in per]))
                 ans[t], done[t] = vals[k - le_lo], True
                 continue
-            cands = np.unique(np.concatenate([p[3] for p in per]))
-            ub_lt = np.full(cands.shape, le_lo, dtype=np.int64)  # at most this many are < x
-            lb_le = np.full(cands.shape, le_lo, dtype=np.int64)  # at least this many are <= x
-            for a, b, ranks, vals in per:
-                ext = np.append(ranks, b - a)
-                ub_lt += ext[np.searchsorted(vals, cands, "left")]
-                idx = np.searchsorted(vals, cands, "right") - 1
-                lb_le += np.where(idx >= 0, ranks[np.maximum(idx, 0)] + 1, 0)
-            ok_lo = cands[ub_lt <= k]
-            ok_hi = cands[lb_le >= k + 1]
-            if ok_lo.size:
-                lo[t] = max(lo[t], ok_lo.max())
-            if ok_hi.size:
-                hi[t] = min(hi[t], ok_hi.min())
+            lo[t], hi[t] = _narrow(per, le_lo, k, lo[t], hi[t])
             if lo[t] == hi[t]:
                 ans[t], done[t] = lo[t], True
     raise RuntimeError("order statistics did not converge")  # pragma: no cover
+
+
+def _narrow(
+    per: list[tuple[int, int, np.ndarray]], le_lo: int, k: int, lo: float, hi: float
+) -> tuple[float, float]:
+    """A narrower window ``[L, U]`` around the ``k``-th value from the shards' sketches.
+
+    Between a shard's sketch values at ranks ``r_j < r_{j+1}`` lie at most the values of
+    ranks up to ``r_{j+1}``: so at most ``le_lo + Σ r_next(x)`` values are ``< x`` and at
+    least ``le_lo + Σ (r_last(x) + 1)`` are ``<= x``. Both are step functions of ``x`` that
+    move only at sketch values: summed over all shards at once with one sort and cumulative
+    sums (a shard's step at its ``j``-th value is the gap to its next rank).
+    """
+    m = SKETCH
+    c = np.array([b - a for a, b, _ in per])
+    big = c > m  # sketched shards (m values each); the others sent all theirs
+    zs = [p[2] for p, g in zip(per, big, strict=True) if g]
+    zf = [p[2] for p, g in zip(per, big, strict=True) if not g]
+    cb = c[big][:, None]
+    r = np.arange(m)[None, :] * (cb - 1) // (m - 1)  # the ranks of sketch_ranks, per shard
+    # Passing z_j, "< x" may newly include up to r_{j+1} − r_j values (the last: up to c);
+    # "<= x" surely includes r_j + 1 (a jump of r_j − r_{j−1}). Every value sent: jumps of 1.
+    up = np.diff(np.concatenate([r, cb], axis=1), axis=1).ravel()
+    down = np.diff(r, axis=1, prepend=-1).ravel()
+    n_full = int(c[~big].sum())
+    vals = [*zs, *zf]
+    up = np.concatenate([up, np.ones(n_full, dtype=np.int64)])
+    down = np.concatenate([down, np.ones(n_full, dtype=np.int64)])
+    z = np.concatenate(vals)
+    order = np.argsort(z, kind="stable")
+    z = z[order]
+    cum_up = np.concatenate([[0], np.cumsum(up[order])])
+    cum_down = np.concatenate([[0], np.cumsum(down[order])])
+    cands = np.unique(z)
+    ub_lt = le_lo + cum_up[np.searchsorted(z, cands, "left")]
+    lb_le = le_lo + cum_down[np.searchsorted(z, cands, "right")]
+    ok_lo = cands[ub_lt <= k]
+    ok_hi = cands[lb_le >= k + 1]
+    if ok_lo.size:
+        lo = max(lo, float(ok_lo.max()))
+    if ok_hi.size:
+        hi = min(hi, float(ok_hi.min()))
+    return lo, hi
 
 
 def _percentile(lo: np.ndarray, hi: np.ndarray, n: int, q: float) -> np.ndarray:
