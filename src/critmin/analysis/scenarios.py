@@ -17,7 +17,7 @@ from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml
 from critmin.policy.plan import Plan, load_plan, plan_from_text
 from critmin.sim.scenario import Scenario, load_scenario, scenario_from_text
 
-Keep = Literal["all", "summary"]
+Keep = Literal["all", "summary", "reduced", "stats"]
 
 
 def _source(path: Path | None, text: str | None, file: str | None) -> tuple[str, Lines]:
