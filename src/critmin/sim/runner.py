@@ -336,16 +336,21 @@ def local_cluster(workers: int) -> Any:
     Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
     every large temporary array back to the system and fault it in again: the engine's
     blocks then run about 3× slower in a worker than in the client (measured, issue 20).
-    Workers started here keep the default allocator; for a cluster started elsewhere set
-    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` likewise
-    (docs/decisions/0027-lazy-reads-cache-reduce.md).
+    Workers started here keep the default allocator and run without Dask's statistical
+    profiler; for a cluster started elsewhere set
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` and
+    ``distributed.worker.profile.enabled`` likewise (docs/scale-out.md).
     """
     import dask
     from distributed import LocalCluster
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # The worker's statistical profiler walks the running thread's stack every 10 ms: a few
+    # per cent of every block's CPU for a diagnostic nobody reads here (decision 0030).
+    settings = {"distributed.nanny.pre-spawn-environ": environ,
+                "distributed.worker.profile.enabled": False}  # fmt: skip
+    with dask.config.set(settings):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address=None)  # fmt: skip
 
