@@ -214,7 +214,8 @@ def scale_out(samples: int, keep: str = "stats") -> None:
     summary statistics travel. The scenario is compiled (and cached) before timing, and each
     cluster is started before its run and reached by address (as an existing cluster would
     be): the times are the simulation's, not the compilation's or the cluster start's
-    (printed apart). Because the machine may be shared, each line also gives the CPU seconds
+    (printed apart); the summary table is timed with the run (for ``keep="stats"`` it is the
+    merge, for ``"reduced"`` ``summary()`` on the client). Because the machine may be shared, each line also gives the CPU seconds
     of this process (client, scheduler thread, or the two threads) and of each worker, and
     the wall time an idle 2-core machine would need at least for that CPU work (the larger
     of the busiest process's CPU and the total over 2 cores): the ratios of those bounds are
@@ -256,6 +257,7 @@ def scale_out(samples: int, keep: str = "stats") -> None:
             load0 = os.getloadavg()[0]
             t0 = time.perf_counter()
             res = simulate(sc, ds, keep=keep, progress=tick, **kw)  # type: ignore[arg-type]
+            tables[label] = summary(res)  # timed too: the table is what the user waits for
             dt = time.perf_counter() - t0
             cpu = time.process_time() - c0
             w1 = _worker_cpu(client) if client else {}
@@ -268,11 +270,10 @@ def scale_out(samples: int, keep: str = "stats") -> None:
         total = cpu + sum(wcpu)
         bound[label] = max([cpu / (2 if not procs else 1), *wcpu, total / 2])
         rate[label] = units / dt
-        tables[label] = summary(res)
         merge = dt - (last[0] - t0) if last else float("nan")
         workers = " + ".join(f"{w:.1f}" for w in wcpu) or "-"
         print(f"  {label:<26} {dt:7.1f} s -> {units / dt / 1e6:6.2f} M sample·mineral·years/s; "
-              f"CPU s: this process {cpu:.1f}, workers {workers}; merge after the last block "
+              f"CPU s: this process {cpu:.1f}, workers {workers}; summary after the last block "
               f"{merge:.2f} s; idle-machine bound {bound[label]:.1f} s "
               f"(load {load0:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)  # fmt: skip
     first = next(iter(tables.values()))
