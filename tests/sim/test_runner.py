@@ -487,15 +487,18 @@ def summary_of(sf: np.ndarray) -> pd.DataFrame:
     return summary(res)
 
 
-def test_keep_reduced_gives_the_same_summary_everywhere(scenario: Scenario, ds: Dataset) -> None:
-    """Blocks reduced where computed (threads, Dask worker processes) give the summary of a
-    full run bit for bit, and only the per-sample reductions are kept."""
+def test_keep_reduced_gives_the_same_summary_everywhere(
+    scenario: Scenario, ds: Dataset, dask_cluster: str
+) -> None:
+    """Blocks reduced where computed (threads, Dask worker processes of a ``dask scheduler``
+    + ``dask worker`` cluster) give the summary of a full run bit for bit, and only the
+    per-sample reductions are kept."""
     n = 2 * BLOCK + 300
     want = summary(simulate(scenario, ds, samples=n, keep="summary"))
     local = simulate(scenario, ds, samples=n, keep="reduced", workers=2)
     assert "shortfall" not in local and "shortfall_peak" in local
     pd.testing.assert_frame_equal(summary(local), want, check_exact=True)
-    dask = simulate(scenario, ds, samples=n, keep="reduced", scheduler="local", workers=2)
+    dask = simulate(scenario, ds, samples=n, keep="reduced", scheduler=dask_cluster)
     pd.testing.assert_frame_equal(summary(dask), want, check_exact=True)
     for k in local.data_vars:
         assert np.array_equal(local[k].to_numpy(), dask[k].to_numpy())

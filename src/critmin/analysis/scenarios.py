@@ -18,7 +18,7 @@ from critmin.data.yamlfile import Lines, line_of, parse_yaml, read_yaml
 from critmin.policy.plan import Plan, load_plan, plan_from_text
 from critmin.sim.scenario import Scenario, load_scenario, scenario_from_text
 
-Keep = Literal["all", "summary"]
+Keep = Literal["all", "summary", "reduced", "stats"]
 
 
 def _source(path: Path | None, text: str | None, file: str | None) -> tuple[str, Lines]:
@@ -180,9 +180,11 @@ def run_simulation(
     keep: Keep = "all",
     progress: Callable[[int, int], None] | None = None,
     ds: Dataset | None = None,
+    threshold: float = 0.05,
 ) -> xr.Dataset:
     """Run the Monte Carlo market model on a scenario (object or file); ``samples`` and
-    ``seed`` default to the scenario's own."""
+    ``seed`` default to the scenario's own; ``threshold`` is the shortfall share counted by
+    ``keep="stats"`` (whose result carries only the summary statistics)."""
     from critmin.sim.runner import simulate
 
     source = str(scenario) if not isinstance(scenario, Scenario) else "scenario"
@@ -190,7 +192,7 @@ def run_simulation(
     try:
         return simulate(sc, ds if ds is not None else load(), samples=samples, seed=seed,
                         workers=workers, scheduler=scheduler, out=out, keep=keep,
-                        progress=progress, source=source)  # fmt: skip
+                        progress=progress, source=source, threshold=threshold)  # fmt: skip
     except ConnectionError as e:  # an unreachable --scheduler
         raise QueryError(str(e), "invalid", "scheduler") from None
     except DataError as e:

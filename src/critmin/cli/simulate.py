@@ -75,8 +75,9 @@ def simulate(
     keep: Annotated[
         str,
         typer.Option(
-            help="all outputs, 'summary' (shortfall and price) for huge runs, or 'reduced' "
-            "(per-sample reductions only, reduced on the workers; --by mineral)"
+            help="all outputs, 'summary' (shortfall and price) for huge runs, 'reduced' "
+            "(per-sample reductions only, reduced on the workers; --by mineral), or 'stats' "
+            "(only the summary statistics leave the workers: the scale-out mode; --by mineral)"
         ),
     ] = "all",
     all_minerals: Annotated[
@@ -87,10 +88,10 @@ def simulate(
     """Monte Carlo disruption simulation: shortfall, prices, stocks and AI output at risk."""
     from rich.progress import Progress
 
-    if by not in ("mineral", "year") or keep not in ("all", "summary", "reduced"):
-        raise refuse("--by is mineral or year; --keep is all, summary or reduced")
-    if keep == "reduced" and by == "year":
-        raise refuse("--keep reduced keeps no year arrays: use --by mineral, or --keep summary")
+    if by not in ("mineral", "year") or keep not in ("all", "summary", "reduced", "stats"):
+        raise refuse("--by is mineral or year; --keep is all, summary, reduced or stats")
+    if keep in ("reduced", "stats") and by == "year":
+        raise refuse(f"--keep {keep} keeps no year arrays: use --by mineral, or --keep summary")
     if not 0.0 <= threshold <= 1.0:  # NaN fails this too
         raise refuse(f"--threshold: expected a share between 0 and 1; got {threshold}")
     if out is not None:
@@ -104,7 +105,7 @@ def simulate(
 
         result = uc.run_simulation(scenario, samples=samples, seed=seed, workers=workers,
                                    scheduler=scheduler, out=out, keep=keep,  # type: ignore[arg-type]
-                                   progress=tick)  # fmt: skip
+                                   progress=tick, threshold=threshold)  # fmt: skip
     for warning in json.loads(result.attrs.get("warnings", "[]")):
         err.print(f"warning: {warning}")
     touched_only = not all_minerals
@@ -114,7 +115,7 @@ def simulate(
     else:
         df = uc.simulation_summary(result, threshold, touched_only=touched_only)
         title = f"{sc.name}: per mineral, each sample's worst year"
-    n = result.sizes["sample"]
+    n = int(result.attrs["samples"])
     bloc = sc.bloc if isinstance(sc.bloc, str) else ", ".join(sc.bloc)
     caption = (
         f"{n} samples, seed {result.attrs['seed']}, bloc {bloc}; shortfall = unmet share of the "

@@ -16,6 +16,10 @@ block is reduced where it is computed (a Dask worker, a thread) and only those s
 travel (about 1/5 of ``"summary"``), so a cluster scales; the summary table is bit-identical
 to the one of a ``"summary"`` or ``"all"`` run with the same seed, because it is made by the
 same function from the same per-sample values (decision 0027). No fan chart (by year) then.
+``keep="stats"`` goes further: the per-sample reductions stay where they were computed (a
+Dask worker's memory; :class:`critmin.sim.reduce.Shard`) and only the summary statistics,
+merged exactly, come back — the same numbers bit for bit (decision 0030). With ``out`` and
+a Dask scheduler, the workers write their blocks into the Zarr store themselves.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -42,6 +46,9 @@ from critmin.sim.engine import OUTPUTS, run_block
 from critmin.sim.inputs import MarketInputs, draw, prepare
 from critmin.sim.scenario import Scenario, load_scenario
 
+if TYPE_CHECKING:
+    from critmin.sim.reduce import Shard
+
 #: Samples per block. Fixed: changing it changes every result (the seeds are per block).
 BLOCK = 1000
 #: Full results above this many bytes stream to disk instead of staying in memory.
@@ -49,7 +56,7 @@ MEMORY_BUDGET = 1_000_000_000
 #: The threshold (share of the bloc's demand) for "years to recover" and P(shortfall > X).
 RECOVERED = 0.01
 
-Keep = Literal["all", "summary", "reduced"]
+Keep = Literal["all", "summary", "reduced", "stats"]
 Progress = Callable[[int, int], None]
 
 
@@ -157,6 +164,47 @@ def _run_one(
     return res
 
 
+#: Blocks per task when workers keep their samples (``keep="stats"``): fewer, larger tasks
+#: amortise the scheduling and the per-task merge; results do not depend on it.
+TASK_BLOCKS = 10
+
+
+def _write_block(
+    mi: MarketInputs, store: str, res: dict[str, np.ndarray], lo: int, hi: int
+) -> None:
+    """Region write of one block into a store initialised from :func:`_template` (the
+    store's chunks are blocks, so writers never share a chunk)."""
+    block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component", "rule"])
+    block.to_zarr(store, region={"sample": slice(lo, hi)}, consolidated=False)
+
+
+def _run_blocks(
+    mi: MarketInputs,
+    seed: int,
+    bounds: list[tuple[int, int, int]],
+    keep: Keep,
+    store: str | None,
+) -> list[tuple[int, int, dict[str, np.ndarray]]] | Shard:
+    """Run some blocks where this is called (a Dask worker, a thread); write each into
+    ``store`` when given; return a :class:`~critmin.sim.reduce.Shard` for ``keep="stats"``,
+    else the blocks' results (none when they went to the store)."""
+    from critmin.sim.reduce import Shard
+
+    done: list[tuple[int, int, dict[str, np.ndarray]]] = []
+    reds: list[dict[str, np.ndarray]] = []
+    for b, lo, hi in bounds:
+        res = _run_one(mi, seed, b, lo, hi, keep)
+        if store is not None:
+            _write_block(mi, store, res, lo, hi)
+        if keep == "stats":
+            reds.append(res)
+        elif store is None:
+            done.append((lo, hi, res))
+    if keep == "stats":
+        return Shard.build([b for b, _, _ in bounds], reds)
+    return done
+
+
 def _dims(name: str) -> tuple[str, ...]:
     if name in ("ai_output",):
         return ("sample", "year", "component")
@@ -250,7 +298,7 @@ def estimate_bytes(mi: MarketInputs, samples: int, keep: Keep) -> int:
     """Memory the full results would take."""
     T, M = mi.shape
     J = len(mi.components)
-    if keep == "reduced":
+    if keep in ("reduced", "stats"):
         return samples * (9 * M * 8 + J * 8)
     if keep == "summary":
         return samples * (2 * T * M * 4 + 9 * M * 8 + J * 8)
@@ -264,10 +312,12 @@ def _blocks(
     keep: Keep,
     workers: int,
     scheduler: str | None,
+    store: str | None = None,
 ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
-    """Yield (first sample, end, results) as blocks complete (any order)."""
+    """Yield (first sample, end, results) as blocks complete (any order); with ``store``
+    (Dask only) the workers wrote the blocks there and the results are empty."""
     if scheduler is not None:
-        yield from _dask_blocks(mi, seed, bounds, keep, scheduler, workers)
+        yield from _dask_blocks(mi, seed, bounds, keep, scheduler, workers, store)
         return
     if workers <= 1:
         for b, lo, hi in bounds:
@@ -297,18 +347,53 @@ def local_cluster(workers: int) -> Any:
     Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand
     every large temporary array back to the system and fault it in again: the engine's
     blocks then run about 3× slower in a worker than in the client (measured, issue 20).
-    Workers started here keep the default allocator; for a cluster started elsewhere set
-    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` likewise
-    (docs/decisions/0027-lazy-reads-cache-reduce.md).
+    Workers started here keep the default allocator and run without Dask's statistical
+    profiler; for a cluster started elsewhere set
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_`` and
+    ``distributed.worker.profile.enabled`` likewise (docs/scale-out.md).
     """
     import dask
     from distributed import LocalCluster
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # The worker's statistical profiler walks the running thread's stack every 10 ms: a few
+    # per cent of every block's CPU for a diagnostic nobody reads here (decision 0030).
+    settings = {"distributed.nanny.pre-spawn-environ": environ,
+                "distributed.worker.profile.enabled": False}  # fmt: skip
+    with dask.config.set(settings):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                             dashboard_address=None)  # fmt: skip
+
+
+class _Connection:
+    """A Dask client on ``scheduler`` (an address, or ``"local"`` for a LocalCluster of
+    ``workers`` processes), closed with its cluster on exit."""
+
+    def __init__(self, scheduler: str, workers: int) -> None:
+        from distributed import Client
+
+        self.cluster = None
+        if scheduler == "local":
+            self.cluster = local_cluster(max(workers, 1))
+            self.client = Client(self.cluster)
+            return
+        try:
+            self.client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as e:
+            # One clear line for the user instead of distributed's retries and traceback.
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {scheduler!r} within "
+                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__})"
+            ) from None
+
+    def __enter__(self) -> Any:
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def _dask_blocks(
@@ -318,36 +403,105 @@ def _dask_blocks(
     keep: Keep,
     scheduler: str,
     workers: int,
+    store: str | None = None,
 ) -> Iterator[tuple[int, int, dict[str, np.ndarray]]]:
-    from distributed import Client, as_completed
+    """Blocks run on a Dask cluster, one task each. With ``store`` the workers write their
+    blocks into it and only an acknowledgement travels (the results yielded are empty)."""
+    from distributed import as_completed
 
-    cluster = None
-    if scheduler == "local":
-        cluster = local_cluster(max(workers, 1))
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as e:
-            # One clear line for the user instead of distributed's retries and traceback.
-            raise ConnectionError(
-                f"cannot reach the Dask scheduler at {scheduler!r} within "
-                f"{SCHEDULER_TIMEOUT:g} s ({type(e).__name__})"
-            ) from None
-    try:
+    with _Connection(scheduler, workers) as client:
         remote = client.scatter(mi, broadcast=True)
-        futs = {
-            client.submit(_run_one, remote, seed, b, lo, hi, keep, pure=False): (lo, hi)
-            for b, lo, hi in bounds
-        }
+        if store is not None:
+            futs = {
+                client.submit(_run_blocks, remote, seed, [(b, lo, hi)], keep, store, pure=False):
+                    (lo, hi)
+                for b, lo, hi in bounds
+            }  # fmt: skip
+        else:
+            futs = {
+                client.submit(_run_one, remote, seed, b, lo, hi, keep, pure=False): (lo, hi)
+                for b, lo, hi in bounds
+            }
         for fut in as_completed(futs):
             lo, hi = futs[fut]
-            yield lo, hi, fut.result()
+            res = fut.result()
+            yield lo, hi, (res if store is None else {})
             fut.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+
+def _shard_call(shard: Shard, name: str, args: tuple[Any, ...]) -> Any:
+    """Runs on the worker that holds ``shard``: one of its methods (a small answer)."""
+    return getattr(shard, name)(*args)
+
+
+def _run_stats(
+    mi: MarketInputs,
+    seed: int,
+    bounds: list[tuple[int, int, int]],
+    workers: int,
+    scheduler: str | None,
+    store: str | None,
+    threshold: float,
+    bound: np.ndarray,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """Blocks run in tasks of :data:`TASK_BLOCKS` that keep their samples where they ran;
+    the summary statistics merged from the shards' small answers (:mod:`critmin.sim.reduce`)."""
+    from critmin.sim.reduce import Shard, local_call, merge
+
+    groups = [bounds[i : i + TASK_BLOCKS] for i in range(0, len(bounds), TASK_BLOCKS)]
+    M = len(mi.minerals)
+    done = 0
+    if scheduler is None:
+
+        def one(g: list[tuple[int, int, int]]) -> Shard:
+            shard = _run_blocks(mi, seed, g, "stats", store)
+            assert isinstance(shard, Shard)
+            return shard
+
+        shards: list[Shard] = []
+        with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+            for g, shard in zip(groups, pool.map(one, groups), strict=True):
+                shards.append(shard)
+                done += len(g)
+                if progress:
+                    progress(done, len(bounds))
+        return merge(local_call(shards), M, threshold, bound)
+    from distributed import as_completed
+
+    with _Connection(scheduler, workers) as client:
+        remote = client.scatter(mi, broadcast=True)
+        futs = [client.submit(_run_blocks, remote, seed, g, "stats", store, pure=False)
+                for g in groups]  # fmt: skip
+        size = {f.key: len(g) for f, g in zip(futs, groups, strict=True)}
+        for fut in as_completed(futs):
+            fut.result()  # raises a task's error here; the shard itself stays on its worker
+            done += size[fut.key]
+            if progress:
+                progress(done, len(bounds))
+
+        def call(name: str, args: tuple[Any, ...]) -> list[Any]:
+            asks = [client.submit(_shard_call, f, name, args, pure=False) for f in futs]
+            return list(client.gather(asks))
+
+        return merge(call, M, threshold, bound)
+
+
+def _stats_dataset(
+    mi: MarketInputs, stats: dict[str, Any], attrs: dict[str, Any], threshold: float
+) -> xr.Dataset:
+    from critmin.sim.summary import COLUMNS
+
+    cols = [c for c in COLUMNS if c not in ("mineral", "samples", "threshold")]
+    res = xr.Dataset(
+        {c: (("mineral",), np.asarray(stats[c], dtype=float)) for c in cols},
+        coords={"mineral": np.array(mi.minerals, dtype=object)},
+    )
+    res.attrs.update(attrs)
+    by_rule = {f"ai_at_risk_{r}": float(stats[f"ai_at_risk_{r}"]) for r in RULES}
+    res.attrs.update(threshold=threshold, ai_output_at_risk=float(stats["ai_output_at_risk"]),
+                     **by_rule)  # fmt: skip
+    return res
 
 
 def simulate(
@@ -365,6 +519,7 @@ def simulate(
     memory_budget: int = MEMORY_BUDGET,
     source: str | None = None,
     transform: Callable[[MarketInputs], MarketInputs] | None = None,
+    threshold: float = 0.05,
 ) -> xr.Dataset:
     """Run a scenario and return its results as an :class:`xarray.Dataset`.
 
@@ -383,7 +538,8 @@ def simulate(
     keep
         ``"all"`` outputs, ``"summary"`` (shortfall and price index plus per-sample
         reductions) for very large runs, or ``"reduced"`` (only the per-sample reductions,
-        reduced where computed: the per-mineral summary, fastest on a cluster).
+        reduced where computed), or ``"stats"`` (only the per-mineral summary statistics,
+        merged from what each worker keeps: the scale-out mode; decision 0030).
     stream
         Stream blocks to disk as they complete; by default when the results would exceed
         ``memory_budget`` bytes.
@@ -392,6 +548,8 @@ def simulate(
     transform
         Changes the compiled market inputs before sampling (policy levers use it); the draws
         of the baseline are unchanged, so a plan and its baseline share their samples.
+    threshold
+        ``keep="stats"`` only: the shortfall share counted in ``p_shortfall_over``.
 
     Examples
     --------
@@ -427,7 +585,10 @@ def simulate(
                                  out_path.suffix or "(no extension)")])  # fmt: skip
     attrs = _attrs(mi, n, s, keep, ds)
     done = 0
-    if not stream:
+    if keep == "stats":
+        return _simulate_stats(mi, s, bounds, workers, scheduler, out_path, threshold, attrs,
+                               progress)  # fmt: skip
+    if not stream and not (scheduler is not None and out_path is not None):
         # Filled in place block by block: no second copy as a concat would make.
         arrays = _allocate(mi, n, keep)
         for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
@@ -444,16 +605,26 @@ def simulate(
             write(result, out_path)
         return result
     # Streaming: a Zarr store written block by block (region writes), renamed when complete.
+    # With an output file on a Dask cluster the workers write their blocks themselves (the
+    # file's folder must be one they share); otherwise this process writes what it gets.
     target = out_path if out_path is not None and out_path.suffix == ".zarr" else None
     tmpdir = Path(tempfile.mkdtemp(prefix="critmin-sim-", dir=_tmp_parent(out_path)))
     store = tmpdir / "results.zarr"
     _template(mi, n, keep, attrs).to_zarr(store, compute=False, mode="w", consolidated=False)
-    for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler):
-        block = _block_dataset(mi, res, lo, hi).drop_vars(["year", "mineral", "component", "rule"])
-        block.to_zarr(store, region={"sample": slice(lo, hi)}, consolidated=False)
+    remote = str(store) if scheduler is not None and out_path is not None else None
+    for lo, hi, res in _blocks(mi, s, bounds, keep, workers, scheduler, remote):
+        if remote is None:
+            _write_block(mi, str(store), res, lo, hi)
         done += 1
         if progress:
             progress(done, len(bounds))
+    return _finish_store(tmpdir, store, target, out_path)
+
+
+def _finish_store(
+    tmpdir: Path, store: Path, target: Path | None, out_path: Path | None
+) -> xr.Dataset:
+    """Move a complete store into place (or convert it to NetCDF) and open it lazily."""
     if target is not None:
         _replace(store, target)
         shutil.rmtree(tmpdir, ignore_errors=True)
@@ -469,13 +640,46 @@ def simulate(
     return lazy
 
 
+def _simulate_stats(
+    mi: MarketInputs,
+    seed: int,
+    bounds: list[tuple[int, int, int]],
+    workers: int,
+    scheduler: str | None,
+    out_path: Path | None,
+    threshold: float,
+    attrs: dict[str, Any],
+    progress: Progress | None,
+) -> xr.Dataset:
+    """``keep="stats"``: the summary statistics as a Dataset (one value per mineral); with
+    ``out``, the per-sample reductions written by whoever computed them (region writes)."""
+    from critmin.sim.summary import _bound
+
+    n = bounds[-1][2]
+    probe = xr.Dataset(coords={"mineral": list(mi.minerals)},
+                       attrs={"parameters": attrs["parameters"]})  # fmt: skip
+    store = tmpdir = None
+    if out_path is not None:
+        tmpdir = Path(tempfile.mkdtemp(prefix="critmin-sim-", dir=_tmp_parent(out_path)))
+        store = tmpdir / "results.zarr"
+        tmpl = _template(mi, n, "stats", attrs)
+        tmpl.to_zarr(store, compute=False, mode="w", consolidated=False)
+    stats = _run_stats(mi, seed, bounds, workers, scheduler, None if store is None else str(store),
+                       threshold, _bound(probe), progress)  # fmt: skip
+    result = _stats_dataset(mi, stats, attrs, threshold)
+    if out_path is not None and tmpdir is not None and store is not None:
+        target = out_path if out_path.suffix == ".zarr" else None
+        _finish_store(tmpdir, store, target, out_path).close()
+    return result
+
+
 def _tmp_parent(out: Path | None) -> str | None:
     # Beside the output so the final rename stays on one filesystem.
-    return str(out.parent) if out is not None else None
+    return str(out.resolve().parent) if out is not None else None
 
 
 def _variables(keep: Keep) -> list[str]:
-    if keep == "reduced":
+    if keep in ("reduced", "stats"):
         return list(UNITS)[len(OUTPUTS) + 1 :]
     full = ["shortfall", "price_index"] if keep == "summary" else [*OUTPUTS, "ai_output"]
     return list(dict.fromkeys(full + list(UNITS)[len(OUTPUTS) + 1 :]))

@@ -54,75 +54,78 @@ def cvar(x: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
 
 
 def summary(result: xr.Dataset, threshold: float = 0.05) -> pd.DataFrame:
-    """One row per mineral (columns :data:`COLUMNS`), largest expected shortfall first."""
-    red = result[
-        ["shortfall_peak", "price_peak", "shortfall_horizon", "unmet_total", "release_total",
-         "years_to_recover"]
-    ].compute()  # fmt: skip
-    sf = red["shortfall_peak"].transpose("sample", "mineral").to_numpy()
-    pr = red["price_peak"].transpose("sample", "mineral").to_numpy()
-    ytr = red["years_to_recover"].transpose("sample", "mineral").to_numpy()
-    q = [5, 50, 95]
-    sfq, prq = np.percentile(sf, q, axis=0), np.percentile(pr, q, axis=0)
-    out = pd.DataFrame(
-        {
-            "mineral": [str(m) for m in result["mineral"].to_numpy()],
-            "samples": sf.shape[0],
-            "shortfall_mean": sf.mean(axis=0),
-            "shortfall_p5": sfq[0],
-            "shortfall_p50": sfq[1],
-            "shortfall_p95": sfq[2],
-            "shortfall_cvar95": cvar(sf),
-            "p_shortfall_over": (sf > threshold).mean(axis=0),
-            "threshold": threshold,
-            "horizon_shortfall_mean": red["shortfall_horizon"].mean("sample").to_numpy(),
-            "unmet_t_mean": red["unmet_total"].mean("sample").to_numpy(),
-            "price_index_mean": pr.mean(axis=0),
-            "price_index_p5": prq[0],
-            "price_index_p50": prq[1],
-            "price_index_p95": prq[2],
-            "years_to_recover_mean": ytr.mean(axis=0),
-            "years_to_recover_p95": np.percentile(ytr, 95, axis=0),
-            "release_t_mean": red["release_total"].mean("sample").to_numpy(),
-            "price_bound_share": _at_bound(result, pr),
-            **_ai_columns(result),
-        }
-    )
+    """One row per mineral (columns :data:`COLUMNS`), largest expected shortfall first.
+
+    The statistics are computed block by block and merged exactly
+    (:mod:`critmin.sim.reduce`), the way a cluster computes them where the samples are: a
+    result reduced on Dask workers (``keep="stats"``, which carries its statistics and the
+    threshold they were counted at) gives this table bit for bit.
+    """
+    if result.attrs.get("keep") == "stats":
+        stats = _stored_stats(result, threshold)
+    else:
+        stats = _stats(result, threshold)
+    out = pd.DataFrame({
+        "mineral": [str(m) for m in result["mineral"].to_numpy()],
+        **{c: stats[c] for c in COLUMNS if c not in ("mineral", "threshold")},
+        "threshold": threshold,
+    })  # fmt: skip
+    # AI columns only for the minerals an AI component uses (decision 0033).
+    mask = _ai_mask(result)
+    for c in ("ai_shortfall_central", "ai_shortfall_low", "ai_shortfall_high"):
+        out[c] = np.where(mask, out[c].to_numpy(dtype=float), np.nan)
     out = out.sort_values(["shortfall_mean", "price_index_p50", "mineral"],
                           ascending=[False, False, True])  # fmt: skip
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
-def _ai_columns(result: xr.Dataset) -> dict[str, np.ndarray]:
-    """Per mineral, AI hardware's mean worst-year shortfall of it under the central rule and
-    the two bounds (decision 0033); NaN for a mineral no AI component uses, or for a result
-    written before the rules existed."""
+def _ai_mask(result: xr.Dataset) -> np.ndarray:
+    """Per mineral, whether an AI component uses it (the run's ``ai_minerals``)."""
     import json
 
-    M = result.sizes["mineral"]
-    nan = np.full(M, np.nan)
-    if "ai_shortfall_peak" not in result:
-        return {"ai_shortfall_central": nan, "ai_shortfall_low": nan, "ai_shortfall_high": nan}
     used = set(json.loads(result.attrs.get("ai_minerals", "[]")))
-    mask = np.array([str(m) in used for m in result["mineral"].to_numpy()])
-    mean = result["ai_shortfall_peak"].mean("sample").transpose("mineral", "rule").compute()
-    out = {}
-    for key, rule in (("central", "central"), ("low", "priority"), ("high", "pro_rata")):
-        out[f"ai_shortfall_{key}"] = np.where(mask, mean.sel(rule=rule).to_numpy(), np.nan)
-    return out
+    return np.array([str(m) in used for m in result["mineral"].to_numpy()])
 
 
-def _at_bound(result: xr.Dataset, peak: np.ndarray) -> np.ndarray:
-    """Per mineral, the share of samples whose worst-year price index is at the price bound
-    (``price_cap``, recorded in the run's parameters; issue 16: a bound is reported when it
-    binds). The bound is read as the low end of its range (the table's bounds are points)."""
+def _stats(result: xr.Dataset, threshold: float) -> dict[str, object]:
+    from critmin.sim.reduce import MEAN_VARS, summary_stats
+
+    extra = [k for k in ("ai_output_min", "ai_shortfall_peak") if k in result]
+    names = [*MEAN_VARS, *extra]
+    red = result[names].compute()
+    dims = {"ai_output_min": ("sample", "component"),
+            "ai_shortfall_peak": ("sample", "mineral", "rule")}  # fmt: skip
+    arrays = {k: red[k].transpose(*dims.get(k, ("sample", "mineral"))).to_numpy() for k in names}
+    n = arrays["shortfall_peak"].shape[0]
+    size = int(result.attrs.get("block", 1000))
+    bounds = [(b, lo, min(lo + size, n)) for b, lo in enumerate(range(0, n, size))]
+    return summary_stats(arrays, bounds, threshold, _bound(result))
+
+
+def _stored_stats(result: xr.Dataset, threshold: float) -> dict[str, object]:
+    at = float(result.attrs["threshold"])
+    if threshold != at:
+        raise ValueError(
+            f"this result was reduced on the workers with the shortfall threshold {at:g}; "
+            f"run it again with threshold {threshold:g}, or keep the per-sample reductions "
+            "(keep='reduced')"
+        )
+    cols = [c for c in COLUMNS if c not in ("mineral", "threshold")]
+    return {c: result[c].to_numpy() if c != "samples" else int(result.attrs["samples"])
+            for c in cols}  # fmt: skip
+
+
+def _bound(result: xr.Dataset) -> np.ndarray:
+    """Per mineral, the price level counted as "at the price bound": ``price_cap`` (recorded in
+    the run's parameters; issue 16: a bound is reported when it binds), read as the low end of
+    its range (the table's bounds are points), less a relative 1e-9."""
     import json
 
     raw = result.attrs.get("parameters")
     caps = json.loads(raw).get("price_cap", {}) if isinstance(raw, str) else {}
     mins = [str(m) for m in result["mineral"].to_numpy()]
     cap = np.array([float(caps[m][0]) if m in caps else np.inf for m in mins])
-    return np.asarray((peak >= cap[None, :] * (1.0 - 1e-9)).mean(axis=0))
+    return cap * (1.0 - 1e-9)
 
 
 def by_year(result: xr.Dataset, minerals: list[str] | None = None) -> pd.DataFrame:
@@ -172,7 +175,15 @@ def ai_output_at_risk(result: xr.Dataset) -> float:
     """Expected AI hardware output at risk: the mean over samples of 1 − the worst
     component's output in its worst year (AI output = the scarcest input of each component).
     """
-    return float((1.0 - result["ai_output_min"].min("component")).mean())
+    if "ai_output_at_risk" in result.attrs:  # reduced on the workers (keep="stats")
+        return float(result.attrs["ai_output_at_risk"])
+    # Block by block, in block order: the number the workers' shards give (decision 0030).
+    a = result["ai_output_min"].transpose("sample", "component").to_numpy()
+    size = int(result.attrs.get("block", 1000))
+    tot = 0.0
+    for lo in range(0, a.shape[0], size):
+        tot = tot + float(np.sum(1.0 - a[lo : lo + size].min(axis=1)))
+    return tot / a.shape[0]
 
 
 def ai_at_risk_by_rule(result: xr.Dataset) -> dict[str, float]:
@@ -185,6 +196,8 @@ def ai_at_risk_by_rule(result: xr.Dataset) -> dict[str, float]:
     """
     from critmin.sim.ai_allocation import RULES
 
+    if "ai_at_risk_central" in result.attrs:  # reduced on the workers (keep="stats")
+        return {r: float(result.attrs[f"ai_at_risk_{r}"]) for r in RULES}
     if "ai_shortfall_peak" not in result:
         nan = float("nan")
         return {"priority": nan, "central": nan, "pro_rata": ai_output_at_risk(result)}
