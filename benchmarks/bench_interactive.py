@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--no-cache", action="store_true", help="disable critmin's on-disk cache")
     ap.add_argument("--only", help="only commands containing this text")
     ap.add_argument("--no-batch", action="store_true", help="skip the GeoPolRisk batch")
+    ap.add_argument("--no-peer", action="store_true", help="skip geopolrisk-py (minutes)")
     args = ap.parse_args()
 
     py = sys.executable
@@ -150,6 +151,8 @@ def main() -> None:
         print(f"  {label:<20} cold {m['cold']:.2f} s ({m['cold_cpu']:.2f} s CPU, "
               f"{m['cold_rss']:.0f} MB), warm {m['wall']:.2f} s ({m['cpu']:.2f} s CPU), "
               f"{m['rss']:.0f} MB (goal ≤ 2 s)")  # fmt: skip
+    if args.no_peer:
+        return
     if not PEER_PYTHON.exists():
         print(f"  geopolrisk-py: {PEER_PYTHON} not found — skipped "
               "(make_geopolrisk_golden.py says how to make the venv)")  # fmt: skip
