@@ -27,7 +27,6 @@ import pandas as pd
 import pytest
 
 from critmin.analysis.minerals import supply_table
-from critmin.data.build import build
 from critmin.data.catalogue import MINERAL_IDS, USGS_CODES, classify_usgs_type
 from critmin.data.countries import resolve
 from critmin.data.dataset import Dataset, load
@@ -51,11 +50,9 @@ _NUMBER = re.compile(r"^e?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    raw = raw_root()
-    out = tmp_path_factory.mktemp("dataset") / "built"
-    build(raw, out)
-    return load(out)
+def ds(rebuilt: Path) -> Dataset:
+    # The session's build from raw (tests/data/conftest.py), shared with the rebuild test.
+    return load(rebuilt)
 
 
 def _tables(ds: Dataset) -> Iterator[tuple[tuple[str, str, str, int, str], pd.DataFrame]]:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from critmin.analysis.errors import QueryError
 from critmin.data.dataset import Dataset, load
-from critmin.demand.buildout import DEFAULT_YEARS
-from critmin.demand.buildout import Scenario as DemandScenario
+from critmin.demand.years import DEFAULT_YEARS
+
+if TYPE_CHECKING:
+    # Only named in annotations: a cached answer needs no scenario models (decision 0027).
+    from critmin.demand.buildout import Scenario as DemandScenario
 
 View = Literal["demand", "context", "eol", "replacement"]
 #: Years a demand question may ask about (the build-out tables and lifetimes cover these).

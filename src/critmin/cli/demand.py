@@ -10,7 +10,7 @@ import typer
 from critmin.analysis.demand import View, ai_demand_table, company_demand
 from critmin.cli.common import FormatOpt, handles_errors, refuse
 from critmin.cli.output import Format, render
-from critmin.demand.buildout import DEFAULT_YEARS
+from critmin.demand.years import DEFAULT_YEARS
 
 
 @handles_errors
@@ -69,4 +69,11 @@ def demand(
     if samples is not None:
         raise refuse("--samples needs company mode (--bom, --plan) and --scenario")
     t = ai_demand_table(scenario or "base", start, end, by=by, view=view, intensities=intensities)
-    render(t.frame, fmt, title=t.title)
+    frame = t.frame
+    if fmt is Format.table and "driver" in frame.columns:
+        # The driver is the same for every mineral of a year: a terminal table prints it on
+        # the year's first row only (a third of the lines, and of the time rich takes to lay
+        # them out); JSON and CSV keep it on every row.
+        driver = frame["driver"]
+        frame = frame.assign(driver=driver.where(driver.ne(driver.shift()), ""))
+    render(frame, fmt, title=t.title)

@@ -42,13 +42,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from critmin.data.errors import DataError, Problem
 from critmin.data.yamlfile import Lines, read_yaml, validate_model
+from critmin.demand.years import DEFAULT_YEARS
 
 #: Hours in a year / 1000: TWh per GW-year.
 TWH_PER_GW_YEAR = 8.76
 #: The packaged built-in scenarios.
 SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
-#: Years of the default output.
-DEFAULT_YEARS: tuple[int, ...] = tuple(range(2025, 2041))
 
 
 class Scenario(BaseModel):

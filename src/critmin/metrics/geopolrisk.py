@@ -306,6 +306,13 @@ class GprInputs:
         >>> sorted(inputs.hs_codes.loc[inputs.hs_codes.mineral == "nickel", "hs"])
         ['260400']
         """
+        from critmin.data.trade import trade_rows, world_trade
+
+        # The trade rows first: a user's first question builds the importer-sorted copy of
+        # the trade table, which needs the most memory, before the other tables are held.
+        restricted = importers is not None or years is not None
+        trade = _trade_frame(trade_rows(ds, importers, years))
+        world = world_trade(ds) if restricted else None
         prod = ds.production
         prod = prod[prod["source"].astype(str).str.startswith("World Mining Data")]
         if "measure" in prod.columns:
@@ -320,13 +327,10 @@ class GprInputs:
             }
         )
         hs = ds.hs_codes
-        from critmin.data.trade import trade_rows, world_trade
-
-        restricted = importers is not None or years is not None
         return cls(
             production=_production_frame(prod),
-            trade=_trade_frame(trade_rows(ds, importers, years)),
-            world=world_trade(ds) if restricted else None,
+            trade=trade,
+            world=world,
             pv=pv,
             hs_codes=pd.DataFrame(
                 {"mineral": hs["mineral"].astype(str), "hs": hs["hs"].astype(str)}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from critmin.analysis.demand import ai_demand_table, demand_scenario
 from critmin.analysis.frames import records
 from critmin.api.schemas import Rows
-from critmin.demand.buildout import DEFAULT_YEARS
+from critmin.demand.years import DEFAULT_YEARS
 
 router = APIRouter(tags=["demand"])
 
