@@ -483,9 +483,9 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
     # §1b the baseline market balance: a surplus going to stocks absorbs a loss first.
     bal = dr.params.get("market_balance")
     if bal is not None:
-        for m in np.flatnonzero((bal != 0.0).any(axis=0)):
-            fm = 1.0 if f_part is None else f_part[:, :, m]
-            a[:, :, m] = balanced(a[:, :, m], fm, bal[:, m][:, None])
+        for mb in np.flatnonzero((bal != 0.0).any(axis=0)):
+            fm = 1.0 if f_part is None else f_part[:, :, mb]
+            a[:, :, mb] = balanced(a[:, :, mb], fm, bal[:, mb][:, None])
     # The minerals whose demand may be off its baseline (everything else has Fe = 1).
     moved = np.zeros(M, dtype=bool)
     for _, js, _, _ in mi.surge:

@@ -635,9 +635,9 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
     for name in BALANCE_PARAMETERS:
         p = mi.params[name]
         out.params[name][:] = p.central[None, :]
-        for j in np.flatnonzero(p.low < p.high):
-            u1 = mineral_rng(rng, f"{mi.minerals[j]}{BALANCE_STREAM}").random(n)
-            out.params[name][:, j] = triangular(u1, p.low[j], p.central[j], p.high[j])
+        for jb in np.flatnonzero(p.low < p.high):
+            u1 = mineral_rng(rng, f"{mi.minerals[jb]}{BALANCE_STREAM}").random(n)
+            out.params[name][:, jb] = triangular(u1, p.low[jb], p.central[jb], p.high[jb])
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
