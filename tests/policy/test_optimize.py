@@ -447,7 +447,9 @@ def test_pareto_frontier(compared: Result) -> None:
     assert np.all(np.diff(front["co2e_t_limit"].to_numpy()) >= 0)
     assert np.all(np.diff(ai) <= tol * max(1.0, ai.max()))
     assert np.all(co2 <= front["co2e_limit_t"].to_numpy() + tol * max(1.0, co2.max()))
-    assert (front["spent_usd"] <= 1.0e9 + 1e-6).all()
+    # The budget up to rounding relative to it: with the posterior of decision 0034 a point
+    # spends 1e9 + 1.4e-6 (a few ulps of 1e9), which an absolute 1e-6 refused.
+    assert (front["spent_usd"] <= 1.0e9 * (1 + 1e-6)).all()
     # The last point is the unconstrained optimum of the default objective (AI output).
     assert ai[-1] == pytest.approx(compared.solution.objectives["ai_output_usd"], rel=1e-6)
 

@@ -41,6 +41,9 @@ HISTORICAL_ORDER = (
     "inventory_release",
     # Restocking (decision 0028): a stream of its own again (inputs.LATER_PARAMETERS).
     "inventory_rebuild",
+    # The baseline market balance (decision 0034): drawn only when given as a range, from a
+    # stream of its own (inputs.BALANCE_PARAMETERS).
+    "market_balance",
 )
 
 

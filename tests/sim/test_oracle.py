@@ -187,6 +187,28 @@ CASES: dict[str, tuple[dict[str, Any], int, int]] = {
         24,
         30,
     ),
+    "market_balance": (
+        {
+            # A surplus (cobalt, drawn), a deficit (antimony, fixed) and a balanced market
+            # (gallium) under part-year restrictions (decision 0034).
+            "horizon": {"start": 2025, "end": 2027},
+            "minerals": ["cobalt", "antimony", "gallium"],
+            "parameters": {"cobalt": {"market_balance": {"low": 0.05, "central": 0.15,
+                                                         "high": 0.3}},
+                           "antimony": {"market_balance": -0.1}},
+            "events": [
+                {"type": "export_restriction", "country": "COD", "minerals": ["cobalt"],
+                 "stage": "mine", "start": "2025-02-22", "end": "2026-06-30",
+                 "share": {"low": 0.02, "central": 0.2, "high": 0.9}},
+                {"type": "export_restriction", "country": "CHN", "minerals": ["antimony"],
+                 "stage": "mine", "start": "2025-09-15", "share": 0.5},
+                {"type": "export_restriction", "country": "CHN", "minerals": ["gallium"],
+                 "stage": "refine", "start": "2025-09-15", "share": 0.5},
+            ],
+        },
+        34,
+        30,
+    ),
     "stacked_effects": (
         {
             "horizon": {"start": 2026, "end": 2029},
@@ -518,6 +540,47 @@ def test_state_stockpiles_bloc_releases_and_restocking(blocks: Blocks) -> None:
     # Once a full cover is rebuilt the market is calm again.
     drawn = r["price_index"][:, b.t(2030), ga]
     assert (drawn >= 1.0).all() and (drawn == 1.0).any()
+
+
+def test_market_balance_absorbs_a_loss_first(blocks: Blocks) -> None:
+    """A baseline surplus absorbs a loss before the price moves; a balanced market's
+    availability is untouched; under a deficit the same share of supply lost is less demand
+    (decision 0034). The reference checked against the closed form of §1b."""
+    b = blocks["market_balance"]
+    r = b.ref
+    co = b.m("cobalt")
+    s_bal = b.dr.params["market_balance"][:, co]
+    assert (s_bal >= 0.05).all() and (s_bal <= 0.3).all() and s_bal.std() > 0
+    # The same scenario without the balance: the raw availability.
+    fields = dict(CASES["market_balance"][0], name="no balance")
+    fields.pop("parameters")
+    mi0 = prepare(Scenario.model_validate(fields), blocks.ds)
+    dr0 = draw(mi0, np.random.default_rng(CASES["market_balance"][1]), b.dr.n)
+    # Every draw but the balance is the same (the balance has a stream of its own).
+    for k in dr0.params:
+        if k != "market_balance":
+            np.testing.assert_array_equal(dr0.params[k], b.dr.params[k], err_msg=k)
+    raw = engine.run_block(mi0, dr0)
+    t = b.t(2026)  # in force to 30 June: about half the year
+    f_in = engine.in_force(b.mi, b.dr)
+    assert f_in is not None
+    f = f_in[:, t, co]
+    assert (abs(f - 0.5) < 0.01).all()
+    a_raw = raw["available"][:, t, co]
+    on = np.maximum(0.0, np.minimum(1.0, 1.0 + s_bal - (1.0 + s_bal) * (1.0 - a_raw) / f))
+    np.testing.assert_allclose(r["available"][:, t, co], 1.0 - f * (1.0 - on), rtol=1e-9)
+    absorbed = (1.0 - a_raw) / f * (1.0 + s_bal) <= s_bal
+    assert absorbed.any() and (~absorbed).any()
+    assert (r["price_index"][absorbed, t, co] == 1.0).all()
+    assert (r["price_index"][~absorbed, t, co] > 1.0).all()
+    assert (r["price_index"][:, :, co] <= raw["price_index"][:, :, co] + 1e-12).all()
+    ga, sb = b.m("gallium"), b.m("antimony")
+    np.testing.assert_array_equal(r["available"][:, :, ga], raw["available"][:, :, ga])
+    # A deficit (supply 0.9 of demand, stocks drawn for the rest): a loss of the supply is
+    # (1 + s) times as much in demand units, and the baseline stock draw continues.
+    np.testing.assert_allclose(
+        1.0 - r["available"][:, 1:, sb], 0.9 * (1.0 - raw["available"][:, 1:, sb]), rtol=1e-9
+    )
 
 
 def test_stacked_effects_on_one_slot(blocks: Blocks) -> None:

@@ -58,6 +58,7 @@ RULES: dict[str, tuple[float, float]] = {
     "inventory_cover": (0.0, 5.0),
     "inventory_release": (0.0, 1.0),
     "inventory_rebuild": (0.0, 5.0),
+    "market_balance": (-0.5, 1.0),
 }
 
 SAMPLES = 16

@@ -316,10 +316,16 @@ def test_more_stock_never_increases_unmet_demand(ds: Dataset) -> None:
     assert (prices[2][released] < prices[0][released]).all()
 
 
-def _withheld(ds: Dataset, share: float, cover: float | None = None) -> xr.Dataset:
+def _withheld(
+    ds: Dataset, share: float, cover: float | None = None, balance: float | None = None
+) -> xr.Dataset:
     """Gallium and antimony, a restriction from 1 June (part of its first year), issue 16's
     price formation: kinked demand, commercial stocks, precautionary buying."""
-    params = {} if cover is None else {"*": {"inventory_cover": cover, "inventory_rebuild": 0.0}}
+    params: dict[str, dict[str, float]] = {}
+    if cover is not None:
+        params = {"*": {"inventory_cover": cover, "inventory_rebuild": 0.0}}
+    if balance is not None:
+        params = {"*": {"market_balance": balance}}
     sc = Scenario.model_validate({
         "name": "monotone price", "horizon": {"start": 2026, "end": 2030},
         "minerals": ["gallium", "antimony"], "seed": 5, "parameters": params,
@@ -344,6 +350,20 @@ def test_more_commercial_stock_never_raises_the_price(ds: Dataset) -> None:
     for less, more in itertools.pairwise(prices):
         assert (more <= less * (1 + 1e-12)).all()
     assert prices[-1].mean() < prices[0].mean()
+
+
+def test_a_larger_baseline_surplus_never_raises_the_price(ds: Dataset) -> None:
+    """Decision 0034: a surplus absorbs the loss first; a deficit makes it count less
+    (a smaller supply), and neither changes any other draw."""
+    prices = [_withheld(ds, 0.5, balance=b)["price_index"].to_numpy()
+              for b in (-0.2, 0.0, 0.1, 0.3)]  # fmt: skip
+    for less, more in itertools.pairwise(prices[1:]):
+        assert (more <= less * (1 + 1e-12)).all()
+    assert prices[-1].mean() < prices[1].mean()
+    # Under a deficit the same share of a smaller supply is less demand (docs/model.md §1b).
+    assert (prices[0] <= prices[1] * (1 + 1e-12)).all()
+    # The default (no override) is the balanced market, to the bit.
+    np.testing.assert_array_equal(prices[1], _withheld(ds, 0.5)["price_index"].to_numpy())
 
 
 def _state(ds: Dataset, action: str, share: float) -> np.ndarray:

@@ -41,6 +41,9 @@ CASES: dict[str, tuple[int | None, str | None, str]] = {
     "price-cap-below-one": (6, "parameters.gallium.price_cap", "between 1.0 and 1000.0"),
     "positive-demand-elasticity": (6, "parameters.*.elasticity_demand_short",
                                    "between -10.0 and -0.01"),
+    # The baseline market balance (decision 0034): above its bound; not a number.
+    "market-balance-too-large": (6, "parameters.cobalt.market_balance", "between -0.5 and 1.0"),
+    "market-balance-nan": (7, "parameters.cobalt.market_balance", "a finite number"),
     "hazards-min-share-over-one": (6, "events.0.default_hazards.min_share",
                                    "less than or equal to 1"),
     "unknown-stock-mineral": (3, "stocks", "kryptonite"),

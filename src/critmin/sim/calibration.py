@@ -16,6 +16,13 @@ without an in-fit episode keeps its prior. Leave-one-episode-out refits the hier
 the episode (its likelihood enters nowhere) and predicts it from its class's predictive; the
 episodes marked ``in_fit: false`` never enter the fit.
 
+Like with like (docs/decisions/0034): the model's index is an annual mean, so each year is
+compared with the annual average where the library has one (:meth:`Episode.observed`); a year
+with dated points only (a year-end, a quarter, a day) is compared with the model's level of
+the months in force, ``1 + (P − 1)/f`` (:func:`point_level`; the engine's sub-annual
+representation, docs/model.md §1a), not with its annual mean. The point rows stay in the
+library, flagged ``point``; the table's ``observed_kind`` says which one a peak year uses.
+
 An observed price moves for other reasons too (demand cycles, other producers' news): the
 model's index is the effect of the measure alone. The predictive band the episodes are
 checked against multiplies it by background noise, ``exp(σ √h z)`` with ``h`` the years since
@@ -42,7 +49,7 @@ from scipy.special import ndtr
 
 from critmin.data.dataset import Dataset
 from critmin.sim import episodes as library
-from critmin.sim.engine import run_block
+from critmin.sim.engine import in_force, run_block
 from critmin.sim.inputs import Draws, MarketInputs, draw, prepare
 from critmin.sim.parameters import CLASSES, POSTERIOR_CSV, mineral_class, parameter_rows
 from critmin.sim.runner import block_rng
@@ -59,8 +66,10 @@ CALIBRATED = (
 )
 
 #: The model before issue 16, as settings of this one (with ``run_block(part_year=False)``):
-#: the 10× ceiling, no precautionary buying, constant-elasticity demand.
+#: the 10× ceiling, no precautionary buying, constant-elasticity demand, a balanced baseline
+#: market (decision 0034). It clears whole years: its annual index is compared with points too.
 PREVIOUS_MODEL = {
+    "market_balance": 0.0,
     "price_cap": 10.0,
     "precautionary_buying": 0.0,
     "elasticity_substitution": 0.0,
@@ -87,6 +96,10 @@ class _Run:
     m: int
     years: list[int]  # indices of the observed years in the scenario's horizon
     observed: np.ndarray
+    # Per sample and observed year, the in-force share of the year where the observation is a
+    # dated point (the model's comparable statistic is then the level of the months in
+    # force, :func:`point_level`); ``None`` when every observation is an annual average.
+    point_f: np.ndarray | None = None
 
 
 def _prior(cls: str, name: str) -> tuple[float, float, float]:
@@ -106,8 +119,29 @@ def _prepare(
         yrs = list(ep.years)
         idx = [int(np.flatnonzero(mi.years == y)[0]) for y in yrs]
         obs = np.array([ep.observed(y) for y in yrs])
-        out.append(_Run(ep, mi, dr, m, idx, obs))
+        point = np.array([ep.is_point(y) for y in yrs])
+        point_f = None
+        if point.any():
+            # The in-force share depends on the events' draws only, not on the parameters.
+            f = in_force(mi, dr)
+            point_f = np.ones((n, len(yrs))) if f is None else f[:, idx, m].copy()
+            point_f[:, ~point] = 1.0
+        out.append(_Run(ep, mi, dr, m, idx, obs, point_f))
     return out
+
+
+def point_level(p: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The price level of the months in force from the year's mean index ``p`` and the share
+    of the year in force ``f`` (docs/model.md §1a: ``P = f P_on + (1 − f)``, so ``P_on = 1 +
+    (P − 1)/f``): the model's statistic comparable with a dated point observed after the
+    measure began (a year-end or a quarter against a price before it), decision 0034.
+
+    Examples
+    --------
+    >>> point_level(np.array([1.5, 2.0]), np.array([0.5, 1.0])).tolist()
+    [2.0, 2.0]
+    """
+    return 1.0 + (p - 1.0) / f
 
 
 def _prices(run: _Run, values: dict[str, np.ndarray], previous: bool = False) -> np.ndarray:
@@ -124,7 +158,12 @@ def _prices(run: _Run, values: dict[str, np.ndarray], previous: bool = False) ->
                magnitude=run.dr.magnitude, exports=run.dr.exports,
                stochastic=run.dr.stochastic, success=run.dr.success)  # fmt: skip
     out = run_block(run.mi, dr, part_year=not previous)
-    return out["price_index"][:, run.years, run.m]
+    p = out["price_index"][:, run.years, run.m]
+    if run.point_f is not None and not previous:
+        # A dated point is compared with the level of the months in force (the previous
+        # model clears whole years: its annual index is its only statistic).
+        p = point_level(p, run.point_f)
+    return p
 
 
 def to_parameters(cls: str, z: np.ndarray) -> np.ndarray:
@@ -423,6 +462,7 @@ def validate(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
         row = {
             "episode": ep.name, "mineral": ep.mineral, "class": cls, "in_fit": ep.in_fit,
             "peak_year": ep.peak_year, "observed": float(obs[k]),
+            "observed_kind": "point" if ep.is_point(ep.peak_year) else "annual",
             "background_sigma": vol.get(cls, 0.0), "between_episode_sd": hyper.tau,
             "predictive_sd": float(np.sqrt(np.mean(np.diag(cov)))),
         }  # fmt: skip

@@ -167,6 +167,31 @@ def availability(mi: MarketInputs, dr: Draws) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(1, 2, 0))
 
 
+def balanced(a: np.ndarray, f: np.ndarray | float, s: np.ndarray | float) -> np.ndarray:
+    """Ã after the baseline market balance ``s`` (docs/model.md §1b; decision 0034).
+
+    ``s`` is the surplus of supply over demand at the base price as a share of demand (the
+    surplus going to stocks; negative: a deficit met from stocks). The loss of the months in
+    force, ``(1 − Ã)/f`` of the supply, is ``(1 + s)`` times that in demand units; a surplus
+    absorbs it first: ``Ã_on = min(1, 1 + max(s, 0) − (1 + s)(1 − Ã)/f)`` (at least 0), and
+    the year's ``Ã = 1 − f (1 − Ã_on)``. ``s = 0`` leaves ``Ã`` as it is; ``Ã = 1`` stays 1.
+
+    Examples
+    --------
+    >>> a = np.array([1.0, 0.9, 0.8, 0.5])
+    >>> balanced(a, 1.0, 0.15).round(4).tolist()  # a 10 % loss is absorbed, 20 % is not
+    [1.0, 1.0, 0.92, 0.575]
+    >>> balanced(a, 1.0, 0.0).tolist() == a.tolist()
+    True
+    >>> balanced(np.array([0.95]), 0.5, 0.15).round(4).tolist()  # 10 % for half a year
+    [1.0]
+    """
+    loss_on = (1.0 - a) / f
+    a_on = np.minimum(1.0, 1.0 + np.maximum(s, 0.0) - (1.0 + s) * loss_on)
+    np.maximum(a_on, 0.0, out=a_on)
+    return 1.0 - f * (1.0 - a_on)
+
+
 def demand_factor(mi: MarketInputs, dr: Draws) -> np.ndarray:
     """F ``(n, T, M)``: the product of demand surges in force and of successful demand cuts."""
     T, M = mi.shape
@@ -455,6 +480,12 @@ def run_block(mi: MarketInputs, dr: Draws, part_year: bool = True) -> dict[str, 
     # §1a in-force share of the year: supply effects in force part of a year clear at their
     # full rate for that part; a market shocked on the demand side counts the whole year.
     f_part = in_force(mi, dr) if part_year else None
+    # §1b the baseline market balance: a surplus going to stocks absorbs a loss first.
+    bal = dr.params.get("market_balance")
+    if bal is not None:
+        for mb in np.flatnonzero((bal != 0.0).any(axis=0)):
+            fm = 1.0 if f_part is None else f_part[:, :, mb]
+            a[:, :, mb] = balanced(a[:, :, mb], fm, bal[:, mb][:, None])
     # The minerals whose demand may be off its baseline (everything else has Fe = 1).
     moved = np.zeros(M, dtype=bool)
     for _, js, _, _ in mi.surge:

@@ -616,7 +616,8 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
     # per mineral, so every draw above is what it was before they existed.
     # Each mineral's uniforms come from its own streams; the transforms run for all minerals
     # at once (the same arithmetic, element by element).
-    names = [k for k in parameter_names() if k not in LEGACY_PARAMETERS + LATER_PARAMETERS]
+    names = [k for k in parameter_names()
+             if k not in LEGACY_PARAMETERS + LATER_PARAMETERS + BALANCE_PARAMETERS]  # fmt: skip
     u = np.empty((n, M, len(names) + 1))
     u_later = np.empty((n, M, len(LATER_PARAMETERS)))
     for j, m in enumerate(mi.minerals):
@@ -628,6 +629,15 @@ def draw(mi: MarketInputs, rng: np.random.Generator, n: int, fitted: bool = True
     for c, name in enumerate(LATER_PARAMETERS):
         p = mi.params[name]
         out.params[name][:] = triangular(u_later[:, :, c], p.low, p.central, p.high)
+    # The baseline market balance (decision 0034): its central value, drawn only for the
+    # minerals whose range is not a single value, each from a stream of its own, so that a
+    # scenario without one draws exactly what it drew before the parameter existed.
+    for name in BALANCE_PARAMETERS:
+        p = mi.params[name]
+        out.params[name][:] = p.central[None, :]
+        for jb in np.flatnonzero(p.low < p.high):
+            u1 = mineral_rng(rng, f"{mi.minerals[jb]}{BALANCE_STREAM}").random(n)
+            out.params[name][:, jb] = triangular(u1, p.low[jb], p.central[jb], p.high[jb])
     # Last, so that a plan's draws leave every baseline draw unchanged (same samples).
     success = None
     if mi.demand_cuts:
@@ -664,6 +674,13 @@ LATER_PARAMETERS: tuple[str, ...] = ("inventory_rebuild",)
 #: Suffix of the stream key of :data:`LATER_PARAMETERS`.
 LATER_STREAM = "/market-16m"
 
+#: The baseline market balance (decision 0034): its central value unless a range is given,
+#: then drawn from a stream of its own per mineral (:data:`BALANCE_STREAM`).
+BALANCE_PARAMETERS: tuple[str, ...] = ("market_balance",)
+
+#: Suffix of the stream key of :data:`BALANCE_PARAMETERS`.
+BALANCE_STREAM = "/market-balance"
+
 
 def _draw_market(
     mi: MarketInputs,
@@ -672,9 +689,10 @@ def _draw_market(
     params: dict[str, np.ndarray],
     fitted: bool,
 ) -> None:
-    """The parameters ``names`` (those outside :data:`LEGACY_PARAMETERS` and
-    :data:`LATER_PARAMETERS`, in the table's order) of every mineral from its uniforms
-    ``u[:, j]`` ``(n, M, len(names) + 1)``; the last column picks the posterior row."""
+    """The parameters ``names`` (those outside :data:`LEGACY_PARAMETERS`,
+    :data:`LATER_PARAMETERS` and :data:`BALANCE_PARAMETERS`, in the table's order) of every
+    mineral from its uniforms ``u[:, j]`` ``(n, M, len(names) + 1)``; the last column picks
+    the posterior row."""
     for c, name in enumerate(names):
         p = mi.params[name]
         params[name][:] = triangular(u[:, :, c], p.low, p.central, p.high)

@@ -108,6 +108,14 @@ def run_block(mi: MarketInputs, dr: Draws) -> dict[str, np.ndarray]:
             shortfall = [0.0] * n_minerals
             for m in range(n_minerals):
                 a = available[m]
+                bal = dr.params.get("market_balance")
+                s_bal = 0.0 if bal is None else float(bal[s, m])
+                if s_bal != 0.0:
+                    # §1b a baseline surplus absorbs the loss of the months in force first.
+                    f_in = forced_share[m] if forced_share[m] > 0.0 else 1.0
+                    loss_on = (1.0 - a) / f_in
+                    a_on = min(1.0, 1.0 + max(s_bal, 0.0) - (1.0 + s_bal) * loss_on)
+                    a = 1.0 - f_in * (1.0 - max(a_on, 0.0))
                 f = surge[m]
                 world = float(mi.world_t[t, m])
                 purchase = float(mi.purchase[t, m])

@@ -34,6 +34,7 @@ loss and delay), ``demand_surge``, ``stock_release`` / ``stock_purchase``, and
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -169,10 +170,20 @@ class Scenario(Strict):
             if not isinstance(params, dict):
                 out[mineral] = params  # pydantic says what is wrong with it
                 continue
-            for name in params:
+            for name, x in params.items():
                 if name not in known:
                     why = f"a market parameter; unknown {name!r}; known: {', '.join(known)}"
                     errors.append(_error((mineral, name), name, why))
+                    continue
+                # NaN or infinity: said as such (a NaN would otherwise read as out of order).
+                vals = _as_range(x)
+                if isinstance(vals, dict):
+                    for end in ("low", "central", "high"):
+                        v = vals.get(end)
+                        if isinstance(v, float) and not math.isfinite(v):
+                            errors.append(_error((mineral, name), v, f"{name}: a finite "
+                                                 f"number; its {end} is {v}"))  # fmt: skip
+                            break
             out[mineral] = {k: _as_range(x) for k, x in params.items()}
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)

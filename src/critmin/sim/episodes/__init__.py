@@ -62,8 +62,8 @@ class Episode:
 
     @property
     def observed_peak(self) -> float:
-        """The largest observed index in the peak year (annual or point)."""
-        return max(o.index for o in self.observations if o.year == self.peak_year)
+        """The observed index the peak-year check uses (:meth:`observed`)."""
+        return self.observed(self.peak_year)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -71,11 +71,17 @@ class Episode:
         return tuple(sorted({o.year for o in self.observations}))
 
     def observed(self, year: int) -> float:
-        """The observed index in ``year``: the annual average where there is one, else the
-        largest point."""
+        """The observed index in ``year``: the annual average where there is one (the model's
+        index is an annual mean: like with like, decision 0034), else the largest point."""
         rows = [o for o in self.observations if o.year == year]
         annual = [o.index for o in rows if o.kind == "annual"]
         return annual[0] if annual else max(o.index for o in rows)
+
+    def is_point(self, year: int) -> bool:
+        """Whether the figure :meth:`observed` uses in ``year`` is a dated point (no annual
+        average that year): the validation then compares it with the model's level during
+        the months in force, not its annual mean (decision 0034)."""
+        return not any(o.kind == "annual" for o in self.observations if o.year == year)
 
 
 def _rows(name: str) -> list[dict[str, str]]:
