@@ -107,6 +107,11 @@ def kappa(rule: str) -> float:
 
 #: The optimiser's default: the central rule, unless it leaves nothing to buy down.
 AUTO = "auto"
+#: Why ``auto`` optimised the upper bound (:func:`optimiser_rule`).
+FALLBACK_WHY = (
+    "auto: under the central rule the scenario leaves AI hardware no input short, so there "
+    "is nothing to buy down; the upper bound (every use short alike) is optimised instead"
+)
 #: What the optimiser accepts: the rules and :data:`AUTO`.
 OPTIMISER_RULES: tuple[str, ...] = (*RULES, AUTO)
 
@@ -131,10 +136,7 @@ def optimiser_rule(requested: str, central_at_risk: float) -> tuple[str, str]:
         return requested, "chosen"
     if central_at_risk > 1e-6:
         return "central", "auto: the central rule puts AI hardware output at risk"
-    return "pro_rata", (
-        "auto: under the central rule the scenario leaves AI hardware no input short, so there "
-        "is nothing to buy down; the upper bound (every use short alike) is optimised instead"
-    )
+    return "pro_rata", FALLBACK_WHY
 
 
 def bloc_dc_share(members: tuple[str, ...]) -> tuple[float, str]:
