@@ -132,6 +132,28 @@ def test_run_errors_name_the_field(client: TestClient) -> None:
     assert client.get("/api/runs/nope").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("/api/runs", {"scenario_yaml": SMALL, "samples": True}, "samples"),
+        ("/api/runs", {"scenario_yaml": SMALL, "seed": "7"}, "seed"),
+        ("/api/plans/optimize", {"budget": 1e9, "samples": True}, "samples"),
+        ("/api/plans/optimize", {"budget": "1e9"}, "budget"),
+        ("/api/plans/optimize", {"budget": 1e9, "pareto": 2.0}, "pareto"),
+    ],
+)
+def test_json_types_are_not_coerced(client: TestClient, route: str, body: dict, field: str) -> None:
+    # pydantic's lax mode reads true as 1 and "7" as 7: a client that sends the wrong JSON type
+    # gets a 422 naming the field, not a run with a number it never wrote.
+    r = client.post(route, json=body)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", field]
+
+
+def test_json_integer_is_accepted_where_a_float_is_expected(client: TestClient) -> None:
+    r = client.post("/api/plans/optimize", json={"budget": 1, "samples": 1})
+    assert r.status_code == 202
+
+
 def test_plans_crud_evaluate_and_optimize(client: TestClient) -> None:
     pid = client.post("/api/plans", json={"name": "p", "yaml": PLAN}).json()["id"]
     assert client.get(f"/api/plans/{pid}").json()["name"] == "p"

@@ -10,9 +10,14 @@ Yaml = Field(min_length=1, max_length=1_000_000, description="the document as YA
 
 
 class In(BaseModel):
-    """Inputs reject unknown fields: a misspelt field must not be silently ignored."""
+    """Inputs reject unknown fields and wrong JSON types.
 
-    model_config = ConfigDict(extra="forbid")
+    A misspelt field must not be silently ignored, and ``"samples": true`` or ``"budget": "1e9"``
+    must not be coerced into a number (pydantic's lax mode would read ``true`` as 1); strict mode
+    still takes a JSON integer where a float is expected.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- inputs ----------------------------------------------------------------------------------
