@@ -104,6 +104,27 @@ def test_cobalt_salient_statistics_reach_2025(ds: critmin.Dataset) -> None:
     assert (nir.value, nir.unit, nir.status) == (79, "%", "estimated")
 
 
+def test_price_series_line_up_across_editions_product_by_product(ds: critmin.Dataset) -> None:
+    # MCS 2026 names titanium sponge and TiO2 pigment prices both "Price" (two products of one
+    # chapter); each must continue its own 2018-2023 series, not both land on one name.
+    s = ds.salient[ds.salient.category == "price"]
+
+    def value(mineral: str, variable: str, year: int, source: str) -> float:
+        hit = s[(s.mineral == mineral) & (s.variable == variable) & (s.year == year)
+                & (s.source == source)]  # fmt: skip
+        assert len(hit) == 1, (mineral, variable, year, source)
+        return float(hit["value"].iloc[0])
+
+    assert value("titanium", "Price_Sponge", 2025, "USGS MCS 2026") == 12.0
+    assert value("titanium", "Price_Sponge", 2020, "USGS MCS 2024") == 10.6
+    assert value("titanium", "Price_Dioxide", 2025, "USGS MCS 2026") == 3200.0
+    assert value("arsenic", "Price_Mtl_US", 2024, "USGS MCS 2026") == 1.97
+    assert not ((s.mineral == "titanium") & (s.variable == "Price")).any()
+    # Gallium's MCS 2026 price is a different product (unit value of US imports, 365 USD/kg in
+    # 2023 against 290 low-purity and 450 high-purity): it stays a series of its own.
+    assert value("gallium", "Price", 2023, "USGS MCS 2026") == 365.0
+
+
 def test_import_shares_from_fig3_and_the_long_file(ds: critmin.Dataset) -> None:
     imp = ds.import_sources
     fig3 = imp[imp.prov.str.startswith(FIG3)]

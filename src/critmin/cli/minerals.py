@@ -104,8 +104,9 @@ def supply(
         p = uc.price_history(mineral)
         show = p if fmt is not Format.table else p[["year", "value", "unit", "status", "source"]]
         render(show, fmt, title=f"{mineral}: USGS price of {p['product'].iloc[0]}",
-               caption="Each year from the newest USGS edition reporting it; --format csv|json "
-               f"adds usd_per_t (USD per {p['basis'].iloc[0]}).")  # fmt: skip
+               caption="Each year from the newest USGS edition reporting it; the series ends "
+               f"in {int(p['year'].max())}; --format csv|json adds usd_per_t (USD per "
+               f"{p['basis'].iloc[0]}).")  # fmt: skip
         return
     if history:
         h = uc.production_history(mineral, stage, top=top)

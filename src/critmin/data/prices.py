@@ -87,6 +87,9 @@ SERIES: tuple[Series, ...] = (
            mult=1 / _TA_IN_TA2O5,
            conversion="per t Ta2O5 / 0.818973 t Ta per t Ta2O5 (stoichiometric)"),
     Series("tin", "tin, LME", r"lme|london metal exchange", "t Sn content"),
+    # MCS 2026 prices gallium as the unit value of US imports (365 USD/kg in 2023, against
+    # 290 low-purity and 450 high-purity in MCS 2024): another product, so the series ends in
+    # 2023 rather than joining the two.
     Series("gallium", "gallium, low-purity", r"low.purity", "t Ga"),
     Series("germanium", "germanium metal", r"^price_metal$|germanium metal|zone.refined",
            "t Ge"),

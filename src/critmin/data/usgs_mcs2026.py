@@ -41,7 +41,11 @@ Quirks of the file and how they are handled
   ``USprod_Mineral concentrates`` for ``USprod_Concentrate``). :data:`SALIENT_NAMES`
   (``reference/mcs2026_salient_names.csv``) maps such a name to the older one where both denote
   the same statistic — same unit and category, and the overlapping years 2021–2022 agree within
-  2 % (the ``check`` column lists them) — so that one statistic is one series across editions.
+  2 % (the ``check`` column lists them), or the product is described in the same words and
+  MCS 2026 revised the overlap (tantalite per kg Ta2O5: 2022 214 → 196 USD/kg; the check
+  says so) — so that one statistic is one series across editions;
+  its ``commodity`` column, when set, limits a row to one product of a chapter whose products
+  share a statistic name (titanium sponge metal and TiO2 pigment are both "Price").
   A name whose older counterpart means something else is left as it is (the 2022–2025 lead
   file's variable names do not match their values, so lead is not mapped).
 
@@ -173,19 +177,42 @@ STATISTICS: dict[str, tuple[str, str]] = {
 }
 
 
-def _salient_names() -> dict[tuple[str, str], str]:
+def _salient_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
     path = resources.files("critmin.data") / "reference" / "mcs2026_salient_names.csv"
-    text = path.read_text(encoding="utf-8")
-    return {
-        (r["mineral"], r["mcs2026_variable"]): r["variable"]
-        for r in csv.DictReader(text.splitlines())
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    any_commodity = {
+        (r["mineral"], r["mcs2026_variable"]): r["variable"] for r in rows if not r["commodity"]
     }
+    by_commodity = {
+        (r["mineral"], r["mcs2026_variable"], r["commodity"]): r["variable"]
+        for r in rows
+        if r["commodity"]
+    }
+    return any_commodity, by_commodity
 
 
 #: (mineral, MCS 2026 salient variable) → the 2022–2025 name of the same statistic
 #: (``reference/mcs2026_salient_names.csv``, checked on the overlapping years; see the
-#: module docstring).
-SALIENT_NAMES: dict[tuple[str, str], str] = _salient_names()
+#: module docstring). :data:`SALIENT_NAMES_BY_COMMODITY` holds the rows whose ``commodity``
+#: column is set, for a chapter whose products share one statistic name (titanium: sponge
+#: metal and TiO2 pigment are both "Price"); it is looked up first.
+SALIENT_NAMES, SALIENT_NAMES_BY_COMMODITY = _salient_names()
+
+
+def older_name(mineral: str, variable: str, commodity: str) -> str:
+    """The 2022–2025 name of an MCS 2026 salient statistic (itself when it has none).
+
+    Examples
+    --------
+    >>> older_name("titanium", "Price", "Titanium sponge metal")
+    'Price_Sponge'
+    >>> older_name("titanium", "Price", "TiO2 pigment")
+    'Price_Dioxide'
+    >>> older_name("arsenic", "Price", "Arsenic"), older_name("gallium", "Price", "Gallium")
+    ('Price_Mtl_US', 'Price')
+    """
+    key = (mineral, variable)
+    return SALIENT_NAMES_BY_COMMODITY.get((*key, commodity), SALIENT_NAMES.get(key, variable))
 
 IMPORT_SOURCES_COLUMNS: tuple[str, ...] = (
     *(c.name for c in TABLES["import_sources"]),
@@ -534,7 +561,7 @@ def _salient_row(r: _Reader, line: int, c: dict[str, str], ch: Chapter) -> None:
         variable = f"{variable} ({n})"
         series = (*series[:3], variable)
     # The 2022-2025 name of the same statistic, so that editions line up (SALIENT_NAMES).
-    variable = SALIENT_NAMES.get((ch.mineral, variable), variable)
+    variable = older_name(ch.mineral, variable, commodity)
     if not r.same_unit(series, unit_f[0], line, c["Unit"]):
         return
     note = " ".join(c["Notes"].split())
