@@ -214,6 +214,7 @@ def older_name(mineral: str, variable: str, commodity: str) -> str:
     key = (mineral, variable)
     return SALIENT_NAMES_BY_COMMODITY.get((*key, commodity), SALIENT_NAMES.get(key, variable))
 
+
 IMPORT_SOURCES_COLUMNS: tuple[str, ...] = (
     *(c.name for c in TABLES["import_sources"]),
     *PROVENANCE_COLUMNS,
