@@ -283,7 +283,8 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
                ).to_have_count(3)  # fmt: skip
         snap("14-plans-evaluated")
 
-        # ---- 5. Optimise the same budget against the same scenario. ----
+        # ---- 5. Optimise the same budget against the same scenario, on the pro-rata bound. ----
+        page.select_option("#plan-ai-rule", "pro_rata")
         page.click("#plans-optimize")
         expect(page.locator("#plans-status")).to_contain_text("Optimisation complete")
         expect(page.locator("#optimize-allocation table")).to_be_visible()
@@ -309,6 +310,8 @@ def test_library_scenario_flow_run_compare_evaluate_optimise(server: str, browse
     runs = httpx.get(f"{server}/api/runs", timeout=READ_TIMEOUT).json()
     opt = next(r for r in runs if r["kind"] == "optimize" and r["status"] == "complete")
     res = httpx.get(f"{server}/api/runs/{opt['id']}/result", timeout=READ_TIMEOUT).json()
+    # The rule chosen on the page reached the optimiser (the API's ai_rule, decision 0033).
+    assert res["ai_rule"] == "pro_rata", res["ai_rule"]
     alloc = pd.DataFrame(res["allocation"])
     assert res["items"] == records(plan_items(load_plan(example_plan_path()), alloc))
     foreign = [u for u in requests if not u.startswith((server, "data:", "blob:", "about:"))]

@@ -1834,8 +1834,12 @@ const Plans = {
    * objectives/consequences], ...]; numbers as the API gives them.
    */
   objectivesTable(groups, id, note) {
-    const names = { ai_output_usd: "AI hardware output at risk", economic_loss_usd: "economic loss",
-      unmet_cost_usd: "unmet-demand cost", co2e_t: "CO2e of added supply" };  // prettier-ignore
+    // As `critmin plan` names them; the AI rows by allocation rule (decision 0033).
+    const names = { ai_output_usd: "AI hardware output at risk (central rule)",
+      ai_output_usd_priority: "AI hardware output at risk, AI first (lower bound)",
+      ai_output_usd_pro_rata: "AI hardware output at risk, pro rata (upper bound)",
+      economic_loss_usd: "economic loss", unmet_cost_usd: "unmet-demand cost",
+      co2e_t: "CO2e of added supply" };  // prettier-ignore
     const objectives = [...new Set(groups.flatMap(([, rows]) => rows.map((r) => r.objective)))];
     const val = (v, unit) => (!isNum(v) ? "—" : unit === "USD" ? fmtUsd(v) : `${fmt(v)} ${unit === "t CO2e" ? "t" : unit}`);
     const inSample = groups.some(([, rows]) => rows.some((r) => isNum(r.plan_in_sample)));
@@ -1917,7 +1921,9 @@ const Plans = {
     const scenario = await this.scenarioBody();
     if (scenario.scenario_id) scenario.scenario_yaml = await Library.text(`saved:${scenario.scenario_id}`);
     delete scenario.scenario_id; // the optimiser takes the text
-    const body = { budget, samples: Number($("#plan-samples").value) || 100, ...scenario };
+    const body = {
+      budget, samples: Number($("#plan-samples").value) || 100, ai_rule: $("#plan-ai-rule").value, ...scenario,
+    };
     if (planA.trim()) body.compare_plan_yaml = planA;
     this.setBusy(true);
     show($("#plans-optimize-result"));
