@@ -13,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from critmin.analysis.frames import for_spreadsheet, records
 from critmin.analysis.frames import plain as _plain
+from critmin.cli.plaintable import plain_table
 
 
 class Format(StrEnum):
@@ -165,6 +165,18 @@ def _short_sources(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _plain_console(console: Console) -> bool:
+    """Whether ``console`` prints plain text: no colour, no terminal features, UTF-8."""
+    return (
+        console.color_system is None
+        and not console.is_terminal
+        and not console.is_jupyter
+        and not console.legacy_windows
+        and not console.record
+        and console.encoding.lower().startswith("utf")
+    )
+
+
 def render(
     df: pd.DataFrame,
     fmt: Format,
@@ -181,6 +193,7 @@ def render(
     if fmt is Format.csv:
         for_spreadsheet(df).to_csv(sys.stdout, index=False)
         return
+    quick = console is None
     console = console or Console()
     df = _short_sources(df)
     cells = {str(c): [_cell(v, str(c)) for v in df[c]] for c in df.columns}
@@ -192,9 +205,22 @@ def render(
         more = (f"{len(hidden)} more columns at this width ({', '.join(hidden)}): a wider "
                 "terminal, or --format csv / json for all.")  # fmt: skip
         caption = f"{caption}\n{more}" if caption else more
+    right = [pd.api.types.is_numeric_dtype(df[col]) for col in shown]
+    if quick and _plain_console(console):
+        # Not a terminal: the same characters rich would print, without its layout engine
+        # (decision 0037); None when that is not certain.
+        plain = plain_table([heads[c] for c in shown],
+                            [[cells[c][r] for c in shown] for r in range(len(df))],
+                            [widths[c] for c in shown], right, title=title, caption=caption,
+                            console_width=console.width)  # fmt: skip
+        if plain is not None:
+            console.file.write(plain)
+            console.file.flush()
+            return
+    from rich.table import Table
+
     table = Table(title=title, caption=caption, caption_justify="left")
-    for col in shown:
-        numeric = pd.api.types.is_numeric_dtype(df[col])
+    for col, numeric in zip(shown, right, strict=True):
         # Text wraps at spaces: the widths keep whole words (numbers are one word).
         table.add_column(heads[col], justify="right" if numeric else "left", overflow="fold",
                          width=widths[col])  # fmt: skip
