@@ -128,7 +128,30 @@ def test_every_command_table_equals_rich(
     assert again.stdout == plain.stdout
     if args != ["data", "sources"]:  # (its URLs and names may need rich: then rich prints)
         assert calls and all(calls)  # every table of these commands takes the plain path
-    monkeypatch.setattr(output, "_plain_console", lambda console: False)
+    monkeypatch.setattr(output, "plain_width", lambda: None)
     with_rich = runner.invoke(app, args)
     assert with_rich.exit_code == 0, with_rich.output
     assert plain.stdout == with_rich.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "plain"),
+    [({}, True), ({"COLUMNS": "120"}, True), ({"COLUMNS": "x"}, True),
+     ({"FORCE_COLOR": "1"}, False), ({"FORCE_COLOR": ""}, False), ({"TTY_COMPATIBLE": "0"}, True),
+     ({"TTY_COMPATIBLE": "1"}, False), ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, True),
+     ({"NO_COLOR": "1", "COLUMNS": "60"}, True), ({"TERM": "dumb"}, True)],
+)  # fmt: skip
+def test_plain_width_is_rich_console_width_when_rich_prints_plain(
+    env: dict[str, str], plain: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    console = Console()  # on pytest's captured standard output, as render() would make it
+    width = output.plain_width()
+    # None (rich prints) is always safe; a width only where rich prints plain text.
+    assert (width is not None) == plain
+    if width is not None:
+        assert console.color_system is None and not console.is_terminal
+        assert width == console.width
