@@ -118,7 +118,19 @@ def export_restrictions(
      ['CD-2013-conc', 'suspended'], ['ID-2012-ore-tax', 'lifted']]
     """
     day = _as_of(as_of)
-    df = _ds(ds).restrictions
+    d = _ds(ds)
+    # Kept on disk (decision 0037): the next command asking the same question on the same day
+    # reads the answer instead of reading the table. Errors are raised, never stored.
+    key = ("analysis.restrictions", country, mineral, day.isoformat(), measure)
+    frame: pd.DataFrame = d.stored(key, lambda: _export_restrictions(d, day, country, mineral,
+                                                                     measure))  # fmt: skip
+    return frame.copy()
+
+
+def _export_restrictions(
+    ds: Dataset, day: dt.date, country: str | None, mineral: str | None, measure: str | None
+) -> pd.DataFrame:
+    df = ds.restrictions
     if country is not None:
         df = df[df["country"] == _check_country(country)]
     if mineral is not None:

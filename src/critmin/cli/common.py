@@ -11,17 +11,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from critmin.analysis.errors import QueryError
 from critmin.cli.output import Format
 from critmin.data.errors import DataError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
-err = Console(stderr=True)
+
 #: At most this many problems are listed (the rest are counted).
 MAX_PROBLEMS = 200
 
@@ -29,8 +31,24 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@functools.cache
+def _err() -> Console:
+    # rich is imported only when something is printed to standard error (decision 0037).
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def __getattr__(name: str) -> Any:
+    # ``err``, the error console, is made on first use.
+    if name == "err":
+        return _err()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def fail(e: DataError) -> typer.Exit:
     """Print an input's problems; the exit (status 1) to raise."""
+    err = _err()
     err.print("[bold red]error:[/] the input is not valid:")
     for p in e.problems[:MAX_PROBLEMS]:
         err.print(f"  {p}", markup=False, highlight=False)
@@ -41,7 +59,7 @@ def fail(e: DataError) -> typer.Exit:
 
 def refuse(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error; the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    _err().print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 
 
@@ -65,7 +83,7 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise fail(e) from None
         except QueryError as e:
             if e.kind == "insufficient data":
-                err.print(str(e), highlight=False, markup=False)
+                _err().print(str(e), highlight=False, markup=False)
                 raise typer.Exit(1) from None
             raise refuse(str(e)) from None
 

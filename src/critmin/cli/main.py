@@ -21,6 +21,10 @@ import typer
 from typer.core import TyperGroup
 
 from critmin._version import __version__
+from critmin.cli import quick
+
+# Options converted without pydantic where that is plain (decision 0037).
+quick.install()
 
 # Typer vendors its own click; its command type is what the root group holds.
 Command = Any

@@ -7,16 +7,19 @@ JSON output is a list of objects, one per row, with the column names as keys; Na
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
 from critmin.analysis.frames import for_spreadsheet, records
 from critmin.analysis.frames import plain as _plain
+from critmin.cli.plaintable import plain_table
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Format(StrEnum):
@@ -165,6 +168,41 @@ def _short_sources(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def plain_width() -> int | None:
+    """The width rich's ``Console()`` would lay a table out in, when it would print plain
+    text (not a terminal, no colour forced, UTF-8, not Windows or Jupyter); ``None``
+    otherwise (then rich prints). Mirrors rich 13–15's ``Console.is_terminal`` and
+    ``Console.size`` without importing rich (decision 0037; a test compares the two)."""
+    env = os.environ
+    out = sys.stdout
+    if sys.platform == "win32" or "IPython" in sys.modules or out is None:
+        return None
+    if env.get("TTY_COMPATIBLE", "") != "0":
+        if env.get("TTY_COMPATIBLE", "") == "1" or env.get("FORCE_COLOR") is not None:
+            return None
+        try:
+            if out.isatty():
+                return None
+        except (AttributeError, ValueError):
+            pass
+    if not (getattr(out, "encoding", None) or "utf-8").lower().startswith("utf"):
+        return None
+    width: int | None = None
+    columns = env.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+        if width == 0:  # rich's width is then 0: its own business
+            return None
+    else:
+        for fd in (0, 1, 2):
+            try:
+                width = os.get_terminal_size(fd)[0]
+            except (AttributeError, ValueError, OSError):
+                continue
+            break
+    return width or 80
+
+
 def render(
     df: pd.DataFrame,
     fmt: Format,
@@ -181,20 +219,41 @@ def render(
     if fmt is Format.csv:
         for_spreadsheet(df).to_csv(sys.stdout, index=False)
         return
-    console = console or Console()
+    plain = plain_width() if console is None else None
+    if plain is None and console is None:
+        from rich.console import Console
+
+        console = Console()
     df = _short_sources(df)
     cells = {str(c): [_cell(v, str(c)) for v in df[c]] for c in df.columns}
     heads = {str(c): header(c) for c in df.columns}
-    widths = _widths(cells, heads, console.width)
+    width = console.width if console is not None else plain or 80
+    widths = _widths(cells, heads, width)
     shown = list(widths)
     hidden = [heads[c] for c in cells if c not in shown]
     if hidden:
         more = (f"{len(hidden)} more columns at this width ({', '.join(hidden)}): a wider "
                 "terminal, or --format csv / json for all.")  # fmt: skip
         caption = f"{caption}\n{more}" if caption else more
+    right = [pd.api.types.is_numeric_dtype(df[col]) for col in shown]
+    if console is None:
+        # Not a terminal: the same characters rich would print, without rich (decision
+        # 0037); None when that is not certain.
+        lines = plain_table([heads[c] for c in shown],
+                            [[cells[c][r] for c in shown] for r in range(len(df))],
+                            [widths[c] for c in shown], right, title=title, caption=caption,
+                            console_width=width)  # fmt: skip
+        if lines is not None:
+            sys.stdout.write(lines)
+            sys.stdout.flush()
+            return
+        from rich.console import Console
+
+        console = Console()
+    from rich.table import Table
+
     table = Table(title=title, caption=caption, caption_justify="left")
-    for col in shown:
-        numeric = pd.api.types.is_numeric_dtype(df[col])
+    for col, numeric in zip(shown, right, strict=True):
         # Text wraps at spaces: the widths keep whole words (numbers are one word).
         table.add_column(heads[col], justify="right" if numeric else "left", overflow="fold",
                          width=widths[col])  # fmt: skip

@@ -14,7 +14,6 @@ import typer
 from critmin.analysis import plans as uc
 from critmin.cli.common import FormatOpt, check_out_path, handles_errors, refuse
 from critmin.cli.output import Format, money, render
-from critmin.sim.ai_allocation import FALLBACK_WHY
 
 app = typer.Typer(help="Policy plans: evaluate one, or find the best for a budget.",
                   no_args_is_help=True)  # fmt: skip
@@ -239,6 +238,8 @@ def plan_optimize(
     table = fmt is Format.table
     weights = ", ".join(f"{OBJECTIVE_NAMES.get(k, k) if table else k} × {v:g}"
                         for k, v in res.objective.items())  # fmt: skip
+    from critmin.sim.ai_allocation import FALLBACK_WHY
+
     fallback = res.ai_rule_why == FALLBACK_WHY
     rule = f"AI rule {res.ai_rule}" + (
         ": the central rule leaves nothing at risk" if fallback else ""

@@ -16,9 +16,12 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import country_converter as coco
 import pandas as pd
+
+if TYPE_CHECKING:
+    import country_converter as coco
 
 #: Source spellings that country_converter's regexes do not know, or would get wrong.
 ALIASES: dict[str, str] = {
@@ -92,6 +95,10 @@ class Entity:
 
 @lru_cache(maxsize=1)
 def _converter() -> coco.CountryConverter:
+    # Imported here: it reads its version from the installed metadata (about 30 ms), and a
+    # command answered from the cache never converts a name (decision 0037).
+    import country_converter as coco
+
     # coco logs "not found" warnings for every aggregate: we report those ourselves.
     logging.getLogger("country_converter").setLevel(logging.ERROR)
     path = os.path.join(os.path.dirname(coco.__file__), "country_data.tsv")
