@@ -96,7 +96,8 @@ SERIES: tuple[Series, ...] = (
     Series("tungsten", "tungsten concentrate, per mtu WO3",
            r"wo3|tungsten concentrate|tungsten trioxide",
            "t W content", per_t=1000 / _W_PER_MTU_WO3_KG,
-           conversion="USD per mtu WO3 (labelled USD/t in the dataset) / 7.9297 kg W x 1,000"),
+           conversion="USD per mtu WO3 (labelled USD/t in MCS 2022-2024, USD/mtu in MCS 2026) "
+           "/ 7.9297 kg W x 1,000"),
     Series("antimony", "antimony metal", r"^price_metal$|antimony metal|^price, metal, average",
            "t Sb"),
     Series("indium", "indium, Rotterdam", r"rotterdam", "t In"),
