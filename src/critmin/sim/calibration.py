@@ -16,6 +16,12 @@ without an in-fit episode keeps its prior. Leave-one-episode-out refits the hier
 the episode (its likelihood enters nowhere) and predicts it from its class's predictive; the
 episodes marked ``in_fit: false`` never enter the fit.
 
+Decision 0038: the predictive integrates over the posterior of ``τ`` (half-normal
+hyperprior, :data:`TAU_SCALE`) instead of plugging in its mode, and each observed figure
+carries an observation error by its price basis (:func:`observation_variance`); a
+model-discrepancy term is available (:class:`Method`) but not shipped. :data:`PLUG_IN`
+reproduces decisions 0029 and 0034.
+
 Like with like (docs/decisions/0034): the model's index is an annual mean, so each year is
 compared with the annual average where the library has one (:meth:`Episode.observed`); a year
 with dated points only (a year-end, a quarter, a day) is compared with the model's level of
@@ -264,7 +270,7 @@ def estimate_revision_sd(ds: Dataset) -> float:
     --------
     >>> import critmin
     >>> round(estimate_revision_sd(critmin.load()), 3)
-    0.168
+    0.167
     """
     s = ds.salient
     s = s[(s["category"] == "price") & (s["value"] > 0)
