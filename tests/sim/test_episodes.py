@@ -42,9 +42,10 @@ def test_validation_reports_both_models_for_every_episode(result) -> None:  # ty
     # Golden (seeded): leave-one-out coverage of the peak year, current model vs previous.
     # Decision 0034 (like with like: tungsten 2025 and rare earths 2011 compared as annual
     # averages, points with the level of the months in force; cobalt's 2024 surplus in its
-    # scenario): 6/10 → 7/10; tungsten 2025 is now inside. The misses are antimony 2025
-    # (under-predicted), cobalt 2025 (still over-predicted, P5 1.47 against 1.27) and the
-    # held-out rare earths 2011 (×6.25 against a P95 of 4.49).
+    # scenario): 6/10 → 7/10; tungsten 2025 is now inside. Decision 0038 (τ integrated,
+    # observation error by basis) keeps 7/10. The misses are antimony 2025 (under-predicted,
+    # P95 3.65), cobalt 2025 (still over-predicted, P5 1.37 against 1.27) and the held-out
+    # rare earths 2011 (×6.25 against a P95 of 4.68).
     cur, prev = summ["inside_share"]
     assert cur == pytest.approx(7 / 10)
     assert prev == pytest.approx(7 / 10)
