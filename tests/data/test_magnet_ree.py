@@ -106,7 +106,13 @@ def test_every_catalogue_mineral_is_in_the_price_table() -> None:
     nd = t[(t.mineral == "neodymium") & (t.year == 2022)].iloc[0]
     assert (nd.value, nd.unit, nd.usd_per_t) == (134.0, "USD/kg", 134000.0)
     pr = t[(t.mineral == "praseodymium") & (t.year == 2022)].iloc[0]
-    assert (pr.value, pr.source) == (128.0, "USGS MYB 2022 T3")
+    # MCS 2026's "Praseodymium oxide, 99.99% minimum" (the newest edition) gives MYB 2022
+    # T3's figures for 2021-2022 (93, 128) and runs to 2025 (decision 0038).
+    assert (pr.value, pr.source) == (128.0, "USGS MCS 2026")
+    pr25 = t[(t.mineral == "praseodymium") & (t.year == 2025)].iloc[0]
+    assert (pr25.value, pr25.status) == (74.0, "estimated")
+    ars = t[(t.mineral == "arsenic") & (t.year == 2025)].iloc[0]  # MCS 2026, USD/lb
+    assert (ars.value, ars.unit, ars.source) == (1.85, "USD/lb", "USGS MCS 2026")
 
 
 def test_price_table_takes_the_newest_edition_in_either_naming() -> None:

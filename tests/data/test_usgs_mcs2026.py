@@ -12,6 +12,8 @@ import critmin
 from critmin.data.build import build, write_dataset
 from critmin.data.errors import DataError
 from critmin.data.importers import validate_path
+from critmin.data.prices import price_table
+from critmin.data.units import factor
 from critmin.data.usgs_mcs2026 import read_import_sources, read_long
 from critmin.metrics.profile import profile
 from tests.rawdata import raw_root
@@ -123,6 +125,26 @@ def test_price_series_line_up_across_editions_product_by_product(ds: critmin.Dat
     # Gallium's MCS 2026 price is a different product (unit value of US imports, 365 USD/kg in
     # 2023 against 290 low-purity and 450 high-purity): it stays a series of its own.
     assert value("gallium", "Price", 2023, "USGS MCS 2026") == 365.0
+
+
+def test_tungsten_price_per_mtu_reaches_2025(
+    long_tables: dict[str, pd.DataFrame], ds: critmin.Dataset
+) -> None:
+    # Golden, from the raw file: "Price, concentrate, average in-warehouse Rotterdam, dollars per
+    # dry metric ton unit of tungsten trioxide" (Argus), 2024 252, 2025 380 (estimated). The
+    # unit was left out before (no critmin unit string): the price table stopped at 2023.
+    s = long_tables["salient"]
+    r25 = _one(s, "mineral == 'tungsten' and category == 'price' and year == 2025")
+    assert (r25.value, r25.unit, r25.status) == (380, "USD/mtu", "estimated")
+    assert r25.variable == "Price_WO3"  # the 2022-2024 name (reference/mcs2026_salient_names)
+    assert (r25.file, r25.cell) == (LONG, "380")
+    t = price_table(ds)
+    w = t[t.mineral == "tungsten"].set_index("year")
+    assert w.loc[2024, "value"] == 252 and w.loc[2024, "source"] == "USGS MCS 2026"
+    # 1 mtu WO3 = 10 kg x 183.84 / 231.837 = 7.9297 kg W (USGS: "7.93 kilograms")
+    assert w.loc[2025, "usd_per_t"] == pytest.approx(380 / 7.9297 * 1000, rel=1e-4)
+    assert w.loc[2023, "value"] == 258  # MCS 2026 revises MCS 2024's 260
+    assert factor("USD/mtu", "USD/t") == pytest.approx(100.0)
 
 
 def test_import_shares_from_fig3_and_the_long_file(ds: critmin.Dataset) -> None:

@@ -99,7 +99,8 @@ SERIES: tuple[Series, ...] = (
     Series("tungsten", "tungsten concentrate, per mtu WO3",
            r"wo3|tungsten concentrate|tungsten trioxide",
            "t W content", per_t=1000 / _W_PER_MTU_WO3_KG,
-           conversion="USD per mtu WO3 (labelled USD/t in the dataset) / 7.9297 kg W x 1,000"),
+           conversion="USD per mtu WO3 (labelled USD/t in MCS 2022-2024, USD/mtu in MCS 2026) "
+           "/ 7.9297 kg W x 1,000"),
     Series("antimony", "antimony metal", r"^price_metal$|antimony metal|^price, metal, average",
            "t Sb"),
     Series("indium", "indium, Rotterdam", r"rotterdam", "t In"),
@@ -136,7 +137,9 @@ SERIES: tuple[Series, ...] = (
     Series("rhenium", "rhenium metal", r"^price_metal$|rhenium metal|metal, 99.99", "t Re"),
     Series("lead", "lead, LME", r"lme|london metal exchange", "t Pb"),
     _ree("neodymium", "Nd", "Nd2O3", r"nd2o3|(?<![-\w])neodymium oxide"),
-    _ree("praseodymium", "Pr", "Pr6O11", r"pr6o11|(?<![-\w])praseodymium oxide"),
+    # Not after "neodymium-" (NdPr oxide); after "Price_" yes (MCS 2026: "Praseodymium oxide,
+    # 99.99% minimum", 2021 93 and 2022 128 USD/kg, the MYB 2022 T3 figures of the 99.5 % one).
+    _ree("praseodymium", "Pr", "Pr6O11", r"pr6o11|(?<![-a-z])praseodymium oxide"),
     _ree("dysprosium", "Dy", "Dy2O3", r"dy2o3|dysprosium oxide"),
     _ree("terbium", "Tb", "Tb4O7", r"tbo2|tb4o7|terbium oxide"),
     _ree("samarium", "Sm", "Sm2O3", r"sm2o3|samarium oxide"),

@@ -37,6 +37,9 @@ UNITS: dict[str, str] = {
     "USD/troy oz": "USD / troy_ounce",
     "USD/short ton": "USD / short_ton",
     "USD/flask": "USD / flask",
+    # A (dry) metric ton unit is 1 % of a tonne, 10 kg, of the contained substance the price
+    # names (WO3 for tungsten concentrate): USD per tonne *of that substance* = value x 100.
+    "USD/mtu": "USD / (10 * kilogram)",
     "million USD": "1e6 * USD",
     "thousand USD": "1e3 * USD",
     "%": "percent",

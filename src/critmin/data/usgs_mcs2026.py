@@ -129,7 +129,8 @@ UNIT_WORDS: dict[str, tuple[str, float] | None] = {
     "dollars per short ton": ("USD/short ton", 1.0),
     "million dollars": ("million USD", 1.0),
     "dollars per carat": None,
-    "dollars per dry metric ton unit": None,
+    # Tungsten concentrate (per mtu of WO3); critmin.data.prices converts it to t W content.
+    "dollars per dry metric ton unit": ("USD/mtu", 1.0),
     "dollars per 100 milliliters": None,
     "dollars per 100 mililiters": None,
     "index": None,
