@@ -14,6 +14,7 @@ timing returns is the loss itself (the event's magnitude is 1): docs/model.md §
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,13 +87,15 @@ class _Tables:
 
 
 _TABLES: dict[tuple[int, ...], tuple[list[FittedRestriction], _Tables]] = {}
+_TABLES_LOCK = threading.Lock()  # blocks are drawn on several threads at once
 
 
 def _tables(events: list[FittedRestriction]) -> _Tables:
     """The cached :class:`_Tables` of ``events`` (keyed by the objects, which the cache holds
     so that their ids stay theirs; the last few lists only)."""
     key = tuple(map(id, events))
-    hit = _TABLES.get(key)
+    with _TABLES_LOCK:
+        hit = _TABLES.get(key)
     if hit is None:
         countries, ci = np.unique([ev.country for ev in events], return_inverse=True)
         tables = _Tables(
@@ -108,9 +111,10 @@ def _tables(events: list[FittedRestriction]) -> _Tables:
             exposure=np.array([ev.exposure for ev in events]),
         )
         hit = (list(events), tables)
-        while len(_TABLES) >= 8:
-            _TABLES.pop(next(iter(_TABLES)), None)
-        _TABLES[key] = hit
+        with _TABLES_LOCK:
+            while len(_TABLES) >= 8:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = hit
     return hit[1]
 
 
