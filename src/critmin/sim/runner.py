@@ -483,12 +483,14 @@ def _run_stats(
 
         # Each worker combines the shards it holds into one (sorted again, where they are:
         # nothing travels), so the merge asks one shard per worker, not one per task.
+        # A shard no worker holds any more (its worker left) is recomputed wherever Dask
+        # chooses, in a group of its own.
         held: dict[str, list[Any]] = {}
         for key, where in client.who_has(futs).items():
-            held.setdefault(sorted(where)[0], []).append(key)
+            held.setdefault(min(where) if where else "", []).append(key)
         by_key = {f.key: f for f in futs}
-        combined = [client.submit(Shard.combine, [by_key[k] for k in keys], workers=[w],
-                                  allow_other_workers=False, pure=False)
+        combined = [client.submit(Shard.combine, [by_key[k] for k in keys], pure=False,
+                                  **({"workers": [w], "allow_other_workers": False} if w else {}))
                     for w, keys in sorted(held.items())]  # fmt: skip
         wait(combined)
         del futs, by_key, fut  # the tasks' shards are no longer needed
