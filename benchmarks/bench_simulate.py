@@ -211,6 +211,12 @@ def main() -> None:
           f"(wall, {args.workers} threads)")  # fmt: skip
     print(f"one 1000-sample block, CPU: engine {t_block * 1e3:.0f} ms, draws "
           f"{t_draw * 1e3:.0f} ms")  # fmt: skip
+    # The summary table of the whole run in this process: the exact merge's numbers (the
+    # ones a cluster gives), read off directly (decision 0036).
+    t0, c0 = time.perf_counter(), time.process_time()
+    table = summary(res)
+    print(f"summary() of the {args.samples:,} samples: {time.perf_counter() - t0:.2f} s, "
+          f"{time.process_time() - c0:.2f} s CPU (goal <= 0.3 s); {len(table)} rows")  # fmt: skip
 
     # The cost of the new market model against the old one, same block, same draws.
     from critmin.sim.calibration import PREVIOUS_MODEL

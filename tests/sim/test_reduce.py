@@ -102,6 +102,35 @@ def test_merged_statistics_are_numpy_percentiles_and_do_not_depend_on_the_groupi
     assert np.array_equal(one["price_bound_share"], (red["price_peak"] >= bound).mean(axis=0))
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 2500), block=st.integers(1, 700),
+       ties=st.booleans())  # fmt: skip
+def test_one_answerer_gives_the_rounds_numbers_bit_for_bit(
+    seed: int, n: int, block: int, ties: bool
+) -> None:
+    """The in-process answerers (decision 0036) — the samples held unsorted (LocalShard),
+    a threads run's shards pooled (Pooled), a worker's shards combined (Shard.combine) —
+    give the statistics the rounds of select over one shard per block give, bit for bit."""
+    rng = np.random.default_rng(seed)
+    red = _reds(rng, n, 3, ties)
+    red["ai_output_min"] = rng.random((n, 2))
+    red["ai_shortfall_peak"] = rng.random((n, 3, 3)) * (rng.random((n, 3, 3)) < 0.5)
+    bound = np.array([0.4, np.inf, 0.0])
+    bounds = [(b, lo, min(lo + block, n)) for b, lo in enumerate(range(0, n, block))]
+    many = _shards(red, block, 1)
+    want = merge(local_call(many), 3, 0.05, bound)
+    half = max(1, len(many) // 2)
+    got = {
+        "local": merge(local_call([reduce.LocalShard(red, bounds)]), 3, 0.05, bound),
+        "pooled": merge(local_call([reduce.Pooled(many)]), 3, 0.05, bound),
+        "combined": merge(local_call([Shard.combine(many[:half]), Shard.combine(many[half:])]
+                                     if many[half:] else [Shard.combine(many)]), 3, 0.05, bound),
+    }  # fmt: skip
+    for how, res in got.items():
+        for k, v in want.items():
+            assert np.array_equal(np.asarray(v), np.asarray(res[k]), equal_nan=True), (how, k)
+
+
 def test_stats_on_threads_are_the_summary_of_a_full_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """keep="stats" on threads, shards of one block: the table of a keep="all" run, bit for
     bit; a different threshold than the one counted is refused."""

@@ -21,6 +21,12 @@ the samples. It asks the shards small questions and merges the answers:
 
 :func:`summary_stats` runs the same steps on a result held in memory (one shard), so a summary
 of a full run and one reduced on a cluster are identical bit for bit.
+
+When one answerer holds every sample — a result in memory (:class:`LocalShard`), a threads
+run's shards (:class:`Pooled`) — the order statistics are read off directly by partial
+sorting instead of the rounds (an order statistic is a value of the data: the same bits). On
+a cluster each worker first combines the shards it holds into one (:meth:`Shard.combine`),
+so the rounds ask one shard per worker, not one per task (decision 0036).
 """
 
 from __future__ import annotations
@@ -75,7 +81,12 @@ def ai_rule_sums(red: Mapping[str, np.ndarray], n_minerals: int) -> np.ndarray:
     if p is None:
         return np.full((n_minerals + 1, len(AI_RULES)), math.nan)
     a = np.asarray(p, dtype=float)  # (n_b, M, R)
-    return np.concatenate([a.sum(axis=0), a.max(axis=1).sum(axis=0)[None, :]])
+    # The worst over minerals mineral by mineral (exact, as a.max(axis=1), NaN included):
+    # NumPy's reduction over the middle axis runs an inner loop of R = 3 elements.
+    worst = a[:, 0, :].copy()
+    for j in range(1, a.shape[1]):
+        np.maximum(worst, a[:, j, :], out=worst)
+    return np.concatenate([a.sum(axis=0), worst.sum(axis=0)[None, :]])
 
 
 @dataclass
@@ -84,9 +95,8 @@ class Shard:
 
     ``blocks`` are the block indices, ``sums`` their :func:`block_sums` ``(G, V, M)``, ``ai``
     their AI-at-risk sums ``(G,)``, ``cols`` the task's samples of :data:`QUANTILE_VARS`
-    sorted per mineral ``(Q, M, n)``, ``tails`` each block's sorted worst-year shortfall
-    ``(M, n_b)`` (for the CVaR's per-block sums), ``ai_rules`` their :func:`ai_rule_sums`
-    ``(G, M + 1, R)``.
+    per mineral ``(Q, M, n)``, ``tails`` each block's worst-year shortfall ``(M, n_b)`` (for
+    the CVaR's per-block sums), ``ai_rules`` their :func:`ai_rule_sums` ``(G, M + 1, R)``.
     """
 
     blocks: np.ndarray
@@ -110,10 +120,30 @@ class Shard:
                    np.array([p[1] for p in parts]), cols, tails,
                    np.stack([ai_rule_sums(r, M) for r in reds]))  # fmt: skip
 
+    @classmethod
+    def combine(cls, shards: Sequence[Shard]) -> Shard:
+        """One shard holding the blocks of ``shards``, its samples sorted again: run on the
+        worker that holds them all, so that a merge asks one shard per worker instead of one
+        per task (fewer, smaller answers; decision 0036)."""
+        if len(shards) == 1:
+            return shards[0]
+        cols = np.concatenate([s.cols for s in shards], axis=2)
+        cols.sort(axis=2)  # in place: no second copy of the samples
+        return cls(np.concatenate([s.blocks for s in shards]),
+                   np.concatenate([s.sums for s in shards]),
+                   np.concatenate([s.ai for s in shards]), cols,
+                   [t for s in shards for t in s.tails],
+                   np.concatenate([s.ai_rules for s in shards]))  # fmt: skip
+
     def head(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
         """Block indices, per-block sums, per-block AI-at-risk sums, sample count, per-block
         AI sums by allocation rule."""
         return self.blocks, self.sums, self.ai, int(self.cols.shape[2]), self.ai_rules
+
+    def ranks(self, targets: np.ndarray) -> np.ndarray:
+        """The values at ranks ``targets[:, 2]`` (0-based) of the columns ``(q, j) =
+        targets[:, :2]``: the exact order statistics when this is the only shard."""
+        return self.cols[targets[:, 0], targets[:, 1], targets[:, 2]]
 
     def probe(self, reqs: np.ndarray, m: int = SKETCH) -> list[tuple[int, int, np.ndarray]]:
         """For each request ``(q, j, L, U)``: how many values are ``<= L`` and ``< U``, and a
@@ -141,6 +171,103 @@ class Shard:
         return above.reshape(len(self.tails), len(v)), over_v, over_t, at_bound
 
 
+def _kth(
+    column: Callable[[int, int, np.ndarray], np.ndarray], targets: np.ndarray, n: int
+) -> np.ndarray:
+    """Order statistics ``targets`` ``(q, j, rank)`` of columns that ``column(q, j, buf)``
+    writes (unordered, ``n`` values) into a buffer reused from column to column: partial
+    sorting in place, no array of every sample allocated (fresh memory is costly here)."""
+    out = np.empty(len(targets))
+    buf = np.empty(n)
+    for q, j in sorted({(int(q), int(j)) for q, j, _ in targets}):
+        sel = np.flatnonzero((targets[:, 0] == q) & (targets[:, 1] == j))
+        col = column(q, j, buf)
+        col.partition(np.unique(targets[sel, 2]))
+        out[sel] = col[targets[sel, 2]]
+    return out
+
+
+class LocalShard:
+    """The one shard of per-sample reductions held in this process, unsorted: the same
+    answers as :meth:`Shard.build` of the same blocks would give (the same per-block sums,
+    the same order statistics and counts), read off the ``(sample, mineral)`` arrays
+    without sorting or copying them whole."""
+
+    def __init__(self, red: Mapping[str, np.ndarray], bounds: Sequence[tuple[int, int, int]]):
+        self.red = {k: np.asarray(a) for k, a in red.items()}
+        self.bounds = list(bounds)
+        self.q = [np.asarray(self.red[v], dtype=float) for v in QUANTILE_VARS]
+
+    def head(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
+        """As :meth:`Shard.head`."""
+        parts = []
+        for _, lo, hi in self.bounds:
+            r = {k: a[lo:hi] for k, a in self.red.items()}
+            parts.append((*block_sums(r), ai_rule_sums(r, self.q[0].shape[1])))
+        return (np.array([b for b, _, _ in self.bounds], dtype=np.int64),
+                np.stack([p[0] for p in parts]), np.array([p[1] for p in parts]),
+                self.q[0].shape[0], np.stack([p[2] for p in parts]))  # fmt: skip
+
+    def ranks(self, targets: np.ndarray) -> np.ndarray:
+        """As :meth:`Shard.ranks`."""
+
+        def column(q: int, j: int, buf: np.ndarray) -> np.ndarray:
+            buf[:] = self.q[q][:, j]
+            return buf
+
+        return _kth(column, targets, self.q[0].shape[0])
+
+    def final(self, v: np.ndarray, threshold: float, bound: np.ndarray) -> tuple[np.ndarray, ...]:
+        """As :meth:`Shard.final`."""
+        sf, pr = self.q[0], self.q[1]
+        # Per block, its values above v in ascending order, summed: the slice of the block's
+        # sorted tail that Shard.final sums (the same values, the same order, the same bits).
+        above = np.empty((len(self.bounds), len(v)))
+        for i, (_, lo, hi) in enumerate(self.bounds):
+            blk = sf[lo:hi]
+            hit = (blk > v[None, :]) | np.isnan(blk)
+            for j in np.flatnonzero(hit.any(axis=0)):
+                above[i, j] = np.sort(blk[hit[:, j], j]).sum()
+            above[i, ~hit.any(axis=0)] = 0.0
+        # Counted as a sorted column's searchsorted counts them (NaN sorts last: above all).
+        nan_sf = np.isnan(sf)
+        over_v = ((sf > v[None, :]) | nan_sf).sum(axis=0)
+        over_t = ((sf > threshold) | nan_sf).sum(axis=0)
+        at_bound = ((pr >= bound[None, :]) | np.isnan(pr)).sum(axis=0)
+        return above, over_v, over_t, at_bound
+
+
+class Pooled:
+    """Shards held in this process (a threads run), answering as one shard: heads and final
+    counts added up, order statistics read off each column's values gathered into one
+    buffer and partially sorted (instead of rounds of :func:`select`)."""
+
+    def __init__(self, shards: Sequence[Shard]):
+        self.shards = list(shards)
+
+    def head(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
+        """As :meth:`Shard.head`."""
+        hs = [s.head() for s in self.shards]
+        return (np.concatenate([h[0] for h in hs]), np.concatenate([h[1] for h in hs]),
+                np.concatenate([h[2] for h in hs]), sum(h[3] for h in hs),
+                np.concatenate([h[4] for h in hs]))  # fmt: skip
+
+    def ranks(self, targets: np.ndarray) -> np.ndarray:
+        """As :meth:`Shard.ranks`."""
+
+        def column(q: int, j: int, buf: np.ndarray) -> np.ndarray:
+            np.concatenate([s.cols[q, j] for s in self.shards], out=buf)
+            return buf
+
+        return _kth(column, targets, sum(s.cols.shape[2] for s in self.shards))
+
+    def final(self, v: np.ndarray, threshold: float, bound: np.ndarray) -> tuple[np.ndarray, ...]:
+        """As :meth:`Shard.final`."""
+        fs = [s.final(v, threshold, bound) for s in self.shards]
+        counts = [np.sum([f[i] for f in fs], axis=0) for i in (1, 2, 3)]
+        return (np.concatenate([f[0] for f in fs]), *counts)
+
+
 def sketch_ranks(c: int, m: int = SKETCH) -> np.ndarray:
     """The ranks a shard sketches among ``c`` values: all when ``c <= m``, else ``m`` evenly
     spaced ranks from the first to the last (distinct, since the spacing is at least 1).
@@ -159,7 +286,7 @@ def sketch_ranks(c: int, m: int = SKETCH) -> np.ndarray:
 Call = Callable[[str, tuple[Any, ...]], list[Any]]
 
 
-def local_call(shards: Sequence[Shard]) -> Call:
+def local_call(shards: Sequence[Shard | LocalShard | Pooled]) -> Call:
     """A :data:`Call` over shards held in this process."""
     return lambda name, args: [getattr(s, name)(*args) for s in shards]
 
@@ -304,7 +431,9 @@ def merge(call: Call, n_minerals: int, threshold: float, bound: np.ndarray) -> d
     wanted += [(2, r) for r in _ranks(n, 95)] + [(0, n - k_tail)]
     wanted = sorted(set(wanted))
     targets = np.array([(qv, j, r) for qv, r in wanted for j in range(M)], dtype=np.int64)
-    vals = select(call, targets)
+    # One shard holds every sample: its order statistics are read off directly (a value of
+    # the data, the same as the rounds below would find); several: found in rounds.
+    vals = call("ranks", (targets,))[0] if len(heads) == 1 else select(call, targets)
     at = {(qv, r): vals[i * M : (i + 1) * M] for i, (qv, r) in enumerate(wanted)}
 
     def pct(qv: int, q: float) -> np.ndarray:
@@ -357,7 +486,5 @@ def summary_stats(
 ) -> dict[str, Any]:
     """:func:`merge` of per-sample reductions held in memory (``(sample, mineral)`` arrays),
     cut into the run's blocks ``bounds``: the numbers a cluster's shards give, bit for bit."""
-    reds = [{k: np.asarray(a)[lo:hi] for k, a in red.items()} for _, lo, hi in bounds]
-    shard = Shard.build([b for b, _, _ in bounds], reds)
-    M = shard.cols.shape[1]
-    return merge(local_call([shard]), M, threshold, bound)
+    shard = LocalShard(red, bounds)
+    return merge(local_call([shard]), shard.q[0].shape[1], threshold, bound)

@@ -447,7 +447,7 @@ def _run_stats(
 ) -> dict[str, Any]:
     """Blocks run in tasks of :data:`TASK_BLOCKS` that keep their samples where they ran;
     the summary statistics merged from the shards' small answers (:mod:`critmin.sim.reduce`)."""
-    from critmin.sim.reduce import Shard, local_call, merge
+    from critmin.sim.reduce import Pooled, Shard, local_call, merge
 
     groups = [bounds[i : i + TASK_BLOCKS] for i in range(0, len(bounds), TASK_BLOCKS)]
     M = len(mi.minerals)
@@ -466,8 +466,9 @@ def _run_stats(
                 done += len(g)
                 if progress:
                     progress(done, len(bounds))
-        return merge(local_call(shards), M, threshold, bound)
-    from distributed import as_completed
+        # One answerer for all of them: order statistics read off directly, no rounds.
+        return merge(local_call([Pooled(shards)]), M, threshold, bound)
+    from distributed import as_completed, wait
 
     with _Connection(scheduler, workers) as client:
         remote = client.scatter(mi, broadcast=True)
@@ -480,8 +481,22 @@ def _run_stats(
             if progress:
                 progress(done, len(bounds))
 
+        # Each worker combines the shards it holds into one (sorted again, where they are:
+        # nothing travels), so the merge asks one shard per worker, not one per task.
+        # A shard no worker holds any more (its worker left) is recomputed wherever Dask
+        # chooses, in a group of its own.
+        held: dict[str, list[Any]] = {}
+        for key, where in client.who_has(futs).items():
+            held.setdefault(min(where) if where else "", []).append(key)
+        by_key = {f.key: f for f in futs}
+        combined = [client.submit(Shard.combine, [by_key[k] for k in keys], pure=False,
+                                  **({"workers": [w], "allow_other_workers": False} if w else {}))
+                    for w, keys in sorted(held.items())]  # fmt: skip
+        wait(combined)
+        del futs, by_key, fut  # the tasks' shards are no longer needed
+
         def call(name: str, args: tuple[Any, ...]) -> list[Any]:
-            asks = [client.submit(_shard_call, f, name, args, pure=False) for f in futs]
+            asks = [client.submit(_shard_call, f, name, args, pure=False) for f in combined]
             return list(client.gather(asks))
 
         return merge(call, M, threshold, bound)

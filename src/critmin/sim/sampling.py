@@ -17,11 +17,13 @@ def triangular(
     >>> triangular(np.array([0.3]), 2.0, 2.0, 2.0).tolist()
     [2.0]
     """
-    lo, mo, hi = (np.asarray(x, dtype=float) for x in (low, mode, high))
-    width = hi - lo
-    safe = np.where(width > 0, width, 1.0)
-    cut = (mo - lo) / safe
-    left = lo + np.sqrt(u * safe * (mo - lo))
-    right = hi - np.sqrt((1.0 - u) * safe * (hi - mo))
-    out = np.where(u < cut, left, right)
-    return np.where(width > 0, out, lo)
+    # One compiled pass (critmin.sim.draw_kernels), the arithmetic of
+    #   width = hi − lo; safe = width where width > 0 else 1; cut = (mode − lo) / safe
+    #   lo + √(u × safe × (mode − lo)) where u < cut else hi − √((1 − u) × safe × (hi − mode))
+    #   (lo where width ≤ 0), element by element: no temporary arrays.
+    from critmin.sim.draw_kernels import triangular_ufunc  # numba loads on first use
+
+    # The vectorised loop may compute a lane's (mode − lo) / width ahead of the choice, 0/0
+    # where width is 0: the result does not use it, but the flag would raise a warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(triangular_ufunc.ufunc(u, low, mode, high))

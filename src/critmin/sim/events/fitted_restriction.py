@@ -14,13 +14,14 @@ timing returns is the loss itself (the event's magnitude is 1): docs/model.md §
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import field_validator
 
 from critmin.sim.events.base import Build, Effect, EventSpec
-from critmin.sim.sampling import triangular
 from critmin.sim.schema import EventModel, FractionRange, Stage, _country, _minerals
 
 ONE = FractionRange(low=1.0, central=1.0, high=1.0)
@@ -69,69 +70,92 @@ def ranges(ev: FittedRestriction) -> tuple[FractionRange, ...]:
     return (ONE,)
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """The fitted cells' tables as arrays (built once per list of events, not per block)."""
+
+    rates: np.ndarray  # (E, B)
+    sigma: np.ndarray  # (B,)
+    countries: np.ndarray  # (C,)
+    ci: np.ndarray  # (E,) each cell's country
+    mix: np.ndarray  # (E, B, K)
+    withheld: np.ndarray  # (E, K, 3) low, central, high
+    mean: np.ndarray  # (E, B, K)
+    aim: np.ndarray  # (E, K)
+    reach: np.ndarray  # (E, K)
+    exposure: np.ndarray  # (E,)
+
+
+_TABLES: dict[tuple[int, ...], tuple[list[FittedRestriction], _Tables]] = {}
+_TABLES_LOCK = threading.Lock()  # blocks are drawn on several threads at once
+
+
+def _tables(events: list[FittedRestriction]) -> _Tables:
+    """The cached :class:`_Tables` of ``events`` (keyed by the objects, which the cache holds
+    so that their ids stay theirs; the last few lists only)."""
+    key = tuple(map(id, events))
+    with _TABLES_LOCK:
+        hit = _TABLES.get(key)
+    if hit is None:
+        countries, ci = np.unique([ev.country for ev in events], return_inverse=True)
+        tables = _Tables(
+            rates=np.array([ev.rates for ev in events]),
+            sigma=np.asarray(events[0].sigma, dtype=float),
+            countries=countries,
+            ci=ci.astype(np.int64),
+            mix=np.array([ev.mix for ev in events]),
+            withheld=np.array([[(r.low, r.central, r.high) for r in ev.withheld] for ev in events]),
+            mean=np.array([ev.mean_duration for ev in events]),
+            aim=np.array([ev.aim for ev in events]),
+            reach=np.array([ev.reach for ev in events]),
+            exposure=np.array([ev.exposure for ev in events]),
+        )
+        hit = (list(events), tables)
+        with _TABLES_LOCK:
+            while len(_TABLES) >= 8:
+                _TABLES.pop(next(iter(_TABLES)))
+            _TABLES[key] = hit
+    return hit[1]
+
+
 def timing(rng: np.random.Generator, n: int, T: int, events: list[FittedRestriction]) -> np.ndarray:
-    """Loss per year ``(T, n, E)`` of every fitted cell, drawn jointly (module docstring)."""
+    """Loss per year ``(T, n, E)`` of every fitted cell, drawn jointly (module docstring).
+
+    The result is a view of an event-major ``(E, n, T)`` array (the layout the draws store).
+    The random numbers are drawn in the order of the plain array code this replaced (a
+    bootstrap draw per sample, the shocks ``(T, n, C)``, the start uniforms ``(T, n, E)``
+    year by year, which is the same stream, then four uniforms per start), and the loops of
+    :mod:`critmin.sim.draw_kernels` do its arithmetic: the same numbers.
+    """
+    from critmin.sim import draw_kernels  # numba loads on the first draw, not at import
+
+    tb = _tables(events)
     E = len(events)
-    rates = np.array([ev.rates for ev in events])  # (E, B)
-    B = rates.shape[1]
-    sigma = np.asarray(events[0].sigma)
-    countries, ci = np.unique([ev.country for ev in events], return_inverse=True)
+    B = tb.rates.shape[1]
     draw = rng.integers(B, size=n)
-    z = rng.standard_normal((T, n, len(countries)))
-    s = sigma[draw][None, :, None]
-    mult = np.exp(s * z - s * s / 2.0)[:, :, ci]  # (T, n, E)
-    lam = rates[:, draw].T  # (n, E)
-    x = np.multiply(lam[None, :, :], mult, out=mult)
-    u0 = rng.random((T, n, E))
-    # start = u0 < p with p = 1 − exp(−x) ≤ x: only cells with u0 below x (with a margin far
-    # above expm1's rounding) can start, so p is computed for those alone (same outcomes).
-    maybe = np.flatnonzero(u0 < x * (1.0 + 1e-12))
-    start = np.zeros((T, n, E), dtype=bool)
-    start.ravel()[maybe] = u0.ravel()[maybe] < -np.expm1(-x.ravel()[maybe])
-    idx = np.flatnonzero(start)
-    _, s_i, e_i = np.unravel_index(idx, (T, n, E))
-    u = rng.random((len(idx), 4))
-    mix = np.array([ev.mix for ev in events])  # (E, B, K)
-    K = mix.shape[2]
-    cum = np.cumsum(mix[e_i, draw[s_i]], axis=1)
-    kind = np.minimum((u[:, :1] > cum).sum(axis=1), K - 1)
-    wh = np.array([[(r.low, r.central, r.high) for r in ev.withheld] for ev in events])
-    lo, mo, hi = (wh[e_i, kind, j] for j in range(3))
-    share = triangular(u[:, 1], lo, mo, hi)
-    mean = np.array([ev.mean_duration for ev in events])[e_i, draw[s_i], kind]
-    dur = -mean * np.log1p(-u[:, 2])
-    aim = np.array([ev.aim for ev in events])[e_i, kind]
-    reach = np.array([ev.reach for ev in events])[e_i, kind]
-    exposure = np.array([ev.exposure for ev in events])[e_i]
-    loss = share * reach * exposure * (u[:, 3] < aim)
-    out = np.zeros((T, n, E))
-    # Only the cells (sample, event) where some measure starts carry anything: run the
-    # year-by-year stacking on those alone (a few per cent of the cells; same numbers).
-    cell = s_i * E + e_i
-    cells, col = np.unique(cell, return_inverse=True)
-    if not len(cells):
-        return out
-    C = len(cells)
-    t_i = idx // (n * E)
-    new_loss = np.zeros((T, C))
-    new_dur = np.zeros((T, C))
-    started = np.zeros((T, C), dtype=bool)
-    new_loss[t_i, col] = loss
-    new_dur[t_i, col] = dur
-    started[t_i, col] = True
-    flat = out.reshape(T, n * E)
-    remaining = np.zeros(C)
-    current = np.zeros(C)
+    z = rng.standard_normal((T, n, len(tb.countries)))
+    s = tb.sigma[draw][None, :, None]
+    mult = np.exp(s * z - s * s / 2.0)  # (T, n, C)
+    lam = np.ascontiguousarray(tb.rates[:, draw].T)  # (n, E)
+    # start = u0 < p with p = 1 − exp(−x) ≤ x, x = λ × shock: only cells with u0 below x
+    # (with a margin far above expm1's rounding) can start, so p is computed for those alone.
+    cand_i, cand_x, cand_u = np.empty(n * E, np.int64), np.empty(n * E), np.empty(n * E)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for t in range(T):
-        st = started[t]
-        fresh = st & (remaining <= 0)
-        current = np.where(fresh, new_loss[t], np.where(st, np.maximum(current, new_loss[t]),
-                                                        current))  # fmt: skip
-        remaining = np.where(st, np.maximum(remaining, new_dur[t]), remaining)
-        flat[t, cells] = np.clip(remaining, 0.0, 1.0) * current
-        remaining = np.maximum(remaining - 1.0, 0.0)
-        current = np.where(remaining > 0, current, 0.0)
-    return out
+        u0 = rng.random((n, E))
+        k = draw_kernels.candidates(u0, lam, mult[t], tb.ci, t * n * E, cand_i, cand_x,
+                                    cand_u, 0)  # fmt: skip
+        parts.append((cand_i[:k].copy(), cand_x[:k].copy(), cand_u[:k].copy()))
+    maybe, x, u0c = (np.concatenate([p[j] for p in parts]) for j in range(3))
+    idx = maybe[u0c < -np.expm1(-x)]
+    t_i, s_i, e_i = (np.asarray(v, dtype=np.int64) for v in np.unravel_index(idx, (T, n, E)))
+    u = rng.random((len(idx), 4))
+    out = np.zeros((E, n, T))
+    # Only the cells (sample, event) where some measure starts carry anything (a few per
+    # cent): each start's type, share, duration and reach, and the stacking, run on those.
+    draw_kernels.measures(t_i, s_i, e_i, u, np.log1p(-u[:, 2]), draw, tb.mix, tb.withheld,
+                          tb.mean, tb.aim, tb.reach, tb.exposure, out)  # fmt: skip
+    return out.transpose(2, 1, 0)
 
 
 SPEC = EventSpec(FittedRestriction, compile=compile_, ranges=ranges, timing=timing)
