@@ -172,11 +172,27 @@ def kernel_draws(dr: Draws, M: int) -> kernels.Draws:
     return kernels.Draws(
         magnitude=arr(dr.magnitude),
         exports=arr(dr.exports),
-        stochastic=np.asarray(dr.stochastic, dtype=np.float64),
+        **_flat(np.asarray(dr.stochastic, dtype=np.float64)),
         host_share=arr(dr.host_share),
         success=np.zeros((dr.n, 0)) if dr.success is None else arr(dr.success),
         params=params,
     )
+
+
+def _flat(x: np.ndarray) -> dict[str, np.ndarray]:
+    """``x`` as a flat read-only view of its memory and its strides in elements.
+
+    The kernels are compiled once per array layout (contiguous or strided): the stochastic
+    draws arrive as a strided view of an event-major array, or contiguous (one event, one
+    sample). Passed flat they always have one type: one compilation whatever the scenario.
+    """
+    if x.size == 0 or any(st < 0 or st % x.itemsize for st in x.strides):
+        x = np.ascontiguousarray(x)
+    stride = np.array([st // x.itemsize for st in x.strides], dtype=np.int64)
+    span = 1 + int(((np.array(x.shape) - 1) * stride).sum()) if x.size else 0
+    flat = np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(x.itemsize,),
+                                           writeable=False)  # fmt: skip
+    return {"stochastic": flat, "stride": stride}
 
 
 _PLANS: dict[int, tuple[weakref.ref[MarketInputs], kernels.Plan]] = {}

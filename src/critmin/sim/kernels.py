@@ -141,7 +141,8 @@ class Draws(NamedTuple):
 
     magnitude: np.ndarray  # (n, E)
     exports: np.ndarray  # (n, E)
-    stochastic: np.ndarray  # (n, E, T)
+    stochastic: np.ndarray  # flat: element (s, e, t) at s·stride[0] + e·stride[1] + t·stride[2]
+    stride: np.ndarray  # (3,) int, in elements
     host_share: np.ndarray  # (n, H)
     success: np.ndarray  # (n, K)
     params: Params
@@ -367,6 +368,7 @@ def run_samples(
     # Every array taken out of its tuple once: an attribute read inside a loop would count
     # a reference up and down at each pass.
     magnitude, exports, stochastic = dr.magnitude, dr.exports, dr.stochastic
+    s_s, s_e, s_t = dr.stride[0], dr.stride[1], dr.stride[2]
     host_share, success, pr = dr.host_share, dr.success, dr.params
     eff_event, eff_kind, eff_target = pl.eff_event, pl.eff_kind, pl.eff_target
     eff_scale, eff_fraction, eff_delay = pl.eff_scale, pl.eff_fraction, pl.eff_delay
@@ -467,8 +469,9 @@ def run_samples(
                             if gather:
                                 fb[t, m] = max(fb[t, m], 1.0 if fr > 0.0 or dl > 0.0 else 0.0)
                     else:  # stochastic
+                        at = s * s_s + e * s_e
                         for t in range(T):
-                            loss = mag * stochastic[s, e, t]
+                            loss = mag * stochastic[at + t * s_t]
                             left[t] *= 1.0 - loss
                             if gather:
                                 fb[t, m] = max(fb[t, m], 1.0 if loss > 0.0 else 0.0)
