@@ -47,10 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import critmin  # noqa: E402
-from critmin.sim.engine import run_block  # noqa: E402
+from critmin.sim.engine import run_block, run_reduced  # noqa: E402
 from critmin.sim.inputs import draw, prepare  # noqa: E402
 from critmin.sim.reference import run_block as reference_block  # noqa: E402
-from critmin.sim.runner import block_rng, simulate  # noqa: E402
+from critmin.sim.runner import RECOVERED, block_rng, per_sample, simulate  # noqa: E402
 from critmin.sim.scenario import Scenario  # noqa: E402
 from critmin.sim.summary import summary  # noqa: E402
 
@@ -130,6 +130,17 @@ def old_module(commit: str, path: str, name: str):  # type: ignore[no-untyped-de
     return mod
 
 
+def _old_reduced(old, mi, dr, years):  # type: ignore[no-untyped-def]
+    """What the runner did per block before decision 0035: the whole year arrays, then the
+    reductions, then the float32 copies a summary keeps."""
+    out = old.run_block(mi, dr)
+    part = per_sample(mi, out)
+    if years:
+        part["shortfall"] = out["shortfall"].astype(np.float32)
+        part["price_index"] = out["price_index"].astype(np.float32)
+    return part
+
+
 def cpu_best(fn, k: int = 3) -> float:  # type: ignore[no-untyped-def]
     """The smallest CPU time (this process) of ``k`` calls: less sensitive to other jobs on
     the machine than wall time."""
@@ -190,6 +201,8 @@ def main() -> None:
     ref_rate = n * T * M / t_ref
     dr1k = draw(mi, block_rng(0, 0), 1000)
     t_block = cpu_best(lambda: run_block(mi, dr1k))
+    # What a summary run does per block: run and reduce in one pass (decision 0035).
+    t_fused = cpu_best(lambda: run_reduced(mi, dr1k, RECOVERED, years=True))
     t_draw = cpu_best(lambda: draw(mi, block_rng(0, 0), 1000))
     block_rate = 1000 * T * M / t_block
     units = args.samples * T * M
@@ -209,7 +222,8 @@ def main() -> None:
     print(f"ratio fast/reference (CPU time): {block_rate / ref_rate:.0f}x one 1000-sample block, "
           f"one thread (goal >= 50x); {units / t_fast / ref_rate:.0f}x end to end "
           f"(wall, {args.workers} threads)")  # fmt: skip
-    print(f"one 1000-sample block, CPU: engine {t_block * 1e3:.0f} ms, draws "
+    print(f"one 1000-sample block, CPU: engine {t_block * 1e3:.0f} ms (all outputs), "
+          f"{t_fused * 1e3:.0f} ms run and reduced as a summary keeps it; draws "
           f"{t_draw * 1e3:.0f} ms")  # fmt: skip
     # The summary table of the whole run in this process: the exact merge's numbers (the
     # ones a cluster gives), read off directly (decision 0036).
@@ -264,12 +278,16 @@ def main() -> None:
         if not args.dask:
             del res  # the peak memory printed above is the current run's alone
         runner.run_block = old.run_block  # type: ignore[attr-defined]
+        # A summary run reduces as it computes (run_reduced); the old engine's equivalent is
+        # its run_block followed by the reductions.
+        runner.run_reduced = lambda m, d, thr, years=False: _old_reduced(old, m, d, years)  # type: ignore[attr-defined]
         try:
             t0, c0 = time.perf_counter(), time.process_time()
             simulate(sc, ds, workers=args.workers, keep="summary")
             t_old_all, c_old = time.perf_counter() - t0, time.process_time() - c0
         finally:
             runner.run_block = run_block  # type: ignore[attr-defined]
+            runner.run_reduced = run_reduced  # type: ignore[attr-defined]
         print(f"end to end with the {label}: {t_old_all:.2f} s, {c_old:.1f} s CPU (current "
               f"engine {t_fast:.2f} s, {c_fast:.1f} s CPU); load average now "
               f"{os.getloadavg()[0]:.2f}")  # fmt: skip

@@ -41,8 +41,8 @@ import xarray as xr
 from critmin.data.dataset import Dataset
 from critmin.data.dataset import load as load_dataset
 from critmin.data.errors import DataError, Problem
-from critmin.sim.ai_allocation import RULES, ai_minerals, ai_share, ai_shortfall_peak
-from critmin.sim.engine import OUTPUTS, run_block
+from critmin.sim.ai_allocation import RULES, ai_minerals, ai_share
+from critmin.sim.engine import OUTPUTS, plan, reductions, run_block, run_reduced
 from critmin.sim.inputs import MarketInputs, draw, prepare
 from critmin.sim.scenario import Scenario, load_scenario
 
@@ -99,21 +99,21 @@ def block_rng(seed: int, block: int) -> np.random.Generator:
 
 
 def per_sample(mi: MarketInputs, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Reductions over years per sample and mineral (what the summary statistics use)."""
-    sf = out["shortfall"]
-    need = out["demand"].sum(axis=1)
-    unmet = out["unmet"].sum(axis=1)
-    return {
-        "shortfall_peak": sf.max(axis=1),
-        "shortfall_horizon": np.divide(unmet, need, out=np.zeros_like(unmet), where=need > 0),
-        "price_peak": out["price_index"].max(axis=1),
-        "unmet_total": unmet,
-        "release_total": out["stock_release"].sum(axis=1),
-        "years_to_recover": years_to_recover(sf),
-        "ai_output_min": out["ai_output"].min(axis=1),
-        # AI's worst-year shortfall of each mineral under each allocation rule (decision 0033).
-        "ai_shortfall_peak": ai_shortfall_peak(mi, sf),
-    }
+    """Reductions over years per sample and mineral (what the summary statistics use), in one
+    compiled pass (:func:`critmin.sim.kernels.reduce_samples`): worst-year shortfall and
+    price, horizon totals, :func:`years_to_recover`, the worst-year AI output, and AI's
+    worst-year shortfall of each mineral under each allocation rule (decision 0033)."""
+    from critmin.sim import kernels
+
+    def arr(k: str) -> np.ndarray:
+        return np.ascontiguousarray(out[k], dtype=np.float64)
+
+    n, _, M = out["shortfall"].shape
+    red = reductions(n, M, out["ai_output"].shape[2])
+    kernels.reduce_samples(plan(mi), arr("shortfall"), arr("demand"), arr("unmet"),
+                           arr("price_index"), arr("stock_release"), arr("ai_output"),
+                           RECOVERED, red)  # fmt: skip
+    return red._asdict()
 
 
 def years_to_recover(shortfall: np.ndarray, threshold: float = RECOVERED) -> np.ndarray:
@@ -149,14 +149,15 @@ def _run_one(
     res: dict[str, np.ndarray] = {}
     for a in range(0, dr.n, SUB):
         b = min(a + SUB, dr.n)
-        out = run_block(mi, dr.samples(a, b))
-        part = per_sample(mi, out)
-        if keep == "summary":
-            part["shortfall"] = out["shortfall"].astype(np.float32)
-            part["price_index"] = out["price_index"].astype(np.float32)
-        elif keep == "all":
+        if keep == "all":
+            out = run_block(mi, dr.samples(a, b))
+            part = per_sample(mi, out)
             part.update(out)
-        del out  # "reduced": the year arrays end here, on the worker that computed them
+            del out
+        else:
+            # Reduced as computed, sample by sample: the block's year arrays never exist
+            # (decision 0035); "summary" keeps shortfall and price index as float32.
+            part = run_reduced(mi, dr.samples(a, b), RECOVERED, years=keep == "summary")
         for k, v in part.items():
             if k not in res:
                 res[k] = np.empty((dr.n, *v.shape[1:]), dtype=v.dtype)
