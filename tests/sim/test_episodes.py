@@ -186,11 +186,11 @@ def test_hierarchical_fit_recovers_a_known_class_mean() -> None:
 
 def test_observation_error_by_price_basis() -> None:
     """Decision 0038: an estimated annual average carries the MCS estimates' revision error
-    (golden, from the dataset: 225 estimate/final pairs), a dated point σ²/3, a final annual
+    (golden, from the dataset: every estimate/final pair), a dated point σ²/3, a final annual
     average or a unit value none."""
     ds = critmin.load()
     est = calibration.estimate_revision_sd(ds)
-    assert est == pytest.approx(0.16730, abs=5e-5)
+    assert est == pytest.approx(0.16497, abs=5e-5)
     eps = episodes.by_name()
     assert calibration.observation_variance(eps["tungsten-2025"], 0.25, est).tolist() == [
         pytest.approx(est**2)

@@ -270,7 +270,7 @@ def estimate_revision_sd(ds: Dataset) -> float:
     --------
     >>> import critmin
     >>> round(estimate_revision_sd(critmin.load()), 3)
-    0.167
+    0.165
     """
     s = ds.salient
     s = s[(s["category"] == "price") & (s["value"] > 0)
