@@ -54,6 +54,19 @@ OUTPUTS = (
 KINDS = ("restriction", "outage", "logistics", "stochastic")
 
 
+def _partial_minerals(mi: MarketInputs) -> set[int]:
+    """Minerals with an in-force share of their own: a restriction or outage in force for
+    part of a year, and the by-products of such a mineral."""
+    partial: set[int] = set()
+    for x in mi.effects:
+        if x.kind in ("restriction", "outage") and ((x.fraction > 0) & (x.fraction < 1)).any():
+            partial.add(int(mi.slot_mineral[x.slot]))
+    for b, g, _ in mi.hosts:
+        if g in partial:
+            partial.add(b)
+    return partial
+
+
 def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
     """The in-force share of each year ``f`` ``(n, T, M)`` of the supply effects on each
     mineral (docs/model.md §1a): the largest ``fraction[t]`` of its restrictions and outages;
@@ -64,13 +77,7 @@ def in_force(mi: MarketInputs, dr: Draws) -> np.ndarray | None:
     everywhere): only minerals such an effect reaches (or their by-products) are computed.
     """
     T, M = mi.shape
-    partial: set[int] = set()
-    for x in mi.effects:
-        if x.kind in ("restriction", "outage") and ((x.fraction > 0) & (x.fraction < 1)).any():
-            partial.add(int(mi.slot_mineral[x.slot]))
-    for b, g, _ in mi.hosts:
-        if g in partial:
-            partial.add(b)
+    partial = _partial_minerals(mi)
     if not partial:
         return None
     # The hosts of those by-products too (their share of the year passes to the by-product).
@@ -250,13 +257,7 @@ def _build_plan(mi: MarketInputs) -> kernels.Plan:
             host_apply[h] = True
             touched[b] = True
     # §1a which minerals have an in-force share of their own (engine.in_force, the same sets).
-    partial: set[int] = set()
-    for x in mi.effects:
-        if x.kind in ("restriction", "outage") and ((x.fraction > 0) & (x.fraction < 1)).any():
-            partial.add(int(mi.slot_mineral[x.slot]))
-    for b, g, _ in mi.hosts:
-        if g in partial:
-            partial.add(b)
+    partial = _partial_minerals(mi)
     need = partial | {g for b, g, _ in mi.hosts if b in partial}
     part_mineral = np.isin(np.arange(M), sorted(partial))
     part_need = np.isin(np.arange(M), sorted(need))
