@@ -181,3 +181,37 @@ def test_layered_restrictions_by_one_country_are_accepted_and_bite_more() -> Non
     p1 = simulate(layered, ds, samples=200)["price_index"].sel(mineral="gallium").to_numpy()
     assert (p1 >= p0 * (1 - 1e-12)).all()
     assert p1[:, 2].mean() > p0[:, 2].mean()
+
+
+def test_transit_days_move_a_restrictions_window_later_and_nothing_else() -> None:
+    """Issue 16: cargo shipped before a ban keeps arriving for the time in transit, so the
+    loss reaches the market ``transit_days`` later and leaves it as much later; the window
+    keeps its length, and 0 (the default) is the restriction as before, draw for draw."""
+    import numpy as np
+
+    import critmin
+    from critmin.sim.engine import run_block
+    from critmin.sim.inputs import draw, prepare
+
+    ev = {"type": "export_restriction", "country": "COD", "minerals": ["cobalt"],
+          "stage": "mine", "start": "2027-01-01", "end": "2027-12-31", "share": 0.9}  # fmt: skip
+    base = {"name": "transit", "horizon": {"start": 2026, "end": 2029}, "minerals": ["cobalt"]}
+    ds = critmin.load()
+    frac, price = {}, {}
+    for days in (None, 0, 73):
+        e = ev if days is None else {**ev, "transit_days": days}
+        mi = prepare(Scenario.model_validate({**base, "events": [e]}), ds)
+        (x,) = [x for x in mi.effects if x.kind == "restriction"]
+        frac[days] = np.asarray(x.fraction)
+        price[days] = run_block(mi, draw(mi, np.random.default_rng(5), 64))["price_index"]
+    np.testing.assert_array_equal(frac[None], frac[0])
+    np.testing.assert_array_equal(price[None], price[0])
+    assert frac[0].tolist() == [0.0, 1.0, 0.0, 0.0]
+    np.testing.assert_allclose(frac[73], [0.0, 1 - 73 / 365, 73 / 366, 0.0])
+    # Less of 2027 in force: a lower 2027 index; the shortage runs on into 2028 (where
+    # restocking alone holds the index above 1 without the transit).
+    p0, p73 = price[0][:, :, 0], price[73][:, :, 0]
+    assert (p73[:, 1] <= p0[:, 1] + 1e-12).all() and p73[:, 1].mean() < p0[:, 1].mean()
+    assert p73[:, 2].mean() > p0[:, 2].mean()
+    with pytest.raises(ValidationError, match="transit_days"):
+        Scenario.model_validate({**base, "events": [{**ev, "transit_days": 400}]})

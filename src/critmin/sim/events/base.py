@@ -180,8 +180,12 @@ class EventSpec(Generic[E]):
         return tuple(get_args(self.schema.model_fields["type"].annotation))
 
 
-def fraction(ev: Timed, years: np.ndarray) -> np.ndarray:
+def fraction(ev: Timed, years: np.ndarray, lag_days: int = 0) -> np.ndarray:
     """Share of each year the event is in force (days in force / days in the year).
+
+    ``lag_days`` shifts the window (start and end) later: the days a measure at a border
+    takes to reach the market (material shipped before it keeps arriving, and after it ends
+    the first new shipments are that long on the way).
 
     Examples
     --------
@@ -190,8 +194,11 @@ def fraction(ev: Timed, years: np.ndarray) -> np.ndarray:
     ...             start=dt.date(2026, 7, 1), capacity_loss=0.5)
     >>> fraction(ev, np.array([2025, 2026, 2027])).round(3).tolist()
     [0.0, 0.504, 1.0]
+    >>> fraction(ev, np.array([2026, 2027]), lag_days=92).round(3).tolist()
+    [0.252, 1.0]
     """
-    s, e = ev.start_date, ev.end_date
+    lag = dt.timedelta(days=lag_days)
+    s, e = ev.start_date + lag, ev.end_date + lag
     out = np.zeros(len(years))
     for i, y in enumerate(years):
         a, b = max(s, dt.date(int(y), 1, 1)), min(e, dt.date(int(y), 12, 31))

@@ -2,7 +2,8 @@
 
 Partial via ``share`` (of exports withheld), with leakage through third countries, the
 country's own use (``exports_share``) leaving the open market while it holds, a target (all
-importers, the bloc, or listed countries) and front-running before the effective date.
+importers, the bloc, or listed countries), front-running before the effective date and the
+transit time to the market (``transit_days``: cargo shipped before the measure still arrives).
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ class ExportRestriction(Timed):
     target: Literal["bloc", "all"] | list[str] = Field(
         default="all", description="who is cut off: all importers, the bloc, or listed ISO3"
     )
+    transit_days: Annotated[int, Field(ge=0, le=365)] = Field(
+        default=0,
+        description="days from the restricting country's border to the market: material "
+        "shipped before the start keeps arriving that long, so the loss reaches the market "
+        "(and, after the end, leaves it) this many days later",
+    )
     announced: dt.date | None = None
     front_running: FrontRunning | None = None
     source: str | None = None
@@ -84,7 +91,7 @@ def compile_(ev: ExportRestriction, e: int, b: Build) -> None:
     pulse into the bloc's stock (``front``) in the year buying ahead starts."""
     for _m, j, k, share in b.producing(e, ev.minerals, ev.stage, ev.country):
         tf = target_factor(ev, b, _m, share, float(b.bloc_share[j]))
-        f = fraction(ev, b.years)
+        f = fraction(ev, b.years, lag_days=ev.transit_days)
         b.effects.append(Effect(e, b.slot(j, k, ev.country), "restriction", f, b.zero, tf))
         if ev.front_running is not None:
             t0 = ev.start_date - dt.timedelta(days=30 * ev.front_running.months)
