@@ -1,7 +1,7 @@
 """The episode library: historical supply measures with their observed price paths.
 
 Each episode is a scenario file (``<name>.yaml``) of the measure as it happened, a row of
-``episodes.csv`` (mineral, country, measure, start, the base year of the price index, the
+``episodes.csv`` (mineral, country, measure, start, the year of the price index's base, the
 peak year compared, whether the episode is used to fit the market parameters, and the
 observed export change with its source) and rows of ``observed.csv``: annual averages and dated
 points of the price, each with its value, unit, price basis, the index against the base
@@ -27,11 +27,18 @@ from importlib import resources
 from critmin.sim.scenario import Scenario, load_scenario
 
 
+#: The kinds of observation (:attr:`Observation.kind`).
+KINDS = ("annual", "point", "context")
+
+
 @dataclass(frozen=True)
 class Observation:
     """One observed price: annual average or a dated point, as an index on the base price."""
 
-    kind: str  # "annual" or "point"
+    #: "annual" (an annual average), "point" (a dated price) or "context": a figure kept for
+    #: the record and not compared, because its period straddles the measure's announcement
+    #: and its base is not the price just before it (decision 0039).
+    kind: str
     year: int
     date: str
     value: str
@@ -66,14 +73,19 @@ class Episode:
         return self.observed(self.peak_year)
 
     @property
+    def compared(self) -> tuple[Observation, ...]:
+        """The observations the validation compares (not the ``context`` ones)."""
+        return tuple(o for o in self.observations if o.kind != "context")
+
+    @property
     def years(self) -> tuple[int, ...]:
-        """The years with an observation, in order."""
-        return tuple(sorted({o.year for o in self.observations}))
+        """The years with an observation compared, in order."""
+        return tuple(sorted({o.year for o in self.compared}))
 
     def observed(self, year: int) -> float:
         """The observed index in ``year``: the annual average where there is one (the model's
         index is an annual mean: like with like, decision 0034), else the largest point."""
-        rows = [o for o in self.observations if o.year == year]
+        rows = [o for o in self.compared if o.year == year]
         annual = [o.index for o in rows if o.kind == "annual"]
         return annual[0] if annual else max(o.index for o in rows)
 
@@ -81,7 +93,7 @@ class Episode:
         """Whether the figure :meth:`observed` uses in ``year`` is a dated point (no annual
         average that year): the validation then compares it with the model's level during
         the months in force, not its annual mean (decision 0034)."""
-        return not any(o.kind == "annual" for o in self.observations if o.year == year)
+        return not any(o.kind == "annual" for o in self.compared if o.year == year)
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -93,7 +105,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 def load() -> tuple[Episode, ...]:
     """Every episode of the library, in the order of ``episodes.csv``."""
     obs: dict[str, list[Observation]] = {}
-    for r in _rows("observed.csv"):
+    for i, r in enumerate(_rows("observed.csv"), start=2):
+        if r["kind"] not in KINDS:
+            raise ValueError(f"observed.csv, line {i}, field 'kind': expected one of {KINDS}, "
+                             f"got {r['kind']!r}")  # fmt: skip
         obs.setdefault(r["episode"], []).append(
             Observation(
                 r["kind"],
