@@ -26,7 +26,6 @@ from importlib import resources
 
 from critmin.sim.scenario import Scenario, load_scenario
 
-
 #: The kinds of observation (:attr:`Observation.kind`).
 KINDS = ("annual", "point", "context")
 
