@@ -296,8 +296,8 @@ def observation_variance(ep: library.Episode, sigma: float, est_sd: float) -> np
     Examples
     --------
     >>> ep = library.by_name()["antimony-2024"]
-    >>> observation_variance(ep, 0.3, 0.2).round(3).tolist()  # 2024 final, 2025 estimated
-    [0.0, 0.04]
+    >>> observation_variance(ep, 0.3, 0.2).round(3).tolist()  # 2024 a point, 2025 estimated
+    [0.03, 0.04]
     """
     out = []
     for y in ep.years:
