@@ -55,6 +55,10 @@ def test_validation_reports_both_models_for_every_episode(result) -> None:  # ty
     assert prev == pytest.approx(9 / 10)
     assert set(table.loc[~table["previous_inside"], "episode"]) == {"cobalt-2025"}
     assert set(table["observed_kind"]) == {"annual", "point"}
+    # Each row names the price its index runs from (decision 0039).
+    bases = [e.observation(e.peak_year).base for e in episodes.load()]
+    assert list(table["observed_base"]) == bases
+    assert "15 Aug 2024" in table.set_index("episode").loc["antimony-2024", "observed_base"]
     # The median |log(P50 / observed)| in the peak year: below log 1.5 for the current model.
     err, err_prev = summ["median_abs_log"]
     assert err < 0.405 and err < err_prev

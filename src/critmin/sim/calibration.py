@@ -752,6 +752,7 @@ def validate(ds: Dataset, method: Method = SHIPPED) -> tuple[pd.DataFrame, pd.Da
             "episode": ep.name, "mineral": ep.mineral, "class": cls, "in_fit": ep.in_fit,
             "peak_year": ep.peak_year, "observed": float(obs[k]),
             "observed_kind": "point" if ep.is_point(ep.peak_year) else "annual",
+            "observed_base": ep.observation(ep.peak_year).base,
             "background_sigma": sigma, "between_episode_sd": hyper.tau,
             "discrepancy_sd": hyper.disc,
             "observation_sd": float(np.sqrt(basis[k])) if basis is not None else 0.0,

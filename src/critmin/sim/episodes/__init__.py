@@ -81,12 +81,17 @@ class Episode:
         """The years with an observation compared, in order."""
         return tuple(sorted({o.year for o in self.compared}))
 
-    def observed(self, year: int) -> float:
-        """The observed index in ``year``: the annual average where there is one (the model's
-        index is an annual mean: like with like, decision 0034), else the largest point."""
+    def observation(self, year: int) -> Observation:
+        """The observation compared in ``year``: the annual average where there is one (the
+        model's index is an annual mean: like with like, decision 0034), else the largest
+        point."""
         rows = [o for o in self.compared if o.year == year]
-        annual = [o.index for o in rows if o.kind == "annual"]
-        return annual[0] if annual else max(o.index for o in rows)
+        annual = [o for o in rows if o.kind == "annual"]
+        return annual[0] if annual else max(rows, key=lambda o: o.index)
+
+    def observed(self, year: int) -> float:
+        """The observed index in ``year`` (:meth:`observation`)."""
+        return self.observation(year).index
 
     def is_point(self, year: int) -> bool:
         """Whether the figure :meth:`observed` uses in ``year`` is a dated point (no annual
