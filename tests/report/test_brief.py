@@ -337,3 +337,14 @@ def test_every_chart_in_chromium_has_visible_series_and_no_overflowing_text(
             page.close()
     print(f"screenshots: {ARTIFACTS}")
     assert problems == {1280: [], 820: []}
+
+
+def test_the_score_range_is_explained_from_its_own_table(brief: Brief) -> None:
+    """The headline says what the bars are (a sensitivity range, not a confidence interval)
+    and how often the default is the top of its range, counted from the headline table."""
+    page = " ".join(brief.html.read_text("utf-8").split())
+    head = brief.tables["headline"].dropna(subset=["score", "score_high"])
+    n_top = int((head["score"] >= head["score_high"] - 1e-12).sum())
+    assert "a sensitivity range, not a confidence interval" in page
+    assert f"For {n_top} of {len(head)} minerals the default score is the top of its range" in page
+    assert 0 < n_top < len(head)

@@ -217,11 +217,42 @@ def _headline(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Se
             f"{str(m).replace('_', ' ')} {float(sc):.2f} (led by {w})"
             for m, sc, w in zip(top["mineral"], top["score"], top["why"], strict=True)
         )
-        + ". The bars show the range of the score across data sources, years and conventions."
+        + ". The bars show the range of the score across data sources, years and conventions: "
+        + _range_note(rng)
     )
     src = f"critmin composite score; {basis}"
     sec.chart(charts.composite_bars(df, src), src)
     return sec
+
+
+def _range_note(rng: pd.DataFrame) -> str:
+    """What the score's range is, in the data's own words: a sensitivity range, and how often
+    the default sits at its top and which alternatives make the lows.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"score": [0.8, 0.5, 0.4], "score_high": [0.8, 0.6, 0.4],
+    ...                   "score_low": [0.7, 0.5, 0.3],
+    ...                   "low_under": ["source WMD", "default", "source WMD"]})
+    >>> _range_note(r)
+    'a sensitivity range, not a confidence interval. For 2 of 3 minerals the default score is \
+the top of its range; their lows come most often from source WMD (2).'
+    """
+    r = rng.dropna(subset=["score", "score_high"])
+    top = r[r["score"] >= r["score_high"] - 1e-12]
+    text = "a sensitivity range, not a confidence interval."
+    if top.empty:
+        return text
+    lows = top.loc[top["score_low"] < top["score"] - 1e-12, "low_under"].value_counts().head(2)
+    text += f" For {len(top)} of {len(r)} minerals the default score is the top of its range"
+    if lows.empty:
+        return text + "."
+    return (
+        text
+        + "; their lows come most often from "
+        + " and ".join(f"{name} ({n})" for name, n in lows.items())
+        + "."
+    )
 
 
 def _concentration(ds: Dataset, tables: dict[str, pd.DataFrame], say: Progress) -> Section:
