@@ -77,3 +77,39 @@ def smelters_touched(smelters: pd.DataFrame, scenario: Path) -> pd.DataFrame:
     from critmin.sourcing.exposure import touched_by
 
     return touched_by(smelters, scenario)
+
+
+def with_touched(due: pd.DataFrame, touched: pd.DataFrame) -> pd.DataFrame:
+    """Due-diligence rows with the smelters a scenario touches (``touched``: the smelter rows
+    of :func:`smelters_touched`): ``touched`` (how many distinct smelters of the supplier and
+    metal) and ``touched_smelters`` (``name (ISO3): events``, ``; ``-joined; empty when none).
+
+    Examples
+    --------
+    >>> due = pd.DataFrame({"supplier": ["A", "A"], "metal": ["tin", "gold"]})
+    >>> hit = pd.DataFrame({"supplier": ["A"], "file": ["a.xlsx"], "row": [6], "metal": ["tin"],
+    ...                     "smelter_id": ["CID001070"], "smelter_name": ["Yunnan Tin"],
+    ...                     "country": ["CHN"], "events": ["export_restriction 2027-01"]})
+    >>> with_touched(due, hit)[["touched", "touched_smelters"]].values.tolist()
+    [[1, 'Yunnan Tin (CHN): export_restriction 2027-01'], [0, '']]
+    """
+    from critmin.sourcing.registry import smelter_keys
+
+    counts: dict[tuple[str, str], int] = {}
+    names: dict[tuple[str, str], list[str]] = {}
+    seen: set[tuple[str, str, str]] = set()
+    keys: list[str] = smelter_keys(touched).tolist() if len(touched) else []
+    for key, (_, r) in zip(keys, touched.iterrows(), strict=True):
+        pair = (str(r["supplier"]), str(r["metal"]))
+        if (*pair, key) in seen:  # a smelter listed twice by one supplier counts once
+            continue
+        seen.add((*pair, key))
+        counts[pair] = counts.get(pair, 0) + 1
+        names.setdefault(pair, []).append(
+            f"{r['smelter_name'] or r['smelter_id']} ({r['country']}): {r['events']}"
+        )
+    pairs = list(zip(due["supplier"].astype(str), due["metal"].astype(str), strict=True))
+    return due.assign(
+        touched=[counts.get(p, 0) for p in pairs],
+        touched_smelters=["; ".join(names.get(p, [])) for p in pairs],
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 
+from critmin.analysis.frames import records
 from critmin.cli.common import FormatOpt, err, handles_errors
 from critmin.cli.output import Format, render
 
@@ -72,8 +75,19 @@ def data_import(
         write_table(df, out)
         err.print(f"wrote {len(df)} rows of {name} to {out}")
         return
-    for name, df in tables.items():
-        render(df.head(200) if fmt is Format.table else df, fmt, title=f"{name}: {len(df)} rows")
+    if fmt is Format.table:
+        for name, df in tables.items():
+            render(df.head(200), fmt, title=f"{name}: {len(df)} rows")
+        return
+    # One document for scripts, even from a file that feeds several tables (the USGS long
+    # file, the IEA workbook, World Mining Data): each row says its table and has that
+    # table's keys only (docs/cli-json.md).
+    if fmt is Format.json:
+        rows = [{"table": name, **r} for name, df in tables.items() for r in records(df)]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        return
+    frames = [df.assign(table=name)[["table", *df.columns]] for name, df in tables.items()]
+    render(pd.concat(frames, ignore_index=True), fmt)
 
 
 @app.command("validate")

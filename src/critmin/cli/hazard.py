@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from critmin.analysis.hazard import (
@@ -72,7 +73,8 @@ def fit(
 def alignment(
     raw: Annotated[Path, typer.Option(help="the unga-voting raw folder")],
     out: Annotated[Path, typer.Option(help="where to write the table (CSV)")],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Rebuild the UNGA alignment table (src/critmin/data/reference/unga_alignment.csv)."""
     n = alignment_table(raw, out)
-    typer.echo(f"wrote {n} rows to {out}")
+    render(pd.DataFrame({"file": [str(out)], "rows": [n]}), fmt, title="UNGA alignment table")

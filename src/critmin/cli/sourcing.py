@@ -83,8 +83,12 @@ def sourcing_report(
     smelters = _read(files)
     dd = uc.due_diligence(smelters, uc.sourcing_lists(conformant, concern, covered))
     touched = uc.smelters_touched(smelters, scenario) if scenario is not None else None
+    if touched is not None and fmt is not Format.table:
+        # One list for scripts: the smelters a scenario hits join their supplier and metal's
+        # row (two lists one after the other would not be one JSON document or one CSV).
+        dd = uc.with_touched(dd, touched)
     render(dd, fmt, title="Due diligence: red flags by supplier and metal")
-    if touched is not None:
+    if touched is not None and fmt is Format.table:
         cols = ["supplier", "metal", "smelter_id", "smelter_name", "country", "events"]
         render(touched[cols], fmt, title=f"Smelters touched by {scenario}")
 
