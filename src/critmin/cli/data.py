@@ -60,7 +60,11 @@ def data_import(
         Path, typer.Argument(help="a raw file: USGS CSV, WGI or IEA xlsx, WMD/BACI db")
     ],
     out: Annotated[
-        Path | None, typer.Option(help="write the tidy rows to .csv or .parquet")
+        Path | None,
+        typer.Option(
+            help="write the tidy rows to .csv or .parquet (a file that feeds several tables: "
+            "one file per table, <stem>.<table><suffix>)"
+        ),
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -69,11 +73,12 @@ def data_import(
 
     tables = import_file(path)
     if out is not None:
-        from critmin.data.importers import write_table
+        from critmin.data.importers import write_tables
 
-        name, df = next(iter(tables.items()))
-        write_table(df, out)
-        err.print(f"wrote {len(df)} rows of {name} to {out}")
+        # Every table the file feeds (the USGS long file, the IEA workbook and World Mining
+        # Data feed several): one file each beside --out, all or none.
+        for name, target in write_tables(tables, out).items():
+            err.print(f"wrote {len(tables[name])} rows of {name} to {target}")
         return
     if fmt is Format.table:
         for name, df in tables.items():

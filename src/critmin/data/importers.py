@@ -171,21 +171,51 @@ def validate_path(path: Path) -> list[tuple[str, str, int, str]]:
     return out
 
 
-def write_table(df: pd.DataFrame, out: Path) -> None:
-    """Write a table to .csv or .parquet atomically (temporary file, then rename)."""
+def table_paths(names: list[str], out: Path) -> dict[str, Path]:
+    """Where :func:`write_tables` puts each table: ``out`` itself for a single table, else
+    ``<stem>.<table><suffix>`` beside it (a file that feeds several tables loses none).
+
+    Examples
+    --------
+    >>> table_paths(["production"], Path("x.csv"))
+    {'production': PosixPath('x.csv')}
+    >>> [p.name for p in table_paths(["production", "salient"], Path("d/mcs.parquet")).values()]
+    ['mcs.production.parquet', 'mcs.salient.parquet']
+    """
+    if len(names) == 1:
+        return {names[0]: out}
+    return {n: out.with_name(f"{out.stem}.{n}{out.suffix}") for n in names}
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> dict[str, Path]:
+    """Write every table to .csv or .parquet (:func:`table_paths`) all or nothing: each goes
+    to a temporary file first, and the files are renamed into place only once all are
+    written."""
     if out.suffix not in (".csv", ".parquet"):
         raise DataError(
             [Problem(str(out), None, None, "an output file ending in .csv or .parquet")]
         )
+    paths = table_paths(list(tables), out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
+    done: list[tuple[str, Path]] = []
     try:
-        if out.suffix == ".csv":
-            df.to_csv(tmp, index=False)
-        else:
-            df.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
+        for name, df in tables.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{paths[name].name}.", dir=out.parent)
+            os.close(fd)
+            done.append((tmp, paths[name]))
+            if out.suffix == ".csv":
+                df.to_csv(tmp, index=False)
+            else:
+                df.to_parquet(tmp, index=False)
+        for tmp, target in done:
+            os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in done:
+            Path(tmp).unlink(missing_ok=True)
         raise
+    return paths
+
+
+def write_table(df: pd.DataFrame, out: Path) -> None:
+    """Write a table to .csv or .parquet atomically (temporary file, then rename)."""
+    write_tables({"table": df}, out)
