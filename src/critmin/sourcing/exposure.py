@@ -79,10 +79,16 @@ def exposure(
     """Per metal: how many distinct smelters, where they are, and what share raises a flag.
 
     Shares are of distinct smelters (registry keys). ``conformant_share`` and ``concern_share``
-    read ``"insufficient data"`` when no list is given.
+    are NaN (null in JSON) when no list is given, and ``status`` says so (``"ok"`` otherwise):
+    a figure that is not a number is never a string in a number's column.
     """
     covered = load_covered() if covered is None else covered
     k = _flags(_per_key(smelters), conformant, concern, covered)
+    missing = [why for why, lst in (("no list of conformant smelters (--conformant)", conformant),
+                                    ("no list of smelters of concern (--concern)", concern))
+               if lst is None]  # fmt: skip
+    status = f"{INSUFFICIENT}: {'; '.join(missing)}" if missing else "ok"
+    nan = float("nan")
     out = []
     for m, g in k.groupby("metal", sort=True):
         if metal is not None and m != metal:
@@ -95,13 +101,14 @@ def exposure(
             "china_share": float((g["country"] == "CHN").mean()),
             "covered_share": float(g["covered"].mean()),
             "conformant_share": float(g["conformant"].mean()) if conformant is not None
-            else INSUFFICIENT,
-            "concern_share": float(g["concern"].mean()) if concern is not None else INSUFFICIENT,
+            else nan,
+            "concern_share": float(g["concern"].mean()) if concern is not None else nan,
             "unknown_share": float(g["unknown"].mean()),
+            "status": status,
         })  # fmt: skip
     return pd.DataFrame(out, columns=["metal", "smelters", "countries", "countries_by_volume",
                                       "china_share", "covered_share", "conformant_share",
-                                      "concern_share", "unknown_share"])  # fmt: skip
+                                      "concern_share", "unknown_share", "status"])  # fmt: skip
 
 
 def due_diligence(
