@@ -271,6 +271,10 @@ def test_trace_keys(tmp_path: Path) -> None:
     assert first_keys(["trace", "show", *led]) == table_keys(section("trace add"))
     assert first_keys(["trace", "show", "COH-2026-001-A", *led]) == table_keys(
         section("trace show"))  # fmt: skip
+    # The later records on each lot are in the JSON too (the table view leaves them out).
+    prov = printed(["trace", "show", "COH-2026-001-A", *led])
+    assert all(isinstance(r["events"], str) for r in prov)
+    assert any(r["events"] for r in prov)
     res = runner.invoke(app, ["trace", "verify", *led, "--format", "json"])
     assert (res.exit_code, json.loads(res.stdout)) == (0, [])
     # Without its anchor file the ledger cannot rule out deletions at its end: one problem.

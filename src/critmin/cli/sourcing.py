@@ -140,7 +140,8 @@ def trace_show(
     df["inputs"] = [", ".join(f"{i['lot']}:{i['kg']}" for i in v) for v in df["inputs"]]
     df["documents"] = [", ".join(f"{d['name']}:{d['sha256'][:12]}" for d in v)
                        for v in df["documents"]]  # fmt: skip
-    df = df.drop(columns=["events", "hash"] if fmt is Format.table else ["events"])
+    df["events"] = [", ".join(str(seq) for seq in v) for v in df["events"]]
+    df = df.drop(columns=["events", "hash"] if fmt is Format.table else [])
     render(df, fmt, title=f"Provenance of lot {lot}")
 
 
