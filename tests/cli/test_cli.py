@@ -119,14 +119,8 @@ def test_data_import_writes_nothing_on_error(tmp_path: Path) -> None:
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_data_import_of_a_good_file(tmp_path: Path) -> None:
-    good = tmp_path / "rel" / "mcs2025-tin_world.csv"
-    good.parent.mkdir()
-    good.write_text(
-        "Source,Country,Type,Prod_t_2023,Prod_t_est_2024\n"
-        'MCS2025,China,"Mine production, tin content",68000,69000\n'
-        'MCS2025,World total (rounded),"Mine production, tin content",300000,300000\n'
-    )
+def test_data_import_of_a_good_file(tmp_path: Path, tin_world_csv: Path) -> None:
+    good = tin_world_csv
     out = tmp_path / "tin.csv"
     res = runner.invoke(app, ["data", "import", str(good), "--out", str(out)])
     assert res.exit_code == 0, res.output

@@ -215,14 +215,8 @@ def test_hazard_fit_keys(tmp_path: Path) -> None:
     assert out.is_file()
 
 
-def test_data_keys(tmp_path: Path) -> None:
-    good = tmp_path / "rel" / "mcs2025-tin_world.csv"
-    good.parent.mkdir()
-    good.write_text(
-        "Source,Country,Type,Prod_t_2023,Prod_t_est_2024\n"
-        'MCS2025,China,"Mine production, tin content",68000,69000\n'
-        'MCS2025,World total (rounded),"Mine production, tin content",300000,300000\n'
-    )
+def test_data_keys(tin_world_csv: Path) -> None:
+    good = tin_world_csv
     rows = printed(["data", "import", str(good)])
     assert set(rows[0]) == table_keys(section("data import"))
     assert {r["table"] for r in rows} == {"production"}
